@@ -1,0 +1,154 @@
+/* cmd_system.c - commands about the platform itself: run the server, show status, apply
+ * migrations, and a raw API call for anything the CLI has no command for yet. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "cli/commands.h"
+#include "http/routes.h"
+#include "http/server.h"
+#include "store/migrate.h"
+
+static int usage_error(const char *command, const char *message)
+{
+    fprintf(stderr, "llmops %s: %s; see `llmops %s --help`\n", command, message, command);
+    return CLI_USAGE;
+}
+
+static int run_server(cli_t *cli, int argc, char **argv)
+{
+    if (argc > 0) {
+        fprintf(stderr, "llmops server: unexpected argument '%s'; see `llmops --help`\n",
+                argv[0]);
+        return CLI_USAGE;
+    }
+    err_t err;
+    if (app_open(&cli->app, &cli->cfg, &err) != 0) {
+        log_json(LOG_ERROR, "cannot open the platform",
+                 json_pack("{s:s, s:s}", "code", err.code, "error", err.message));
+        return CLI_FAILED;
+    }
+    cli->app_open = 1;
+    router_t *router = routes_build();
+    int rc = server_run(&cli->app, router);
+    router_free(router);
+    return rc;
+}
+
+static int run_status(cli_t *cli, int argc, char **argv)
+{
+    if (argc > 0)
+        return usage_error("status", "takes no arguments");
+    (void)argv;
+    return cli_call_and_print(cli, "GET", "/api/v1/status", NULL);
+}
+
+static int run_migrate(cli_t *cli, int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 0)
+        return usage_error("migrate", "takes no arguments");
+    if (cli->cfg.server_url[0])
+        return usage_error("migrate", "works on a store directly; use --store or --data, "
+                                      "not --server");
+    err_t err;
+    if (app_open(&cli->app, &cli->cfg, &err) != 0) { /* app_open applies the migrations */
+        fprintf(stderr, "llmops migrate: %s\n", err.message);
+        return CLI_FAILED;
+    }
+    cli->app_open = 1;
+    int version = 0;
+    if (migrate_current_version(cli->app.store, &version, &err) != 0) {
+        fprintf(stderr, "llmops migrate: %s\n", err.message);
+        return CLI_FAILED;
+    }
+    printf("schema at version %d (%s)\n", version, store_describe(cli->app.store));
+    return CLI_OK;
+}
+
+/* Read --data's value: inline JSON, @file, or @- for standard input. */
+static int read_body_arg(const char *arg, json_t **out)
+{
+    buf_t text;
+    buf_init(&text);
+    if (arg[0] == '@') {
+        FILE *f = strcmp(arg, "@-") == 0 ? stdin : fopen(arg + 1, "rb");
+        if (!f) {
+            fprintf(stderr, "llmops api: cannot open %s\n", arg + 1);
+            return -1;
+        }
+        char chunk[8192];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            buf_append(&text, chunk, n);
+        if (f != stdin)
+            fclose(f);
+    } else {
+        buf_append_str(&text, arg);
+    }
+    err_t err;
+    *out = json_parse(text.data, text.len, &err);
+    buf_free(&text);
+    if (!*out) {
+        fprintf(stderr, "llmops api: --data: %s\n", err.message);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_api(cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+                                             {NULL, 0, NULL, 0}};
+    const char *data = NULL;
+    optind = 0; /* getopt_long starts at argv[optind]; 0 also resets its internal state */
+    char *args[argc + 2];
+    args[0] = "api";
+    memcpy(args + 1, argv, sizeof(char *) * (size_t)argc);
+    args[argc + 1] = NULL;
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc + 1, args, "+d:", longopts, NULL)) != -1) {
+        if (opt == 'd')
+            data = optarg;
+        else
+            return usage_error("api", "unknown option");
+    }
+    if (argc + 1 - optind != 2)
+        return usage_error("api", "expects METHOD and PATH");
+    const char *method = args[optind], *path = args[optind + 1];
+    char upper[16];
+    size_t i = 0;
+    for (; method[i] && i + 1 < sizeof upper; i++)
+        upper[i] = (char)(method[i] >= 'a' && method[i] <= 'z' ? method[i] - 32 : method[i]);
+    upper[i] = '\0';
+    if (path[0] != '/')
+        return usage_error("api", "PATH must start with '/'");
+    json_t *body = NULL;
+    if (data && read_body_arg(data, &body) != 0)
+        return CLI_USAGE;
+    int rc = cli_call_and_print(cli, upper, path, body);
+    json_decref(body);
+    return rc;
+}
+
+const cli_command_t cmd_system_commands[] = {
+    {"server", NULL, "[options]", "run the HTTP server (API, gateway, UI)",
+     "Listens on --host:--port (default 127.0.0.1:5050) with data in --data (default\n"
+     "./llmops-data, SQLite) or the PostgreSQL given by --store. SIGTERM or SIGINT stops\n"
+     "accepting, lets in-flight requests finish (--shutdown-timeout) and exits 0.",
+     run_server},
+    {"status", NULL, "", "show version, store backend and schema version", NULL, run_status},
+    {"migrate", NULL, "", "apply pending schema migrations to the store and exit",
+     "Migrations also run when the server starts; this runs them ahead of a roll-out.",
+     run_migrate},
+    {"api", NULL, "METHOD PATH [--data JSON|@file|@-]", "call any API route and print the reply",
+     "Example: llmops api GET /api/v1/status\n"
+     "Without --server the route runs in-process on the local data directory.",
+     run_api},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};

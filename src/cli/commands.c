@@ -1,0 +1,10 @@
+/* commands.c - the list of command tables (see commands.h). A new area adds its table here. */
+#include "cli/commands.h"
+
+#include <stddef.h>
+
+const cli_command_t *const *cli_command_tables(void)
+{
+    static const cli_command_t *const tables[] = {cmd_system_commands, cmd_lineage_commands, NULL};
+    return tables;
+}

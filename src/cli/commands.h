@@ -1,0 +1,14 @@
+/* commands.h - every command the CLI knows, gathered from the cmd_*.c files. */
+#ifndef LLMOPS_CLI_COMMANDS_H
+#define LLMOPS_CLI_COMMANDS_H
+
+#include "cli/cli.h"
+
+/* Each cmd_<area>.c exposes its table; commands.c lists the tables. */
+extern const cli_command_t cmd_system_commands[];
+extern const cli_command_t cmd_lineage_commands[];
+
+/* All commands, terminated by an entry with noun == NULL. */
+const cli_command_t *const *cli_command_tables(void);
+
+#endif

@@ -1,0 +1,24 @@
+/* app.h - the running platform: configuration plus the resources every service needs (store,
+ * blobs). The server and the in-process CLI both open one with app_open(), so a command gets
+ * the same services whether it runs inside `llmops server` or on a local data directory. */
+#ifndef LLMOPS_CORE_APP_H
+#define LLMOPS_CORE_APP_H
+
+#include "base/config.h"
+#include "base/error.h"
+#include "blobs/blobs.h"
+#include "store/store.h"
+
+typedef struct app {
+    config_t cfg;
+    store_t *store;
+    blobs_t *blobs;
+    int64_t started_ms;
+} app_t;
+
+/* Create the data directory, open the store (migrating its schema) and the blob store.
+ * On failure everything opened so far is closed and err says why. */
+int app_open(app_t *app, const config_t *cfg, err_t *err);
+void app_close(app_t *app);
+
+#endif

@@ -1,0 +1,10 @@
+/* routes.c - assembles the route table from every service's routes file (see routes.h). */
+#include "http/routes.h"
+
+router_t *routes_build(void)
+{
+    router_t *r = router_new();
+    routes_system_register(r);
+    routes_lineage_register(r);
+    return r;
+}

@@ -1,0 +1,15 @@
+/* routes.h - the full route table: each service's HTTP mapping registers itself here.
+ *
+ * One file per service (routes_<service>.c) maps its URLs to service calls; routes_build()
+ * puts them all into one router used by both the server and the in-process CLI. */
+#ifndef LLMOPS_HTTP_ROUTES_H
+#define LLMOPS_HTTP_ROUTES_H
+
+#include "http/router.h"
+
+router_t *routes_build(void);
+
+void routes_system_register(router_t *r);
+void routes_lineage_register(router_t *r);
+
+#endif

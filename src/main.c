@@ -1,0 +1,25 @@
+/* main.c - the llmops executable: load configuration, then run the command. */
+#include <curl/curl.h>
+#include <stdio.h>
+
+#include "base/config.h"
+#include "base/log.h"
+#include "cli/cli.h"
+
+int main(int argc, char **argv)
+{
+    static cli_t cli;
+    char *rest[argc > 0 ? argc : 1];
+    int nrest = 0;
+    err_t err;
+    if (config_load(&cli.cfg, argc - 1, argv + 1, rest, &nrest, &err) != 0) {
+        fprintf(stderr, "llmops: %s\n", err.message);
+        return CLI_USAGE;
+    }
+    log_set_level((log_level_t)log_level_parse(cli.cfg.log_level));
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = cli_main(&cli, nrest, rest);
+    cli_close(&cli);
+    curl_global_cleanup();
+    return rc;
+}
