@@ -5,8 +5,8 @@
 
 #include <stdint.h>
 
-int64_t clock_now_ms(void);          /* wall clock, ms since 1970-01-01 UTC */
-int64_t clock_mono_us(void);         /* monotonic, microseconds, for durations */
+int64_t clock_now_ms(void);  /* wall clock, ms since 1970-01-01 UTC */
+int64_t clock_mono_us(void); /* monotonic, microseconds, for durations */
 void clock_sleep_ms(int64_t ms);
 
 #endif

@@ -24,8 +24,8 @@ typedef struct option_def {
     const char *help;
 } option_def_t;
 
-#define STR(field) OPT_STRING, offsetof(config_t, field), sizeof(((config_t *)0)->field), 0, 0
-#define INT(field, lo, hi) OPT_INT, offsetof(config_t, field), sizeof(int), lo, hi
+#define STR(field)          OPT_STRING, offsetof(config_t, field), sizeof(((config_t *)0)->field), 0, 0
+#define INT(field, lo, hi)  OPT_INT, offsetof(config_t, field), sizeof(int), lo, hi
 #define SIZE(field, lo, hi) OPT_SIZE, offsetof(config_t, field), sizeof(size_t), lo, hi
 
 static const option_def_t options[] = {
@@ -62,11 +62,22 @@ int config_parse_size(const char *text, size_t *out)
         return -1;
     unsigned long long mult = 1;
     switch (tolower((unsigned char)*end)) {
-    case '\0': break;
-    case 'k': mult = 1ULL << 10; end++; break;
-    case 'm': mult = 1ULL << 20; end++; break;
-    case 'g': mult = 1ULL << 30; end++; break;
-    default: return -1;
+    case '\0':
+        break;
+    case 'k':
+        mult = 1ULL << 10;
+        end++;
+        break;
+    case 'm':
+        mult = 1ULL << 20;
+        end++;
+        break;
+    case 'g':
+        mult = 1ULL << 30;
+        end++;
+        break;
+    default:
+        return -1;
     }
     if (*end == 'b' || *end == 'B') /* "10mb", "64KB" */
         end++;
@@ -77,21 +88,21 @@ int config_parse_size(const char *text, size_t *out)
 }
 
 /* Set one option from text; `source` says where it came from, for the error message. */
-static int option_set(config_t *cfg, const option_def_t *opt, const char *value,
-                      const char *source, err_t *err)
+static int option_set(config_t *cfg, const option_def_t *opt, const char *value, const char *source,
+                      err_t *err)
 {
     char *field = (char *)cfg + opt->offset;
     switch (opt->type) {
     case OPT_LOG_LEVEL:
         if (strcmp(value, "debug") && strcmp(value, "info") && strcmp(value, "warn") &&
             strcmp(value, "error"))
-            return err_invalid(err, opt->name, "%s: %s must be debug, info, warn or error",
-                               source, opt->name);
+            return err_invalid(err, opt->name, "%s: %s must be debug, info, warn or error", source,
+                               opt->name);
         /* fall through */
     case OPT_STRING:
         if (strlen(value) >= opt->size)
-            return err_invalid(err, opt->name, "%s: %s is longer than %zu bytes", source,
-                               opt->name, opt->size - 1);
+            return err_invalid(err, opt->name, "%s: %s is longer than %zu bytes", source, opt->name,
+                               opt->size - 1);
         strcpy(field, value);
         return 0;
     case OPT_INT: {
@@ -106,8 +117,7 @@ static int option_set(config_t *cfg, const option_def_t *opt, const char *value,
     }
     case OPT_SIZE: {
         size_t v;
-        if (config_parse_size(value, &v) != 0 || (long long)v < opt->min ||
-            (long long)v > opt->max)
+        if (config_parse_size(value, &v) != 0 || (long long)v < opt->min || (long long)v > opt->max)
             return err_invalid(err, opt->name,
                                "%s: %s must be a size such as 4096, 64k or 10m, from %lld to "
                                "%lld bytes",
@@ -152,8 +162,7 @@ static int config_load_file(config_t *cfg, const char *path, err_t *err)
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return err_invalid(err, "config", "cannot open config file %s: %s", path,
-                           strerror(errno));
+        return err_invalid(err, "config", "cannot open config file %s: %s", path, strerror(errno));
     yaml_parser_t parser;
     yaml_event_t event;
     int rc = -1, depth = 0, done = 0;
@@ -171,14 +180,18 @@ static int config_load_file(config_t *cfg, const char *path, err_t *err)
         size_t line = event.start_mark.line + 1;
         snprintf(source, sizeof source, "%s line %zu", path, line);
         switch (event.type) {
-        case YAML_STREAM_END_EVENT: done = 1; break;
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
         case YAML_MAPPING_START_EVENT:
             if (++depth > 1) {
                 err_invalid(err, key, "%s: option '%s' must be a plain value", source, key);
                 goto fail_event;
             }
             break;
-        case YAML_MAPPING_END_EVENT: depth--; break;
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            break;
         case YAML_SEQUENCE_START_EVENT:
             err_invalid(err, key, "%s: lists are not accepted here", source);
             goto fail_event;
@@ -198,13 +211,20 @@ static int config_load_file(config_t *cfg, const char *path, err_t *err)
                 }
                 snprintf(key, sizeof key, "%s", text);
             } else {
-                if (option_set(cfg, option_find(key, strlen(key)), text, source, err) != 0)
+                /* A plain null (`store:`, `store: ~`, `store: null`) leaves the option at its
+                 * default rather than setting it to the text "null". */
+                int is_null = event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                              (!text[0] || !strcmp(text, "~") || !strcmp(text, "null") ||
+                               !strcmp(text, "Null") || !strcmp(text, "NULL"));
+                if (!is_null &&
+                    option_set(cfg, option_find(key, strlen(key)), text, source, err) != 0)
                     goto fail_event;
                 key[0] = '\0';
             }
             break;
         }
-        default: break;
+        default:
+            break;
         }
         yaml_event_delete(&event);
     }
@@ -236,10 +256,13 @@ int config_load(config_t *cfg, int argc, char **argv, char **rest, int *nrest, e
 
     /* The file comes first, so find where it is before anything else is applied. */
     const char *file = getenv("LLMOPS_CONFIG");
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) {
         const char *inline_value;
-        if (flag_match(argv[i], &inline_value) == config_opt)
+        const option_def_t *opt = flag_match(argv[i], &inline_value);
+        if (opt == config_opt)
             file = inline_value ? inline_value : (i + 1 < argc ? argv[i + 1] : NULL);
+        if (opt && !inline_value)
+            i++; /* skip the option's value: "--host --config" names a host */
     }
     if (file && *file) {
         if (option_set(cfg, config_opt, file, "--config", err) != 0)

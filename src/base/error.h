@@ -21,7 +21,7 @@ typedef struct err {
 int err_set(err_t *err, int status, const char *code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 int err_vset(err_t *err, int status, const char *code, const char *field, const char *fmt,
-             va_list ap);
+             va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* Shorthands for the common kinds. */
 #define err_invalid(e, field, ...) err_set((e), 400, "invalid_argument", (field), __VA_ARGS__)

@@ -113,8 +113,8 @@ static int call_local(cli_t *cli, const char *method, const char *target, const 
     return 0;
 }
 
-int cli_call(cli_t *cli, const char *method, const char *target, const json_t *body,
-             int *status, json_t **response)
+int cli_call(cli_t *cli, const char *method, const char *target, const json_t *body, int *status,
+             json_t **response)
 {
     char *text = body ? json_to_string(body) : NULL;
     int rc = cli->cfg.server_url[0] ? call_remote(cli, method, target, text, status, response)
@@ -134,7 +134,8 @@ int cli_call_and_print(cli_t *cli, const char *method, const char *target, const
         printf("%s\n", text ? text : "null");
         free(text);
     } else {
-        const char *code = json_string_value(json_object_get(json_object_get(response, "error"), "code"));
+        const char *code =
+            json_string_value(json_object_get(json_object_get(response, "error"), "code"));
         const char *message =
             json_string_value(json_object_get(json_object_get(response, "error"), "message"));
         if (message)

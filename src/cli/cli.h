@@ -15,7 +15,7 @@
 
 typedef struct cli {
     config_t cfg;
-    app_t app;      /* opened on first in-process call */
+    app_t app; /* opened on first in-process call */
     int app_open;
 } cli_t;
 
@@ -29,9 +29,9 @@ typedef struct cli_command {
 } cli_command_t;
 
 /* Exit codes. */
-#define CLI_OK       0
-#define CLI_FAILED   1 /* the operation failed (an error response, an unreachable server) */
-#define CLI_USAGE    2 /* the command line is wrong */
+#define CLI_OK     0
+#define CLI_FAILED 1 /* the operation failed (an error response, an unreachable server) */
+#define CLI_USAGE  2 /* the command line is wrong */
 
 /* Entry point after configuration flags have been taken out of argv. */
 int cli_main(cli_t *cli, int argc, char **argv);
@@ -40,8 +40,8 @@ int cli_main(cli_t *cli, int argc, char **argv);
  * call could not be made: then *response holds an error object too) and *response the parsed
  * JSON (caller decrefs; a non-JSON body becomes {"body": "..."}). Returns 0 when a response
  * was obtained, -1 otherwise. */
-int cli_call(cli_t *cli, const char *method, const char *target, const json_t *body,
-             int *status, json_t **response);
+int cli_call(cli_t *cli, const char *method, const char *target, const json_t *body, int *status,
+             json_t **response);
 
 /* Call, print the response (pretty JSON on stdout; errors on stderr) and return an exit code. */
 int cli_call_and_print(cli_t *cli, const char *method, const char *target, const json_t *body);

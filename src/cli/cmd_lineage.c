@@ -30,16 +30,13 @@ static json_t *node_arg(const char *text)
 
 /* Parse the flags of a lineage verb; NULL-valued entries stay NULL. Returns the index of the
  * first positional argument or -1. */
-static int parse_flags(int argc, char **argv, const char *verb, const char **from,
-                       const char **to, const char **relation, const char **direction,
-                       const char **depth)
+static int parse_flags(int argc, char **argv, const char *verb, const char **from, const char **to,
+                       const char **relation, const char **direction, const char **depth)
 {
-    static const struct option longopts[] = {{"from", required_argument, NULL, 'f'},
-                                              {"to", required_argument, NULL, 't'},
-                                              {"relation", required_argument, NULL, 'r'},
-                                              {"direction", required_argument, NULL, 'd'},
-                                              {"max-depth", required_argument, NULL, 'm'},
-                                              {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"from", required_argument, NULL, 'f'},      {"to", required_argument, NULL, 't'},
+        {"relation", required_argument, NULL, 'r'},  {"direction", required_argument, NULL, 'd'},
+        {"max-depth", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
     char *args[argc + 2];
     args[0] = (char *)verb;
     memcpy(args + 1, argv, sizeof(char *) * (size_t)argc);
@@ -92,15 +89,15 @@ static int run_query(cli_t *cli, int argc, char **argv, const char *verb, const 
     const char *direction = NULL, *depth = NULL, *unused = NULL;
     int first = parse_flags(argc, argv, verb, &unused, &unused, &unused, &direction, &depth);
     if (first < 0 || argc - first != 1) {
-        fprintf(stderr, "llmops lineage %s: expects one node TYPE:ID; see `llmops lineage %s "
-                        "--help`\n",
+        fprintf(stderr,
+                "llmops lineage %s: expects one node TYPE:ID; see `llmops lineage %s "
+                "--help`\n",
                 verb, verb);
         return CLI_USAGE;
     }
     json_t *node = node_arg(argv[first]);
     if (!node) {
-        fprintf(stderr, "llmops lineage %s: nodes are written TYPE:ID, e.g. trace:0190...\n",
-                verb);
+        fprintf(stderr, "llmops lineage %s: nodes are written TYPE:ID, e.g. trace:0190...\n", verb);
         return CLI_USAGE;
     }
     buf_t target;

@@ -22,8 +22,7 @@ static int usage_error(const char *command, const char *message)
 static int run_server(cli_t *cli, int argc, char **argv)
 {
     if (argc > 0) {
-        fprintf(stderr, "llmops server: unexpected argument '%s'; see `llmops --help`\n",
-                argv[0]);
+        fprintf(stderr, "llmops server: unexpected argument '%s'; see `llmops --help`\n", argv[0]);
         return CLI_USAGE;
     }
     err_t err;

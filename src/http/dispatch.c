@@ -75,8 +75,8 @@ void http_dispatch(const router_t *router, http_request_t *req, http_response_t 
         break;
     case ROUTE_METHOD_NOT_ALLOWED:
         http_respond_errorf(res, 405, "method_not_allowed", NULL,
-                            "method %s is not allowed on %s (allowed: %s)", req->method,
-                            req->path, allow);
+                            "method %s is not allowed on %s (allowed: %s)", req->method, req->path,
+                            allow);
         http_response_add_header(res, "Allow", allow);
         break;
     case ROUTE_BAD_PATH:

@@ -13,8 +13,8 @@
 #include "base/error.h"
 #include "core/app.h"
 
-#define HTTP_MAX_PARAMS 8
-#define HTTP_MAX_QUERY  32
+#define HTTP_MAX_PARAMS        8
+#define HTTP_MAX_QUERY         32
 #define HTTP_MAX_EXTRA_HEADERS 4
 
 typedef struct http_kv {
@@ -23,9 +23,9 @@ typedef struct http_kv {
 } http_kv_t;
 
 typedef struct http_request {
-    const char *method;     /* "GET", "POST", ... (HEAD is routed as GET) */
-    const char *target;     /* raw request target: "/api/v1/x%20y?a=1" */
-    char *path;             /* decoded path, owned */
+    const char *method;                /* "GET", "POST", ... (HEAD is routed as GET) */
+    const char *target;                /* raw request target: "/api/v1/x%20y?a=1" */
+    char *path;                        /* decoded path, owned */
     http_kv_t params[HTTP_MAX_PARAMS]; /* from the route pattern, decoded */
     size_t nparams;
     http_kv_t query[HTTP_MAX_QUERY]; /* decoded; repeated names keep every value in order */

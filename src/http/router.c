@@ -60,8 +60,7 @@ char *http_decode(const char *s, size_t len, int plus_is_space)
 
 /* Does raw_path match pattern? Fills params (decoded) when it does. Returns 1 on match,
  * 0 on no match, -1 when a parameter does not decode. */
-static int pattern_match(const char *pattern, const char *path, http_kv_t *params,
-                         size_t *nparams)
+static int pattern_match(const char *pattern, const char *path, http_kv_t *params, size_t *nparams)
 {
     size_t n = 0;
     const char *p = pattern, *s = path;
@@ -105,6 +104,21 @@ no_match:
     return rc == -1 ? -1 : 0;
 }
 
+/* Is method one of the ", "-separated tokens of list? */
+static int method_listed(const char *list, const char *method)
+{
+    size_t n = strlen(method);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, method, n) == 0)
+            return 1;
+        p += len;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return 0;
+}
+
 route_result_t router_match(const router_t *r, const char *method, const char *raw_path,
                             http_request_t *req, http_handler_fn *fn, char *allow,
                             size_t allow_size)
@@ -134,15 +148,18 @@ route_result_t router_match(const router_t *r, const char *method, const char *r
             free(params[k].name);
             free(params[k].value);
         }
-        if (!strstr(buf_str(&allowed), r->routes[i].method)) {
+        if (!method_listed(buf_str(&allowed), r->routes[i].method)) {
             if (allowed.len)
                 buf_append_str(&allowed, ", ");
             buf_append_str(&allowed, r->routes[i].method);
+            if (strcmp(r->routes[i].method, "GET") == 0) /* GET routes also serve HEAD */
+                buf_append_str(&allowed, ", HEAD");
         }
         result = ROUTE_METHOD_NOT_ALLOWED;
     }
     if (allow_size)
-        snprintf(allow, allow_size, "%s", result == ROUTE_METHOD_NOT_ALLOWED ? buf_str(&allowed) : "");
+        snprintf(allow, allow_size, "%s",
+                 result == ROUTE_METHOD_NOT_ALLOWED ? buf_str(&allowed) : "");
     buf_free(&allowed);
     return result;
 }

@@ -12,8 +12,7 @@
 #include "lineage/lineage.h"
 
 /* Read {"type","id"} under key into *type, *id (borrowed from body). */
-static int node_field(json_t *body, const char *key, const char **type, const char **id,
-                      err_t *err)
+static int node_field(json_t *body, const char *key, const char **type, const char **id, err_t *err)
 {
     json_t *node = json_object_get(body, key);
     if (!node || !json_is_object(node))
@@ -82,7 +81,10 @@ static void handle_graph(http_request_t *req, http_response_t *res)
     else if (!http_query(req, "direction") ||
              lineage_direction_parse(http_query(req, "direction"), &dir, &err) == 0)
         out = lineage_graph(req->app->store, http_query(req, "type"), http_query(req, "id"), dir,
-                            (int)(depth > 1000 ? 1000 : depth < -1 ? -1 : depth), &err);
+                            (int)(depth > 1000 ? 1000
+                                  : depth < -1 ? -1
+                                               : depth),
+                            &err);
     if (out)
         http_respond_json(res, 200, out);
     else

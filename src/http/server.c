@@ -29,14 +29,15 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "http/dispatch.h"
 
 typedef struct conn_state {
     struct conn_state *prev, *next; /* in server_t.conns, under conns_lock */
     int fd;
-    char *target;                 /* raw target of the request being received, owned */
-    _Atomic int64_t began_us;     /* when the current request began arriving */
-    _Atomic int receiving;        /* 1 while a request is being received */
+    char *target;             /* raw target of the request being received, owned */
+    _Atomic int64_t began_us; /* when the current request began arriving */
+    _Atomic int receiving;    /* 1 while a request is being received */
 } conn_state_t;
 
 typedef struct req_state {
@@ -60,8 +61,9 @@ struct server {
     conn_state_t *conns;
     pthread_t watchdog;
     _Atomic int stopping;
-    _Atomic int in_flight;            /* requests begun and not yet completed */
-    _Atomic long requests_timed_out; /* slow senders cut off */
+    _Atomic int in_flight; /* requests begun and not yet completed */
+    /* Series in the metrics registry (see /metrics). */
+    metric_t *m_in_flight, *m_connections, *m_timed_out, *m_aborted, *m_seconds;
 };
 
 /* ---- connection tracking and the slow-request watchdog ---------------------------------- */
@@ -83,6 +85,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
             s->conns->prev = cs;
         s->conns = cs;
         pthread_mutex_unlock(&s->conns_lock);
+        metrics_add(s->m_connections, 1);
         *socket_context = cs;
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
         conn_state_t *cs = *socket_context;
@@ -98,6 +101,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         if (cs->next)
             cs->next->prev = cs->prev;
         pthread_mutex_unlock(&s->conns_lock);
+        metrics_add(s->m_connections, -1);
         free(cs->target);
         free(cs);
         *socket_context = NULL;
@@ -117,7 +121,7 @@ static void *watchdog_main(void *arg)
                 now - atomic_load(&cs->began_us) > limit_us) {
                 shutdown(cs->fd, SHUT_RDWR); /* MHD sees the error and closes it */
                 atomic_store(&cs->receiving, 0);
-                atomic_fetch_add(&s->requests_timed_out, 1);
+                metrics_add(s->m_timed_out, 1);
                 log_json(LOG_WARN, "request timed out while being received",
                          json_pack("{s:i}", "request_timeout_s", s->app->cfg.request_timeout_s));
             }
@@ -175,8 +179,8 @@ static const char *mhd_header(void *ctx, const char *name)
 static enum MHD_Result send_response(struct MHD_Connection *conn, req_state_t *rs,
                                      http_response_t *res)
 {
-    struct MHD_Response *mr = MHD_create_response_from_buffer(res->body_len, res->body,
-                                                               MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *mr =
+        MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
     res->body = NULL; /* MHD frees it now */
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
                             res->content_type ? res->content_type : "application/json");
@@ -202,9 +206,8 @@ static enum MHD_Result send_body_too_large(struct MHD_Connection *conn, req_stat
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     server_t *s = cls;
     (void)version;
@@ -222,6 +225,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         request_id_choose(conn, rs->request_id, sizeof rs->request_id);
         *req_cls = rs;
         atomic_fetch_add(&s->in_flight, 1);
+        metrics_add(s->m_in_flight, 1);
 
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -239,7 +243,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (clock_mono_us() - rs->began_us > (int64_t)s->app->cfg.request_timeout_s * 1000000) {
             /* MHD cannot send a response in the middle of a body, so a slow sender is simply
              * disconnected (and counted, and logged as "error"). */
-            atomic_fetch_add(&s->requests_timed_out, 1);
+            metrics_add(s->m_timed_out, 1);
             return MHD_NO;
         }
         /* Over the limit (chunked bodies, which announce no length): keep reading and dropping
@@ -280,12 +284,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static const char *termination_name(enum MHD_RequestTerminationCode code)
 {
     switch (code) {
-    case MHD_REQUEST_TERMINATED_COMPLETED_OK: return "completed";
-    case MHD_REQUEST_TERMINATED_WITH_ERROR: return "error";
-    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED: return "idle_timeout";
-    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN: return "shutdown";
-    case MHD_REQUEST_TERMINATED_READ_ERROR: return "read_error";
-    case MHD_REQUEST_TERMINATED_CLIENT_ABORT: return "client_abort";
+    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+        return "completed";
+    case MHD_REQUEST_TERMINATED_WITH_ERROR:
+        return "error";
+    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+        return "idle_timeout";
+    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+        return "shutdown";
+    case MHD_REQUEST_TERMINATED_READ_ERROR:
+        return "read_error";
+    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+        return "client_abort";
     }
     return "unknown";
 }
@@ -301,13 +311,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         return;
     const char *path = rs->target ? rs->target : "";
     size_t path_len = strcspn(path, "?");
-    json_t *fields = json_pack(
-        "{s:s, s:s%, s:i, s:I, s:f, s:s}", "method", rs->method, "path", path, path_len,
-        "status", rs->status, "bytes", (json_int_t)rs->bytes_out, "duration_ms",
-        (double)(clock_mono_us() - rs->began_us) / 1000.0, "request_id", rs->request_id);
-    if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+    json_t *fields =
+        json_pack("{s:s, s:s%, s:i, s:I, s:f, s:s}", "method", rs->method, "path", path, path_len,
+                  "status", rs->status, "bytes", (json_int_t)rs->bytes_out, "duration_ms",
+                  (double)(clock_mono_us() - rs->began_us) / 1000.0, "request_id", rs->request_id);
+    if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
         json_object_set_new(fields, "outcome", json_string(termination_name(code)));
+        metrics_add(s->m_aborted, 1);
+    }
     log_json(LOG_INFO, "request", fields);
+    if (rs->responded) {
+        char labels[32];
+        snprintf(labels, sizeof labels, "code=\"%d\"", rs->status);
+        metrics_add(metrics_counter("llmops_http_requests_total", labels,
+                                    "HTTP requests answered, by status code"),
+                    1);
+    }
+    metrics_add_seconds(s->m_seconds, (double)(clock_mono_us() - rs->began_us) / 1e6);
+    metrics_add(s->m_in_flight, -1);
 
     conn_state_t *cs = conn_state_of(conn);
     if (cs) { /* the next request on this connection starts its clock now */
@@ -321,7 +342,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     atomic_fetch_sub(&s->in_flight, 1);
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+/* MHD hands us printf-style messages; the attribute tells the compiler so. */
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char text[512];
@@ -337,7 +359,8 @@ server_t *server_start(app_t *app, const router_t *router, err_t *err)
     const config_t *cfg = &app->cfg;
     char port_text[16];
     snprintf(port_text, sizeof port_text, "%d", cfg->port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *addr = NULL;
     int gai = getaddrinfo(cfg->host, port_text, &hints, &addr);
@@ -350,6 +373,17 @@ server_t *server_start(app_t *app, const router_t *router, err_t *err)
     s->app = app;
     s->router = router;
     pthread_mutex_init(&s->conns_lock, NULL);
+    s->m_in_flight = metrics_gauge("llmops_http_requests_in_flight", "",
+                                   "requests received and not yet completed");
+    s->m_connections = metrics_gauge("llmops_http_connections_open", "", "open connections");
+    s->m_timed_out = metrics_counter("llmops_http_requests_timed_out_total", "",
+                                     "requests cut off for arriving slower than "
+                                     "--request-timeout");
+    s->m_aborted = metrics_counter("llmops_http_requests_aborted_total", "",
+                                   "requests that ended without a completed response "
+                                   "(client gone, timeout, shutdown)");
+    s->m_seconds = metrics_counter("llmops_http_request_seconds_total", "",
+                                   "time spent on requests, from request line to completion");
 
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (addr->ai_family == AF_INET6)
@@ -362,13 +396,13 @@ server_t *server_start(app_t *app, const router_t *router, err_t *err)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_bytes,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_EXTERNAL_LOGGER,
-        on_mhd_log, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     freeaddrinfo(addr);
     if (!s->daemon) {
-        err_unavailable(err, "cannot listen on %s:%d (address in use or not available)",
-                        cfg->host, cfg->port);
+        err_unavailable(err, "cannot listen on %s:%d (address in use or not available)", cfg->host,
+                        cfg->port);
         pthread_mutex_destroy(&s->conns_lock);
         free(s);
         return NULL;

@@ -38,12 +38,11 @@ static int check_node(const char *type, const char *id, const char *type_field,
 
 static json_t *edge_json(const store_rows_t *rows, size_t r)
 {
-    return json_pack("{s:I, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:I}", "id",
-                     (json_int_t)store_rows_int(rows, r, 0), "from", "type",
-                     store_rows_text(rows, r, 1), "id", store_rows_text(rows, r, 2), "to", "type",
-                     store_rows_text(rows, r, 3), "id", store_rows_text(rows, r, 4), "relation",
-                     store_rows_text(rows, r, 5), "created_at",
-                     (json_int_t)store_rows_int(rows, r, 6));
+    return json_pack(
+        "{s:I, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:I}", "id", (json_int_t)store_rows_int(rows, r, 0),
+        "from", "type", store_rows_text(rows, r, 1), "id", store_rows_text(rows, r, 2), "to",
+        "type", store_rows_text(rows, r, 3), "id", store_rows_text(rows, r, 4), "relation",
+        store_rows_text(rows, r, 5), "created_at", (json_int_t)store_rows_int(rows, r, 6));
 }
 
 json_t *lineage_record(store_conn_t *c, const lineage_edge_in_t *e, int *created, err_t *err)
@@ -65,10 +64,11 @@ json_t *lineage_record(store_conn_t *c, const lineage_edge_in_t *e, int *created
                            insert, 6, err);
     if (n < 0)
         return NULL;
-    store_rows_t *rows = store_query(c,
-                                     "SELECT " EDGE_COLUMNS " FROM lineage_edges WHERE src_type = ? "
-                                     "AND src_id = ? AND dst_type = ? AND dst_id = ? AND relation = ?",
-                                     key, 5, err);
+    store_rows_t *rows =
+        store_query(c,
+                    "SELECT " EDGE_COLUMNS " FROM lineage_edges WHERE src_type = ? "
+                    "AND src_id = ? AND dst_type = ? AND dst_id = ? AND relation = ?",
+                    key, 5, err);
     if (!rows)
         return NULL;
     json_t *edge = NULL;

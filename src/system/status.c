@@ -18,6 +18,6 @@ json_t *system_status(app_t *app, err_t *err)
     return json_pack("{s:s, s:I, s:s, s:{s:s, s:s, s:i, s:i}}", "version", LLMOPS_VERSION,
                      "uptime_ms", (json_int_t)(clock_now_ms() - app->started_ms), "data_dir",
                      app->cfg.data_dir, "store", "backend", backend, "url",
-                     store_describe(app->store), "schema_version", version,
-                     "latest_schema_version", migrate_latest_version());
+                     store_describe(app->store), "schema_version", version, "latest_schema_version",
+                     migrate_latest_version());
 }

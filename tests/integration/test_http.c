@@ -64,9 +64,9 @@ static void test_unknown_route_is_404(void **state)
     harness_request(server.url, "GET", "/no/such/route", NULL, NULL, &res);
     assert_int_equal(res.status, 404);
     assert_string_equal(harness_error_code(&res), "not_found");
-    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(res.json, "error"),
-                                                              "message")),
-                           "/no/such/route"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(res.json, "error"), "message")),
+               "/no/such/route"));
     harness_response_free(&res);
 }
 
@@ -78,7 +78,7 @@ static void test_wrong_method_is_405(void **state)
     assert_int_equal(res.status, 405);
     assert_string_equal(harness_error_code(&res), "method_not_allowed");
     char allow[64];
-    assert_string_equal(harness_header(&res, "Allow", allow, sizeof allow), "GET");
+    assert_string_equal(harness_header(&res, "Allow", allow, sizeof allow), "GET, HEAD");
     harness_response_free(&res);
 }
 
@@ -111,6 +111,23 @@ static void test_malformed_json_names_position(void **state)
                     "{\"relation\": \"\xff\xfe\"}", &res);
     assert_int_equal(res.status, 400);
     assert_string_equal(harness_error_code(&res), "invalid_json");
+    harness_response_free(&res);
+}
+
+static void test_metrics_prometheus_text(void **state)
+{
+    (void)state;
+    test_response_t res;
+    harness_request(server.url, "GET", "/definitely/missing", NULL, NULL, &res);
+    harness_response_free(&res);
+    harness_sleep_ms(50); /* counted when MHD reports the request complete */
+    harness_request(server.url, "GET", "/metrics", NULL, NULL, &res);
+    assert_int_equal(res.status, 200);
+    char ct[128];
+    assert_non_null(strstr(harness_header(&res, "Content-Type", ct, sizeof ct), "text/plain"));
+    assert_non_null(strstr(res.body, "# TYPE llmops_http_requests_total counter\n"));
+    assert_non_null(strstr(res.body, "llmops_http_requests_total{code=\"404\"} "));
+    assert_non_null(strstr(res.body, "\nllmops_http_requests_in_flight 1\n")); /* this one */
     harness_response_free(&res);
 }
 
@@ -242,7 +259,8 @@ static void test_slow_sender_is_cut_off(void **state)
     assert_true(cut_off);
     /* A body that trickles in is cut off too. */
     fd = harness_connect(srv.port);
-    harness_send(fd, "POST /api/v1/lineage/edges HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{");
+    harness_send(fd,
+                 "POST /api/v1/lineage/edges HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{");
     char reply[4096];
     for (int i = 0; i < 15; i++) {
         harness_sleep_ms(200);
@@ -254,6 +272,12 @@ static void test_slow_sender_is_cut_off(void **state)
     test_response_t res;
     harness_request(srv.url, "GET", "/healthz", NULL, NULL, &res);
     assert_int_equal(res.status, 200);
+    harness_response_free(&res);
+    /* Both cut-offs are counted where an operator can see them. */
+    harness_request(srv.url, "GET", "/metrics", NULL, NULL, &res);
+    const char *line = strstr(res.body, "\nllmops_http_requests_timed_out_total ");
+    assert_non_null(line);
+    assert_true(atoi(line + strlen("\nllmops_http_requests_timed_out_total ")) >= 2);
     harness_response_free(&res);
     assert_int_equal(harness_stop(&srv), 0);
 }
@@ -330,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_unknown_route_is_404),
         cmocka_unit_test(test_wrong_method_is_405),
         cmocka_unit_test(test_malformed_json_names_position),
+        cmocka_unit_test(test_metrics_prometheus_text),
         cmocka_unit_test(test_request_id_echoed_or_generated),
         cmocka_unit_test(test_access_log_line),
     };

@@ -485,7 +485,7 @@ static void assert_uuid7_shape(const char *id)
         else
             assert_true(is_lower_hex(id[i]));
     }
-    assert_int_equal(id[14], '7'); /* version */
+    assert_int_equal(id[14], '7');           /* version */
     assert_non_null(strchr("89ab", id[19])); /* RFC 4122 variant: 10xx */
 }
 
@@ -540,7 +540,7 @@ static void ids_uuid7_are_distinct(void **state)
 {
     (void)state;
     enum { N = 1000 };
-    char (*ids)[ID_UUID_LEN + 1] = calloc(N, ID_UUID_LEN + 1);
+    char(*ids)[ID_UUID_LEN + 1] = calloc(N, ID_UUID_LEN + 1);
     assert_non_null(ids);
     for (int i = 0; i < N; i++)
         ids_uuid7(ids[i]);
@@ -549,7 +549,7 @@ static void ids_uuid7_are_distinct(void **state)
         assert_string_not_equal(ids[i - 1], ids[i]);
     free(ids);
 
-    char (*hex)[ID_HEX_LEN + 1] = calloc(N, ID_HEX_LEN + 1);
+    char(*hex)[ID_HEX_LEN + 1] = calloc(N, ID_HEX_LEN + 1);
     assert_non_null(hex);
     for (int i = 0; i < N; i++)
         ids_uuid7_hex(hex[i]);

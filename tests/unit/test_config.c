@@ -15,11 +15,20 @@
 
 /* The environment variable of every option (config.c derives them from the option names). */
 static const char *const option_env[] = {
-    "LLMOPS_HOST",           "LLMOPS_PORT",             "LLMOPS_DATA",
-    "LLMOPS_STORE",          "LLMOPS_CONFIG",           "LLMOPS_SERVER",
-    "LLMOPS_LOG_LEVEL",      "LLMOPS_THREADS",          "LLMOPS_MAX_BODY_BYTES",
-    "LLMOPS_MAX_HEADER_BYTES", "LLMOPS_MAX_CONNECTIONS", "LLMOPS_REQUEST_TIMEOUT",
-    "LLMOPS_IDLE_TIMEOUT",   "LLMOPS_SHUTDOWN_TIMEOUT",
+    "LLMOPS_HOST",
+    "LLMOPS_PORT",
+    "LLMOPS_DATA",
+    "LLMOPS_STORE",
+    "LLMOPS_CONFIG",
+    "LLMOPS_SERVER",
+    "LLMOPS_LOG_LEVEL",
+    "LLMOPS_THREADS",
+    "LLMOPS_MAX_BODY_BYTES",
+    "LLMOPS_MAX_HEADER_BYTES",
+    "LLMOPS_MAX_CONNECTIONS",
+    "LLMOPS_REQUEST_TIMEOUT",
+    "LLMOPS_IDLE_TIMEOUT",
+    "LLMOPS_SHUTDOWN_TIMEOUT",
 };
 
 static void clear_env(void)
@@ -334,6 +343,36 @@ static void yaml_file_sets_several_options(void **state)
     assert_string_equal(l.rest[0], "server");
 }
 
+/* "--config" after "--" is an argument, and "--host --config" names a host called
+ * "--config": neither loads a file. */
+static void config_flag_only_where_it_is_a_flag(void **state)
+{
+    (void)state;
+    loaded_t l;
+    LOAD(&l, "api", "--", "--config", "/nonexistent.yaml");
+    assert_int_equal(l.rc, 0);
+    assert_string_equal(l.cfg.config_file, "");
+    LOAD(&l, "server", "--host", "--config", "x");
+    assert_int_equal(l.rc, 0);
+    assert_string_equal(l.cfg.host, "--config");
+    assert_string_equal(l.cfg.config_file, "");
+}
+
+/* A plain YAML null leaves the option at its default instead of the text "null". */
+static void yaml_null_keeps_default(void **state)
+{
+    fixture_t *f = *state;
+    char path[1100];
+    write_file(f, "null.yaml", "store: null\nhost: ~\ndata:\nport: 7005\n", path, sizeof path);
+    loaded_t l;
+    LOAD(&l, "server", "--config", path);
+    assert_int_equal(l.rc, 0);
+    assert_string_equal(l.cfg.store_url, "");
+    assert_string_equal(l.cfg.host, "127.0.0.1");
+    assert_string_equal(l.cfg.data_dir, "./llmops-data");
+    assert_int_equal(l.cfg.port, 7005);
+}
+
 static void yaml_file_from_env_and_inline_flag(void **state)
 {
     fixture_t *f = *state;
@@ -375,9 +414,9 @@ static void precedence_flag_env_file_default(void **state)
     loaded_t l;
     LOAD(&l, "--config", path, "--port", "6000");
     assert_int_equal(l.rc, 0);
-    assert_int_equal(l.cfg.port, 6000);          /* flag beats env and file */
-    assert_string_equal(l.cfg.host, "10.0.0.2"); /* env beats file */
-    assert_int_equal(l.cfg.threads, 3);          /* file beats default */
+    assert_int_equal(l.cfg.port, 6000);                   /* flag beats env and file */
+    assert_string_equal(l.cfg.host, "10.0.0.2");          /* env beats file */
+    assert_int_equal(l.cfg.threads, 3);                   /* file beats default */
     assert_string_equal(l.cfg.data_dir, "./llmops-data"); /* default */
 
     LOAD(&l, "--config", path);
@@ -528,9 +567,21 @@ static void parse_size_units(void **state)
 static void parse_size_rejects_malformed(void **state)
 {
     (void)state;
-    const char *bad[] = {"",    "k",     "m",    "10q",  "-1",     " 10",        "10 m",
-                         "1.5m", "10kk", "10mbb", "0x10", "10b",   "18446744073709551616",
-                         "17179869184g", "99999999999999999999999"};
+    const char *bad[] = {"",
+                         "k",
+                         "m",
+                         "10q",
+                         "-1",
+                         " 10",
+                         "10 m",
+                         "1.5m",
+                         "10kk",
+                         "10mbb",
+                         "0x10",
+                         "10b",
+                         "18446744073709551616",
+                         "17179869184g",
+                         "99999999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         size_t v = 12345;
         if (config_parse_size(bad[i], &v) != -1)
@@ -603,6 +654,8 @@ int main(void)
         T(env_sets_options),
         T(env_bad_value_names_variable),
         T(yaml_file_sets_several_options),
+        T(config_flag_only_where_it_is_a_flag),
+        T(yaml_null_keeps_default),
         T(yaml_file_from_env_and_inline_flag),
         T(empty_yaml_file_is_fine),
         T(precedence_flag_env_file_default),

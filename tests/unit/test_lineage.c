@@ -1,0 +1,618 @@
+/* test_lineage.c - unit tests for lineage/lineage.h against a real, freshly migrated store:
+ * recording edges (the returned JSON, created=1 then created=0 with the same id), validation
+ * errors naming the field at fault, lineage_edges in each direction, lineage_direction_parse,
+ * and lineage_graph walks (a 4-node chain upstream and downstream with depths and edges, the
+ * max_depth bound, cycles terminating, bad direction / depth rejected).
+ *
+ * Every test runs on SQLite (a file in a fresh temporary directory) and, when test_pg_url()
+ * names a PostgreSQL server, again on PostgreSQL in a database of its own: created with
+ * CREATE DATABASE over the admin URL (through the store API itself) and dropped afterwards.
+ * Each backend's group migrates its store once; each test starts from an empty edge table. */
+#include "unit/testutil.h"
+
+#include <jansson.h>
+
+#include "base/ids.h"
+#include "base/json.h"
+#include "lineage/lineage.h"
+#include "store/migrate.h"
+#include "store/store.h"
+
+/* ---- fixture: one migrated store per group -------------------------------------------------- */
+
+typedef struct fixture {
+    store_kind_t kind;
+    char *dir;       /* SQLite: temporary directory */
+    char dbname[64]; /* PostgreSQL: the throwaway database */
+    store_t *store;
+} fixture_t;
+
+/* Run one parameterless statement (CREATE / DROP DATABASE) over the admin URL. */
+static void pg_admin_exec(const char *sql)
+{
+    err_t err;
+    store_t *admin = NULL;
+    if (store_open(test_pg_url(), 1, &admin, &err) != 0)
+        fail_msg("cannot open admin store: %s", err.message);
+    store_conn_t *c = store_acquire(admin);
+    int64_t rc = store_exec(c, sql, NULL, 0, &err);
+    store_release(admin, c);
+    store_close(admin);
+    if (rc < 0)
+        fail_msg("%s: %s", sql, err.message);
+}
+
+/* The admin URL with its database name replaced: scheme://auth@host:port/NAME?query */
+static void pg_url_for(const char *dbname, char *out, size_t size)
+{
+    const char *admin = test_pg_url();
+    const char *auth = strstr(admin, "://");
+    auth = auth ? auth + 3 : admin;
+    const char *end = auth + strcspn(auth, "/?");
+    const char *query = strchr(end, '?');
+    snprintf(out, size, "%.*s/%s%s", (int)(end - admin), admin, dbname, query ? query : "");
+}
+
+/* Group setup: one store for the group, migrated once. */
+static int group_setup(void **state, store_kind_t kind)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->kind = kind;
+    char url[2048];
+    if (kind == STORE_SQLITE) {
+        f->dir = test_tmpdir();
+        snprintf(url, sizeof url, "sqlite:%s/t.db", f->dir);
+    } else {
+        char hex[ID_HEX_LEN + 1];
+        ids_uuid7_hex(hex);
+        /* The random tail of the id, so names differ even within one millisecond. */
+        snprintf(f->dbname, sizeof f->dbname, "llmops_lineage_%s", hex + 16);
+        char sql[128];
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
+        pg_admin_exec(sql);
+        pg_url_for(f->dbname, url, sizeof url);
+    }
+    err_t err;
+    if (store_open(url, 2, &f->store, &err) != 0)
+        fail_msg("store_open %s: %s", url, err.message);
+    assert_int_equal(store_kind(f->store), kind);
+    int applied = -1;
+    if (migrate_schema(f->store, &applied, &err) != 0)
+        fail_msg("migrate_schema: %s", err.message);
+    assert_true(applied >= 1);
+    *state = f;
+    return 0;
+}
+
+static int group_setup_sqlite(void **state)
+{
+    return group_setup(state, STORE_SQLITE);
+}
+
+static int group_setup_postgres(void **state)
+{
+    return group_setup(state, STORE_POSTGRES);
+}
+
+static int group_teardown(void **state)
+{
+    fixture_t *f = *state;
+    if (!f)
+        return 0;
+    store_close(f->store);
+    if (f->kind == STORE_SQLITE) {
+        test_rmtree(f->dir);
+    } else {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->dbname);
+        pg_admin_exec(sql);
+    }
+    free(f);
+    return 0;
+}
+
+/* Per test: start from an empty edge table. */
+static int setup(void **state)
+{
+    fixture_t *f = *state;
+    err_t err;
+    store_conn_t *c = store_acquire(f->store);
+    int64_t rc = store_exec(c, "DELETE FROM lineage_edges", NULL, 0, &err);
+    store_release(f->store, c);
+    if (rc < 0)
+        fail_msg("clearing lineage_edges: %s", err.message);
+    return 0;
+}
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+/* Record an edge; returns the edge JSON (caller frees) and *created. Fails the test on error. */
+static json_t *record(fixture_t *f, const char *st, const char *si, const char *dt, const char *di,
+                      const char *rel, int *created)
+{
+    lineage_edge_in_t in = {st, si, dt, di, rel};
+    err_t err;
+    int made = -1;
+    store_conn_t *c = store_acquire(f->store);
+    json_t *edge = lineage_record(c, &in, &made, &err);
+    store_release(f->store, c);
+    if (!edge)
+        fail_msg("lineage_record %s:%s -> %s:%s: %s", st, si, dt, di, err.message);
+    if (created)
+        *created = made;
+    return edge;
+}
+
+static void record_ok(fixture_t *f, const char *st, const char *si, const char *dt, const char *di,
+                      const char *rel)
+{
+    json_decref(record(f, st, si, dt, di, rel, NULL));
+}
+
+/* Record an edge that must be rejected; returns the error. */
+static err_t record_bad(fixture_t *f, const char *st, const char *si, const char *dt,
+                        const char *di, const char *rel)
+{
+    lineage_edge_in_t in = {st, si, dt, di, rel};
+    err_t err;
+    err_clear(&err);
+    int made = -7;
+    store_conn_t *c = store_acquire(f->store);
+    json_t *edge = lineage_record(c, &in, &made, &err);
+    store_release(f->store, c);
+    if (edge) {
+        char *text = json_to_string(edge);
+        json_decref(edge);
+        fail_msg("lineage_record accepted a bad edge: %s", text);
+    }
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.code, "invalid_argument");
+    return err;
+}
+
+static const char *str_at(const json_t *obj, const char *a, const char *b)
+{
+    const json_t *v = json_object_get(obj, a);
+    if (b)
+        v = json_object_get(v, b);
+    return json_string_value(v);
+}
+
+static json_int_t int_at(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    assert_true(json_is_integer(v));
+    return json_integer_value(v);
+}
+
+/* Assert that node i of a graph is (type, id) at depth. */
+static void assert_node(const json_t *graph, size_t i, const char *type, const char *id, int depth)
+{
+    const json_t *node = json_array_get(json_object_get(graph, "nodes"), i);
+    assert_non_null(node);
+    assert_string_equal(str_at(node, "type", NULL), type);
+    assert_string_equal(str_at(node, "id", NULL), id);
+    assert_int_equal(int_at(node, "depth"), depth);
+}
+
+/* Does the edge list hold src -> dst? */
+static int has_edge(const json_t *edges, const char *st, const char *si, const char *dt,
+                    const char *di)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(edges, i, e)
+    {
+        if (strcmp(str_at(e, "from", "type"), st) == 0 &&
+            strcmp(str_at(e, "from", "id"), si) == 0 && strcmp(str_at(e, "to", "type"), dt) == 0 &&
+            strcmp(str_at(e, "to", "id"), di) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The chain dataset:d -> run:r -> model_version:m:1 -> trace:t. */
+static void record_chain(fixture_t *f)
+{
+    record_ok(f, "dataset", "d", "run", "r", "input");
+    record_ok(f, "run", "r", "model_version", "m:1", "produced");
+    record_ok(f, "model_version", "m:1", "trace", "t", "served_by");
+}
+
+static json_t *graph_ok(fixture_t *f, const char *type, const char *id, lineage_direction_t dir,
+                        int max_depth)
+{
+    err_t err;
+    json_t *g = lineage_graph(f->store, type, id, dir, max_depth, &err);
+    if (!g)
+        fail_msg("lineage_graph %s:%s: %s", type, id, err.message);
+    return g;
+}
+
+static json_t *edges_ok(fixture_t *f, const char *type, const char *id, lineage_direction_t dir)
+{
+    err_t err;
+    json_t *r = lineage_edges(f->store, type, id, dir, &err);
+    if (!r)
+        fail_msg("lineage_edges %s:%s: %s", type, id, err.message);
+    json_t *edges = json_object_get(r, "edges");
+    assert_true(json_is_array(edges));
+    json_incref(edges);
+    json_decref(r);
+    return edges;
+}
+
+/* ---- record --------------------------------------------------------------------------------- */
+
+static void record_returns_edge_json(void **state)
+{
+    fixture_t *f = *state;
+    int created = -1;
+    json_t *edge = record(f, "dataset", "my-data:3", "run", "0190b0c2-7d6e", "input", &created);
+    assert_int_equal(created, 1);
+    assert_true(int_at(edge, "id") > 0);
+    assert_string_equal(str_at(edge, "from", "type"), "dataset");
+    assert_string_equal(str_at(edge, "from", "id"), "my-data:3");
+    assert_string_equal(str_at(edge, "to", "type"), "run");
+    assert_string_equal(str_at(edge, "to", "id"), "0190b0c2-7d6e");
+    assert_string_equal(str_at(edge, "relation", NULL), "input");
+    const json_int_t jan_2024_ms = 1704067200000;
+    assert_true(int_at(edge, "created_at") > jan_2024_ms);
+    assert_int_equal(json_object_size(edge), 5);
+    json_decref(edge);
+}
+
+static void record_twice_is_noop(void **state)
+{
+    fixture_t *f = *state;
+    int created = -1;
+    json_t *first = record(f, "run", "r1", "model_version", "m:1", "produced", &created);
+    assert_int_equal(created, 1);
+    json_t *again = record(f, "run", "r1", "model_version", "m:1", "produced", &created);
+    assert_int_equal(created, 0);
+    assert_int_equal(int_at(again, "id"), int_at(first, "id"));
+    assert_int_equal(int_at(again, "created_at"), int_at(first, "created_at"));
+
+    /* A different relation between the same nodes is a different edge. */
+    json_t *other = record(f, "run", "r1", "model_version", "m:1", "evaluated", &created);
+    assert_int_equal(created, 1);
+    assert_true(int_at(other, "id") != int_at(first, "id"));
+
+    /* created may be NULL. */
+    lineage_edge_in_t in = {"run", "r1", "model_version", "m:1", "produced"};
+    err_t err;
+    store_conn_t *c = store_acquire(f->store);
+    json_t *third = lineage_record(c, &in, NULL, &err);
+    store_release(f->store, c);
+    assert_non_null(third);
+    assert_int_equal(int_at(third, "id"), int_at(first, "id"));
+
+    json_t *edges = edges_ok(f, "run", "r1", LINEAGE_DOWNSTREAM);
+    assert_int_equal(json_array_size(edges), 2);
+    json_decref(edges);
+    json_decref(first);
+    json_decref(again);
+    json_decref(other);
+    json_decref(third);
+}
+
+static void record_validates_fields(void **state)
+{
+    fixture_t *f = *state;
+    char long_id[301];
+    memset(long_id, 'x', 300);
+    long_id[300] = '\0';
+    char max_id[257];
+    memset(max_id, 'y', 256);
+    max_id[256] = '\0';
+    char long_type[42];
+    memset(long_type, 't', 41);
+    long_type[41] = '\0';
+
+    err_t err = record_bad(f, "Dataset", "d", "run", "r", "input");
+    assert_string_equal(err.field, "from.type");
+    err = record_bad(f, "data set", "d", "run", "r", "input");
+    assert_string_equal(err.field, "from.type");
+    err = record_bad(f, "", "d", "run", "r", "input");
+    assert_string_equal(err.field, "from.type");
+    err = record_bad(f, NULL, "d", "run", "r", "input");
+    assert_string_equal(err.field, "from.type");
+    err = record_bad(f, long_type, "d", "run", "r", "input");
+    assert_string_equal(err.field, "from.type");
+    err = record_bad(f, "dataset", "", "run", "r", "input");
+    assert_string_equal(err.field, "from.id");
+    err = record_bad(f, "dataset", NULL, "run", "r", "input");
+    assert_string_equal(err.field, "from.id");
+    err = record_bad(f, "dataset", long_id, "run", "r", "input");
+    assert_string_equal(err.field, "from.id");
+    err = record_bad(f, "dataset", "d", "Run", "r", "input");
+    assert_string_equal(err.field, "to.type");
+    err = record_bad(f, "dataset", "d", "run-x", "r", "input");
+    assert_string_equal(err.field, "to.type");
+    err = record_bad(f, "dataset", "d", "run", "", "input");
+    assert_string_equal(err.field, "to.id");
+    err = record_bad(f, "dataset", "d", "run", long_id, "input");
+    assert_string_equal(err.field, "to.id");
+    err = record_bad(f, "dataset", "d", "run", "r", "Input");
+    assert_string_equal(err.field, "relation");
+    err = record_bad(f, "dataset", "d", "run", "r", "feeds into");
+    assert_string_equal(err.field, "relation");
+    err = record_bad(f, "dataset", "d", "run", "r", "");
+    assert_string_equal(err.field, "relation");
+    err = record_bad(f, "dataset", "d", "run", "r", NULL);
+    assert_string_equal(err.field, "relation");
+
+    /* Nothing was written by the rejected calls. */
+    json_t *edges = edges_ok(f, "dataset", "d", LINEAGE_BOTH);
+    assert_int_equal(json_array_size(edges), 0);
+    json_decref(edges);
+
+    /* The limits themselves are accepted: 40-character type, 256-character id. */
+    long_type[40] = '\0';
+    int created = 0;
+    json_t *edge =
+        record(f, long_type, max_id, "t_2", "any id: with / odd \xc3\xa9 chars", "rel_9", &created);
+    assert_int_equal(created, 1);
+    assert_string_equal(str_at(edge, "from", "id"), max_id);
+    assert_string_equal(str_at(edge, "to", "id"), "any id: with / odd \xc3\xa9 chars");
+    json_decref(edge);
+}
+
+/* ---- edges ---------------------------------------------------------------------------------- */
+
+static void edges_by_direction(void **state)
+{
+    fixture_t *f = *state;
+    record_chain(f);
+    record_ok(f, "dataset", "other", "run", "r", "input");
+
+    json_t *up = edges_ok(f, "run", "r", LINEAGE_UPSTREAM);
+    assert_int_equal(json_array_size(up), 2);
+    assert_true(has_edge(up, "dataset", "d", "run", "r"));
+    assert_true(has_edge(up, "dataset", "other", "run", "r"));
+
+    json_t *down = edges_ok(f, "run", "r", LINEAGE_DOWNSTREAM);
+    assert_int_equal(json_array_size(down), 1);
+    assert_true(has_edge(down, "run", "r", "model_version", "m:1"));
+    assert_string_equal(str_at(json_array_get(down, 0), "relation", NULL), "produced");
+
+    json_t *both = edges_ok(f, "run", "r", LINEAGE_BOTH);
+    assert_int_equal(json_array_size(both), 3);
+    /* Ordered by id, i.e. by recording order. */
+    for (size_t i = 1; i < json_array_size(both); i++)
+        assert_true(int_at(json_array_get(both, i - 1), "id") <
+                    int_at(json_array_get(both, i), "id"));
+
+    /* Ends of the chain, and a node nobody mentions. */
+    json_t *none = edges_ok(f, "dataset", "d", LINEAGE_UPSTREAM);
+    assert_int_equal(json_array_size(none), 0);
+    json_t *trace_up = edges_ok(f, "trace", "t", LINEAGE_UPSTREAM);
+    assert_int_equal(json_array_size(trace_up), 1);
+    json_t *unknown = edges_ok(f, "run", "nope", LINEAGE_BOTH);
+    assert_int_equal(json_array_size(unknown), 0);
+    /* The id is matched with its type: "r" as a trace is another node. */
+    json_t *wrong_type = edges_ok(f, "trace", "r", LINEAGE_BOTH);
+    assert_int_equal(json_array_size(wrong_type), 0);
+
+    json_decref(up);
+    json_decref(down);
+    json_decref(both);
+    json_decref(none);
+    json_decref(trace_up);
+    json_decref(unknown);
+    json_decref(wrong_type);
+}
+
+static void edges_validate_node(void **state)
+{
+    fixture_t *f = *state;
+    err_t err;
+    err_clear(&err);
+    assert_null(lineage_edges(f->store, "Run", "r", LINEAGE_BOTH, &err));
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.field, "type");
+    err_clear(&err);
+    assert_null(lineage_edges(f->store, "run", "", LINEAGE_BOTH, &err));
+    assert_string_equal(err.field, "id");
+}
+
+static void direction_parse(void **state)
+{
+    (void)state;
+    lineage_direction_t d = LINEAGE_UPSTREAM;
+    err_t err;
+    assert_int_equal(lineage_direction_parse("downstream", &d, &err), 0);
+    assert_int_equal(d, LINEAGE_DOWNSTREAM);
+    assert_int_equal(lineage_direction_parse("upstream", &d, &err), 0);
+    assert_int_equal(d, LINEAGE_UPSTREAM);
+    assert_int_equal(lineage_direction_parse("both", &d, &err), 0);
+    assert_int_equal(d, LINEAGE_BOTH);
+    d = LINEAGE_UPSTREAM;
+    assert_int_equal(lineage_direction_parse(NULL, &d, &err), 0); /* default */
+    assert_int_equal(d, LINEAGE_BOTH);
+    err_clear(&err);
+    assert_int_equal(lineage_direction_parse("sideways", &d, &err), -1);
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.field, "direction");
+    assert_int_equal(lineage_direction_parse("Upstream", &d, &err), -1);
+}
+
+/* ---- graph ---------------------------------------------------------------------------------- */
+
+static void graph_upstream_from_trace(void **state)
+{
+    fixture_t *f = *state;
+    record_chain(f);
+    record_ok(f, "trace", "t", "feedback", "fb1", "scored_by"); /* downstream: not walked */
+
+    json_t *g = graph_ok(f, "trace", "t", LINEAGE_UPSTREAM, 10);
+    assert_string_equal(str_at(g, "root", "type"), "trace");
+    assert_string_equal(str_at(g, "root", "id"), "t");
+    assert_string_equal(str_at(g, "direction", NULL), "upstream");
+    assert_int_equal(json_array_size(json_object_get(g, "nodes")), 4);
+    assert_node(g, 0, "trace", "t", 0);
+    assert_node(g, 1, "model_version", "m:1", 1);
+    assert_node(g, 2, "run", "r", 2);
+    assert_node(g, 3, "dataset", "d", 3);
+    json_t *edges = json_object_get(g, "edges");
+    assert_int_equal(json_array_size(edges), 3);
+    assert_true(has_edge(edges, "dataset", "d", "run", "r"));
+    assert_true(has_edge(edges, "run", "r", "model_version", "m:1"));
+    assert_true(has_edge(edges, "model_version", "m:1", "trace", "t"));
+    json_decref(g);
+}
+
+static void graph_downstream_from_dataset(void **state)
+{
+    fixture_t *f = *state;
+    record_chain(f);
+    record_ok(f, "prompt_version", "p:2", "run", "r", "input"); /* upstream of r: not walked */
+
+    json_t *g = graph_ok(f, "dataset", "d", LINEAGE_DOWNSTREAM, LINEAGE_MAX_DEPTH);
+    assert_string_equal(str_at(g, "direction", NULL), "downstream");
+    assert_string_equal(str_at(g, "root", "type"), "dataset");
+    assert_int_equal(json_array_size(json_object_get(g, "nodes")), 4);
+    assert_node(g, 0, "dataset", "d", 0);
+    assert_node(g, 1, "run", "r", 1);
+    assert_node(g, 2, "model_version", "m:1", 2);
+    assert_node(g, 3, "trace", "t", 3);
+    json_t *edges = json_object_get(g, "edges");
+    assert_int_equal(json_array_size(edges), 3);
+    assert_false(has_edge(edges, "prompt_version", "p:2", "run", "r"));
+    json_decref(g);
+}
+
+static void graph_max_depth_limits_hops(void **state)
+{
+    fixture_t *f = *state;
+    record_chain(f);
+
+    json_t *g = graph_ok(f, "trace", "t", LINEAGE_UPSTREAM, 1);
+    assert_int_equal(json_array_size(json_object_get(g, "nodes")), 2);
+    assert_node(g, 0, "trace", "t", 0);
+    assert_node(g, 1, "model_version", "m:1", 1);
+    json_t *edges = json_object_get(g, "edges");
+    assert_int_equal(json_array_size(edges), 1);
+    assert_true(has_edge(edges, "model_version", "m:1", "trace", "t"));
+    json_decref(g);
+
+    g = graph_ok(f, "dataset", "d", LINEAGE_DOWNSTREAM, 2);
+    assert_int_equal(json_array_size(json_object_get(g, "nodes")), 3);
+    assert_int_equal(json_array_size(json_object_get(g, "edges")), 2);
+    assert_node(g, 2, "model_version", "m:1", 2);
+    json_decref(g);
+}
+
+static void graph_of_lonely_node_is_root_only(void **state)
+{
+    fixture_t *f = *state;
+    record_chain(f);
+    json_t *g = graph_ok(f, "dataset", "d", LINEAGE_UPSTREAM, 5);
+    assert_int_equal(json_array_size(json_object_get(g, "nodes")), 1);
+    assert_node(g, 0, "dataset", "d", 0);
+    assert_int_equal(json_array_size(json_object_get(g, "edges")), 0);
+    json_decref(g);
+
+    g = graph_ok(f, "run", "unknown", LINEAGE_DOWNSTREAM, 5);
+    assert_int_equal(json_array_size(json_object_get(g, "nodes")), 1);
+    assert_int_equal(json_array_size(json_object_get(g, "edges")), 0);
+    json_decref(g);
+}
+
+static void graph_diamond_reports_shortest_depth(void **state)
+{
+    fixture_t *f = *state;
+    /* d -> r1 -> m, d -> m directly: m is at depth 1, and listed once. */
+    record_ok(f, "dataset", "d", "run", "r1", "input");
+    record_ok(f, "run", "r1", "model_version", "m:1", "produced");
+    record_ok(f, "dataset", "d", "model_version", "m:1", "trained_on");
+    json_t *g = graph_ok(f, "dataset", "d", LINEAGE_DOWNSTREAM, 10);
+    assert_int_equal(json_array_size(json_object_get(g, "nodes")), 3);
+    assert_node(g, 0, "dataset", "d", 0);
+    assert_node(g, 1, "model_version", "m:1", 1);
+    assert_node(g, 2, "run", "r1", 1);
+    assert_int_equal(json_array_size(json_object_get(g, "edges")), 3);
+    json_decref(g);
+}
+
+static void graph_cycle_terminates(void **state)
+{
+    fixture_t *f = *state;
+    record_ok(f, "run", "a", "run", "b", "next");
+    record_ok(f, "run", "b", "run", "a", "next");
+    record_ok(f, "run", "a", "run", "a", "self"); /* a self-loop too */
+
+    lineage_direction_t dirs[] = {LINEAGE_DOWNSTREAM, LINEAGE_UPSTREAM};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *g = graph_ok(f, "run", "a", dirs[i], LINEAGE_MAX_DEPTH);
+        assert_int_equal(json_array_size(json_object_get(g, "nodes")), 2);
+        assert_node(g, 0, "run", "a", 0);
+        assert_node(g, 1, "run", "b", 1);
+        json_t *edges = json_object_get(g, "edges");
+        assert_int_equal(json_array_size(edges), 3); /* each edge once */
+        assert_true(has_edge(edges, "run", "a", "run", "b"));
+        assert_true(has_edge(edges, "run", "b", "run", "a"));
+        assert_true(has_edge(edges, "run", "a", "run", "a"));
+        json_decref(g);
+    }
+}
+
+static void graph_rejects_bad_arguments(void **state)
+{
+    fixture_t *f = *state;
+    record_chain(f);
+    err_t err;
+    err_clear(&err);
+    assert_null(lineage_graph(f->store, "trace", "t", LINEAGE_BOTH, 5, &err));
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.code, "invalid_argument");
+    assert_string_equal(err.field, "direction");
+
+    int depths[] = {0, -1, LINEAGE_MAX_DEPTH + 1, 1000000};
+    for (size_t i = 0; i < sizeof depths / sizeof depths[0]; i++) {
+        err_clear(&err);
+        assert_null(lineage_graph(f->store, "trace", "t", LINEAGE_UPSTREAM, depths[i], &err));
+        assert_int_equal(err.status, 400);
+        assert_string_equal(err.field, "max_depth");
+    }
+
+    err_clear(&err);
+    assert_null(lineage_graph(f->store, "Trace", "t", LINEAGE_UPSTREAM, 5, &err));
+    assert_string_equal(err.field, "type");
+    err_clear(&err);
+    assert_null(lineage_graph(f->store, "trace", "", LINEAGE_UPSTREAM, 5, &err));
+    assert_string_equal(err.field, "id");
+}
+
+/* ---- test list ------------------------------------------------------------------------------ */
+
+/* Test names carry the backend, so the TAP lines of the two groups differ. */
+#define T(prefix, fn)                                                                              \
+    {                                                                                              \
+        .name = prefix #fn, .test_func = fn, .setup_func = setup                                   \
+    }
+#define LINEAGE_TESTS(prefix)                                                                      \
+    T(prefix, record_returns_edge_json), T(prefix, record_twice_is_noop),                          \
+        T(prefix, record_validates_fields), T(prefix, edges_by_direction),                         \
+        T(prefix, edges_validate_node), T(prefix, graph_upstream_from_trace),                      \
+        T(prefix, graph_downstream_from_dataset), T(prefix, graph_max_depth_limits_hops),          \
+        T(prefix, graph_of_lonely_node_is_root_only),                                              \
+        T(prefix, graph_diamond_reports_shortest_depth), T(prefix, graph_cycle_terminates),        \
+        T(prefix, graph_rejects_bad_arguments)
+
+int main(void)
+{
+    const struct CMUnitTest sqlite_tests[] = {
+        LINEAGE_TESTS("sqlite: "),
+        cmocka_unit_test(direction_parse),
+    };
+    int failed = cmocka_run_group_tests_name("lineage sqlite", sqlite_tests, group_setup_sqlite,
+                                             group_teardown);
+    if (test_pg_url()) {
+        const struct CMUnitTest pg_tests[] = {LINEAGE_TESTS("postgresql: ")};
+        failed += cmocka_run_group_tests_name("lineage postgresql", pg_tests, group_setup_postgres,
+                                              group_teardown);
+    }
+    return failed;
+}
