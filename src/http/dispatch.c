@@ -7,6 +7,14 @@
 #include "base/buf.h"
 #include "base/log.h"
 
+/* 1 when s is valid UTF-8 (jansson refuses to make a string of anything else). */
+static int valid_utf8(const char *s)
+{
+    json_t *probe = json_string(s);
+    json_decref(probe);
+    return probe != NULL;
+}
+
 /* Split "a=1&b=x%20y" into decoded pairs. -1 if a part does not decode or there are too many. */
 static int parse_query(const char *query, http_request_t *req, http_response_t *res)
 {
@@ -24,11 +32,11 @@ static int parse_query(const char *query, http_request_t *req, http_response_t *
             size_t name_len = eq ? (size_t)(eq - p) : len;
             char *name = http_decode(p, name_len, 1);
             char *value = eq ? http_decode(eq + 1, len - name_len - 1, 1) : xstrdup("");
-            if (!name || !value) {
+            if (!name || !value || !valid_utf8(name) || !valid_utf8(value)) {
                 free(name);
                 free(value);
                 http_respond_errorf(res, 400, "invalid_argument", NULL,
-                                    "query parameter contains an encoded NUL byte");
+                                    "query parameter is not valid UTF-8 or has a NUL byte");
                 return -1;
             }
             req->query[req->nquery].name = name;
@@ -55,9 +63,9 @@ void http_dispatch(const router_t *router, http_request_t *req, http_response_t 
         goto done;
     }
     req->path = http_decode(raw_path, path_len, 0);
-    if (!req->path) {
+    if (!req->path || !valid_utf8(req->path)) {
         http_respond_errorf(res, 400, "invalid_argument", NULL,
-                            "request path contains an encoded NUL byte");
+                            "request path is not valid UTF-8 or has an encoded NUL byte");
         goto done;
     }
     if (qmark && parse_query(qmark + 1, req, res) != 0)

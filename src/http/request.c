@@ -71,6 +71,9 @@ void http_respond_bytes(http_response_t *res, int status, const char *content_ty
 void http_respond_error(http_response_t *res, const err_t *err)
 {
     json_t *error = json_pack("{s:s, s:s}", "code", err->code, "message", err->message);
+    if (!error) /* the message quoted input that is not UTF-8: keep the code, drop the quote */
+        error = json_pack("{s:s, s:s}", "code", err->code, "message",
+                          "the request contains text that is not valid UTF-8");
     if (err->field[0])
         json_object_set_new(error, "field", json_string(err->field));
     http_respond_json(res, err->status ? err->status : 500, json_pack("{s:o}", "error", error));

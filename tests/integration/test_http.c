@@ -70,6 +70,20 @@ static void test_unknown_route_is_404(void **state)
     harness_response_free(&res);
 }
 
+/* A path or query that decodes to invalid UTF-8 is refused, not echoed into an error. */
+static void test_invalid_utf8_target_is_400(void **state)
+{
+    (void)state;
+    test_response_t res;
+    harness_request(server.url, "GET", "/no%ff%fe", NULL, NULL, &res);
+    assert_int_equal(res.status, 400);
+    assert_string_equal(harness_error_code(&res), "invalid_argument");
+    harness_response_free(&res);
+    harness_request(server.url, "GET", "/api/v1/lineage/edges?type=%ff", NULL, NULL, &res);
+    assert_int_equal(res.status, 400);
+    harness_response_free(&res);
+}
+
 static void test_wrong_method_is_405(void **state)
 {
     (void)state;
@@ -352,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_healthz),
         cmocka_unit_test(test_readyz_and_status),
         cmocka_unit_test(test_unknown_route_is_404),
+        cmocka_unit_test(test_invalid_utf8_target_is_400),
         cmocka_unit_test(test_wrong_method_is_405),
         cmocka_unit_test(test_malformed_json_names_position),
         cmocka_unit_test(test_metrics_prometheus_text),
