@@ -9,6 +9,7 @@
  * CREATE DATABASE over the admin URL (through the store API itself) and dropped afterwards.
  * Each backend's group migrates its store once; each test starts from an empty edge table. */
 #include "unit/testutil.h"
+#include "unit/store_testutil.h"
 
 #include <jansson.h>
 
@@ -42,17 +43,6 @@ static void pg_admin_exec(const char *sql)
         fail_msg("%s: %s", sql, err.message);
 }
 
-/* The admin URL with its database name replaced: scheme://auth@host:port/NAME?query */
-static void pg_url_for(const char *dbname, char *out, size_t size)
-{
-    const char *admin = test_pg_url();
-    const char *auth = strstr(admin, "://");
-    auth = auth ? auth + 3 : admin;
-    const char *end = auth + strcspn(auth, "/?");
-    const char *query = strchr(end, '?');
-    snprintf(out, size, "%.*s/%s%s", (int)(end - admin), admin, dbname, query ? query : "");
-}
-
 /* Group setup: one store for the group, migrated once. */
 static int group_setup(void **state, store_kind_t kind)
 {
@@ -71,7 +61,7 @@ static int group_setup(void **state, store_kind_t kind)
         char sql[128];
         snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
         pg_admin_exec(sql);
-        pg_url_for(f->dbname, url, sizeof url);
+        test_pg_url_for(f->dbname, url, sizeof url);
     }
     err_t err;
     if (store_open(url, 2, &f->store, &err) != 0)
