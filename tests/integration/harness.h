@@ -33,6 +33,7 @@ typedef struct test_server {
     int port;
     char dir[256];
     char url[64];
+    char log_path[400]; /* the server's stdout and stderr */
 } test_server_t;
 
 typedef struct test_response {
@@ -48,18 +49,6 @@ static inline void harness_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
     nanosleep(&ts, NULL);
-}
-
-/* A port that was free a moment ago (bind to 0, read it, close). */
-static inline int harness_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t len = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
-    return ntohs(a.sin_port);
 }
 
 typedef struct harness_buf {
@@ -165,11 +154,33 @@ static inline const char *harness_store(void)
     return store && *store ? store : NULL;
 }
 
+/* The port from the server's "listening" log line, or 0 while it has not been written. */
+static inline int harness_listening_port(const char *log_path)
+{
+    FILE *f = fopen(log_path, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int port = 0;
+    while (!port && fgets(line, sizeof line, f)) {
+        json_t *entry = json_loads(line, 0, NULL);
+        const char *msg = json_string_value(json_object_get(entry, "msg"));
+        if (msg && strcmp(msg, "listening") == 0)
+            port = (int)json_integer_value(json_object_get(entry, "port"));
+        json_decref(entry);
+    }
+    fclose(f);
+    return port;
+}
+
 /* Start a server. extra: NULL-terminated extra arguments (e.g. "--request-timeout", "2").
- * data_dir: NULL for a fresh temporary one. Waits until /healthz answers. */
+ * data_dir: NULL for a fresh temporary one. The server binds port 0 (so concurrent test
+ * servers never race for a port) and the harness reads the port it got from its log.
+ * Waits until /healthz answers. */
 static inline void harness_start_in(test_server_t *srv, const char *data_dir,
                                     const char *const *extra)
 {
+    static int started;
     memset(srv, 0, sizeof *srv);
     if (data_dir) {
         snprintf(srv->dir, sizeof srv->dir, "%s", data_dir);
@@ -177,18 +188,15 @@ static inline void harness_start_in(test_server_t *srv, const char *data_dir,
         snprintf(srv->dir, sizeof srv->dir, "/tmp/llmops-it-XXXXXX");
         assert_non_null(mkdtemp(srv->dir));
     }
-    srv->port = harness_free_port();
-    snprintf(srv->url, sizeof srv->url, "http://127.0.0.1:%d", srv->port);
-    char port[16], log_path[400];
-    snprintf(port, sizeof port, "%d", srv->port);
-    snprintf(log_path, sizeof log_path, "%s/server.%d.log", srv->dir, srv->port);
+    snprintf(srv->log_path, sizeof srv->log_path, "%s/server.%d.%d.log", srv->dir, (int)getpid(),
+             ++started);
 
     const char *argv[48];
     int n = 0;
     argv[n++] = harness_bin();
     argv[n++] = "server";
     argv[n++] = "--port";
-    argv[n++] = port;
+    argv[n++] = "0";
     argv[n++] = "--data";
     argv[n++] = srv->dir;
     if (harness_store()) {
@@ -202,7 +210,7 @@ static inline void harness_start_in(test_server_t *srv, const char *data_dir,
     srv->pid = fork();
     assert_true(srv->pid >= 0);
     if (srv->pid == 0) {
-        FILE *log = fopen(log_path, "w");
+        FILE *log = fopen(srv->log_path, "w");
         if (log) {
             dup2(fileno(log), STDERR_FILENO);
             dup2(fileno(log), STDOUT_FILENO);
@@ -212,23 +220,26 @@ static inline void harness_start_in(test_server_t *srv, const char *data_dir,
         _exit(127);
     }
     for (int i = 0; i < 300; i++) { /* up to 15 s: a sanitizer build starts slowly */
+        if (!srv->port && (srv->port = harness_listening_port(srv->log_path)) > 0)
+            snprintf(srv->url, sizeof srv->url, "http://127.0.0.1:%d", srv->port);
         test_response_t res;
-        if (harness_request(srv->url, "GET", "/healthz", NULL, NULL, &res) == 0 &&
+        if (srv->port && harness_request(srv->url, "GET", "/healthz", NULL, NULL, &res) == 0 &&
             res.status == 200) {
             harness_response_free(&res);
             return;
         }
-        harness_response_free(&res);
+        if (srv->port)
+            harness_response_free(&res);
         int status;
         if (waitpid(srv->pid, &status, WNOHANG) == srv->pid) {
             char cmd[512];
-            snprintf(cmd, sizeof cmd, "cat %s >&2", log_path);
+            snprintf(cmd, sizeof cmd, "cat %s >&2", srv->log_path);
             (void)!system(cmd);
             fail_msg("server exited during start-up");
         }
         harness_sleep_ms(50);
     }
-    fail_msg("server did not become healthy on port %d", srv->port);
+    fail_msg("server did not become healthy (log: %s)", srv->log_path);
 }
 
 static inline void harness_start(test_server_t *srv, const char *const *extra)

@@ -176,9 +176,8 @@ static void test_access_log_line(void **state)
     harness_response_free(&res);
     harness_sleep_ms(100); /* the line is written when MHD reports completion */
 
-    char path[400], line[4096];
-    snprintf(path, sizeof path, "%s/server.%d.log", server.dir, server.port);
-    FILE *f = fopen(path, "r");
+    char line[4096];
+    FILE *f = fopen(server.log_path, "r");
     assert_non_null(f);
     json_t *found = NULL;
     while (!found && fgets(line, sizeof line, f)) {

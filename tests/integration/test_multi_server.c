@@ -23,9 +23,8 @@ static void *start_one(void *arg)
 /* Sum of "applied" over the "schema migrated" lines in a server's log. */
 static long applied_in_log(const test_server_t *srv)
 {
-    char path[400], line[4096];
-    snprintf(path, sizeof path, "%s/server.%d.log", srv->dir, srv->port);
-    FILE *f = fopen(path, "r");
+    char line[4096];
+    FILE *f = fopen(srv->log_path, "r");
     assert_non_null(f);
     long applied = 0;
     while (fgets(line, sizeof line, f)) {
