@@ -1,0 +1,81 @@
+/* aliases.c - aliases on registered models (see aliases.h). */
+#include "registry/aliases.h"
+
+#include "registry/registry_load.h"
+#include "registry/registry_validate.h"
+
+json_t *registry_alias_set(store_t *s, const char *name, const char *alias, int64_t version,
+                           err_t *err)
+{
+    if (registry_check_lookup_name(name, err) != 0 || registry_check_alias(alias, err) != 0)
+        return NULL;
+    store_conn_t *c = store_acquire(s);
+    json_t *out = NULL;
+    if (store_begin(c, err) == 0) {
+        int64_t id = 0;
+        int ok = registry_model_id(c, name, &id, err) == 0 &&
+                 registry_version_exists(c, id, name, version, err) == 0;
+        store_value_t p[] = {sv_int(id), sv_text(alias), sv_int(version)};
+        ok = ok && store_exec(c,
+                              "INSERT INTO registry_aliases (model_id, alias, version) "
+                              "VALUES (?, ?, ?) ON CONFLICT (model_id, alias) "
+                              "DO UPDATE SET version = excluded.version",
+                              p, 3, err) >= 0;
+        ok = ok && (out = registry_load_version(c, id, name, version, err)) != NULL;
+        if (ok && store_commit(c, err) != 0)
+            ok = 0;
+        if (!ok) {
+            store_rollback(c);
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    store_release(s, c);
+    return out;
+}
+
+int registry_alias_delete(store_t *s, const char *name, const char *alias, int *deleted, err_t *err)
+{
+    if (registry_check_lookup_name(name, err) != 0 || registry_check_alias(alias, err) != 0)
+        return -1;
+    store_conn_t *c = store_acquire(s);
+    int rc = -1;
+    if (store_begin(c, err) == 0) {
+        int64_t id = 0, n = -1;
+        if (registry_model_id(c, name, &id, err) == 0) {
+            store_value_t p[] = {sv_int(id), sv_text(alias)};
+            n = store_exec(c, "DELETE FROM registry_aliases WHERE model_id = ? AND alias = ?", p, 2,
+                           err);
+        }
+        if (n >= 0 && store_commit(c, err) == 0) {
+            rc = 0;
+            if (deleted)
+                *deleted = n > 0;
+        } else {
+            store_rollback(c);
+        }
+    }
+    store_release(s, c);
+    return rc;
+}
+
+json_t *registry_alias_get(store_t *s, const char *name, const char *alias, err_t *err)
+{
+    if (registry_check_lookup_name(name, err) != 0 || registry_check_alias(alias, err) != 0)
+        return NULL;
+    store_conn_t *c = store_acquire(s);
+    json_t *out = NULL;
+    int64_t id;
+    if (registry_model_id(c, name, &id, err) == 0) {
+        store_value_t p[] = {sv_int(id), sv_text(alias)};
+        store_rows_t *rows = store_query(
+            c, "SELECT version FROM registry_aliases WHERE model_id = ? AND alias = ?", p, 2, err);
+        if (rows && store_rows_count(rows) == 0)
+            err_not_found(err, "Registered model alias %s not found.", alias);
+        else if (rows)
+            out = registry_load_version(c, id, name, store_rows_int(rows, 0, 0), err);
+        store_rows_free(rows);
+    }
+    store_release(s, c);
+    return out;
+}
