@@ -118,8 +118,8 @@ static json_t *mlflow_model(const json_t *model)
     json_t *version;
     json_object_foreach(json_object_get(model, "aliases"), alias, version)
     {
-        json_array_append_new(aliases, json_pack("{s:s, s:o}", "alias", alias, "version",
-                                                 version_string(version)));
+        json_array_append_new(
+            aliases, json_pack("{s:s, s:o}", "alias", alias, "version", version_string(version)));
     }
     json_object_set_new(m, "aliases", aliases);
     return m;
@@ -319,8 +319,7 @@ static void handle_model_delete_tag(http_request_t *req, http_response_t *res)
 
 /* The search request fields shared by both searches. order_by (repeated) is returned as a new
  * list whose strings back q->order_by; the caller frees both. */
-static json_t *get_search(const json_t *msg, registry_search_t *q, const char ***order,
-                          err_t *err)
+static json_t *get_search(const json_t *msg, registry_search_t *q, const char ***order, err_t *err)
 {
     *order = NULL;
     if (mlflow_get_string(msg, "filter", 0, 0, &q->filter, err) != 0 ||
@@ -336,8 +335,9 @@ static json_t *get_search(const json_t *msg, registry_search_t *q, const char **
     json_array_foreach(list, i, item)
     {
         if (!json_is_string(item)) {
-            err_invalid(err, "order_by", "Invalid value for parameter 'order_by': expected a "
-                                         "list of strings");
+            err_invalid(err, "order_by",
+                        "Invalid value for parameter 'order_by': expected a "
+                        "list of strings");
             json_decref(list);
             free(*order);
             *order = NULL;
@@ -436,8 +436,9 @@ static void handle_latest_versions(http_request_t *req, http_response_t *res)
         for (size_t i = 0; ok && i < json_array_size(stages); i++) {
             names[i] = json_string_value(json_array_get(stages, i));
             if (!names[i])
-                ok = err_invalid(&err, "stages", "Invalid value for parameter 'stages': "
-                                                 "expected a list of strings") == 0;
+                ok = err_invalid(&err, "stages",
+                                 "Invalid value for parameter 'stages': "
+                                 "expected a list of strings") == 0;
         }
         json_t *list = ok ? registry_latest_versions(req->app->store, name, names,
                                                      json_array_size(stages), &err)
@@ -597,8 +598,7 @@ void routes_mlflow_registry_register(router_t *r)
     router_add(r, "DELETE", MLFLOW_PREFIX "registered-models/delete", handle_model_delete);
     router_add(r, "GET", MLFLOW_PREFIX "registered-models/search", handle_model_search);
     router_add(r, "POST", MLFLOW_PREFIX "registered-models/set-tag", handle_model_set_tag);
-    router_add(r, "DELETE", MLFLOW_PREFIX "registered-models/delete-tag",
-               handle_model_delete_tag);
+    router_add(r, "DELETE", MLFLOW_PREFIX "registered-models/delete-tag", handle_model_delete_tag);
     router_add(r, "POST", MLFLOW_PREFIX "registered-models/alias", handle_alias_set);
     router_add(r, "DELETE", MLFLOW_PREFIX "registered-models/alias", handle_alias_delete);
     router_add(r, "GET", MLFLOW_PREFIX "registered-models/alias", handle_alias_get);
