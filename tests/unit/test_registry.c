@@ -16,10 +16,12 @@
 #include <pthread.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/json.h"
 #include "lineage/lineage.h"
 #include "registry/aliases.h"
 #include "registry/models.h"
+#include "registry/registry_search.h"
 #include "registry/registry_validate.h"
 #include "registry/versions.h"
 #include "store/migrate.h"
@@ -861,6 +863,260 @@ static void alias_rejects_bad_input(void **state)
     }
 }
 
+/* ---- search --------------------------------------------------------------------------------- */
+
+/* Names of a search result's models (or "name:version" of versions), comma-separated. */
+static char *search_names(json_t *result)
+{
+    static char out[1024];
+    out[0] = '\0';
+    json_t *list = json_object_get(result, "models");
+    int versions = !list;
+    if (versions)
+        list = json_object_get(result, "versions");
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item)
+    {
+        char one[300];
+        if (versions)
+            snprintf(one, sizeof one, "%s%s:%" JSON_INTEGER_FORMAT, i ? "," : "", str(item, "name"),
+                     num(item, "version"));
+        else
+            snprintf(one, sizeof one, "%s%s", i ? "," : "", str(item, "name"));
+        strcat(out, one);
+    }
+    return out;
+}
+
+static json_t *models_search(fixture_t *f, const char *filter, const char *order, int64_t max,
+                             const char *token)
+{
+    const char *orders[] = {order};
+    registry_search_t q = {.filter = filter,
+                           .order_by = orders,
+                           .norder = order ? 1 : 0,
+                           .max_results = max,
+                           .page_token = token};
+    err_t err;
+    json_t *r = registry_models_search(f->store, &q, &err);
+    if (!r)
+        fail_msg("search %s: %s", filter ? filter : "", err.message);
+    return r;
+}
+
+static void assert_models_found(fixture_t *f, const char *filter, const char *expected)
+{
+    json_t *r = models_search(f, filter, NULL, 100, NULL);
+    if (strcmp(search_names(r), expected) != 0)
+        fail_msg("filter %s found '%s', expected '%s'", filter, search_names(r), expected);
+    json_decref(r);
+}
+
+static void search_like_and_ilike(void **state)
+{
+    fixture_t *f = *state;
+    const char *names[] = {"Alpha", "alpha", "a*b", "a?c",
+                           "a[1]",  "100%",  "ab",  "\xc3\xa9t\xc3\xa9"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        create_model_ok(f, names[i]);
+    /* Byte order: '1' < 'A' < 'a'; '*' < '?' < '[' < 'b'. */
+    assert_models_found(f, "name LIKE 'a%'", "a*b,a?c,a[1],ab,alpha");
+    assert_models_found(f, "name LIKE 'A%'", "Alpha");
+    assert_models_found(f, "name ILIKE 'ALPHA'", "Alpha,alpha");
+    assert_models_found(f, "name ILIKE 'a%' AND name LIKE '%ha'", "Alpha,alpha");
+    assert_models_found(f, "name LIKE 'a*b'", "a*b"); /* '*' is no wildcard */
+    assert_models_found(f, "name LIKE 'a?c'", "a?c");
+    assert_models_found(f, "name LIKE 'a[1]'", "a[1]");
+    assert_models_found(f, "name LIKE 'a_c'", "a?c");
+    assert_models_found(f, "name LIKE 'a\\_c'", "");
+    assert_models_found(f, "name LIKE '100\\%'", "100%");
+    assert_models_found(f, "name LIKE '%\\%'", "100%");
+    assert_models_found(f, "name LIKE '\xc3\xa9%'", "\xc3\xa9t\xc3\xa9");
+    assert_models_found(f, "name = 'alpha'", "alpha");
+    assert_models_found(f, "name != 'alpha' AND name LIKE '%lpha'", "Alpha");
+    /* Values are parameters: quotes in them are just characters. */
+    assert_models_found(f, "name = 'x'' OR ''1''=''1'", "");
+    assert_models_found(f, "name = 'a'' --'", "");
+
+    err_t err;
+    registry_search_t bad = {.filter = "name LIKE 'ab\\'", .max_results = 10};
+    /* A pattern ending in a lone backslash: refused (the parser keeps the backslash). */
+    json_t *r = registry_models_search(f->store, &bad, &err);
+    if (r) {
+        json_decref(r);
+        fail_msg("a pattern ending with an escape was accepted");
+    }
+    assert_invalid(&err, "filter");
+}
+
+static void search_models_by_tag_order_and_pages(void **state)
+{
+    fixture_t *f = *state;
+    const char *names[] = {"m-c", "m-a", "m-e", "m-b", "m-d"};
+    for (size_t i = 0; i < 5; i++)
+        create_model_ok(f, names[i]);
+    err_t err;
+    assert_int_equal(registry_model_set_tag(f->store, "m-a", "team", "Search", &err), 0);
+    assert_int_equal(registry_model_set_tag(f->store, "m-d", "team", "search-2", &err), 0);
+    assert_int_equal(registry_model_set_tag(f->store, "m-e", "owner", "x", &err), 0);
+    assert_models_found(f, "tags.team LIKE 'search%'", "m-d");
+    assert_models_found(f, "tags.team ILIKE 'search%'", "m-a,m-d");
+    assert_models_found(f, "tags.team != 'Search'", "m-d");
+    assert_models_found(f, "tags.team = 'Search' AND tags.owner = 'x'", "");
+    assert_models_found(f, "tags.`team` = 'Search' AND name = 'm-a'", "m-a");
+
+    json_t *r = models_search(f, NULL, "name DESC", 100, NULL);
+    assert_string_equal(search_names(r), "m-e,m-d,m-c,m-b,m-a");
+    json_decref(r);
+    /* Touch m-c: ordered by last update it comes first. */
+    registry_model_patch_t patch = {.set_description = 1, .description = "touched"};
+    clock_sleep_ms(2);
+    json_decref(registry_model_update(f->store, "m-c", &patch, &err));
+    r = models_search(f, NULL, "timestamp DESC", 1, NULL);
+    assert_string_equal(search_names(r), "m-c");
+    json_decref(r);
+
+    /* Pages of two, following the tokens. */
+    char seen[256] = "";
+    char *token = NULL;
+    for (int page = 0; page < 5; page++) {
+        r = models_search(f, NULL, NULL, 2, token);
+        free(token);
+        strcat(seen, search_names(r));
+        strcat(seen, ";");
+        const char *next = str(r, "next_page_token");
+        token = next ? strdup(next) : NULL;
+        json_decref(r);
+        if (!token)
+            break;
+    }
+    assert_string_equal(seen, "m-a,m-b;m-c,m-d;m-e;");
+
+    const char *bad_orders[] = {"size", "metrics.x", "name SIDEWAYS", "creation_timestamp"};
+    for (size_t i = 0; i < 4; i++) {
+        const char *orders[] = {bad_orders[i]};
+        registry_search_t q = {.order_by = orders, .norder = 1, .max_results = 10};
+        assert_null(registry_models_search(f->store, &q, &err));
+        assert_invalid(&err, "order_by");
+    }
+    const char *dup[] = {"timestamp", "last_updated_timestamp DESC"};
+    registry_search_t q = {.order_by = dup, .norder = 2, .max_results = 10};
+    assert_null(registry_models_search(f->store, &q, &err));
+    assert_invalid(&err, "order_by");
+    const char *bad_filters[] = {"run_id = 'x'", "params.a = 'b'", "name IN ('a')",
+                                 "name = 3",     "name LIKE",      "tags.t IN ('a')"};
+    for (size_t i = 0; i < 6; i++) {
+        registry_search_t bq = {.filter = bad_filters[i], .max_results = 10};
+        json_t *res = registry_models_search(f->store, &bq, &err);
+        if (res)
+            fail_msg("filter '%s' accepted", bad_filters[i]);
+        assert_invalid(&err, "filter");
+    }
+    int64_t bad_max[] = {0, -1, REGISTRY_MODELS_MAX_RESULTS + 1};
+    for (size_t i = 0; i < 3; i++) {
+        registry_search_t mq = {.max_results = bad_max[i]};
+        assert_null(registry_models_search(f->store, &mq, &err));
+        assert_invalid(&err, "max_results");
+    }
+}
+
+static void search_versions(void **state)
+{
+    fixture_t *f = *state;
+    create_model_ok(f, "va");
+    create_model_ok(f, "vb");
+    json_decref(create_version(f, "va", "s3://b/a1", "run-1"));
+    json_decref(create_version(f, "va", "s3://b/a2", "run-2"));
+    json_decref(create_version(f, "va", "gs://g/a3", NULL));
+    json_decref(create_version(f, "vb", "s3://b/b1", "run-1"));
+    err_t err;
+    assert_int_equal(registry_version_set_tag(f->store, "va", 2, "eval", "pass", &err), 0);
+
+    struct {
+        const char *filter, *order, *expected;
+    } cases[] = {
+        {"name = 'va'", "version_number ASC", "va:1,va:2,va:3"},
+        {"run_id = 'run-1'", "name DESC", "vb:1,va:1"},
+        {"run_id IN ('run-2', 'nope')", NULL, "va:2"},
+        {"run_id != 'run-1'", NULL, "va:2"}, /* no run_id: never equal, never unequal */
+        {"version_number > 1 AND name = 'va'", "version_number DESC", "va:3,va:2"},
+        {"version_number <= 1", "name ASC", "va:1,vb:1"},
+        {"source_path LIKE 's3://b/%'", "name ASC", "va:2,va:1,vb:1"}, /* then version DESC */
+        {"source_path ILIKE 'GS://%'", NULL, "va:3"},
+        {"tags.eval = 'pass'", NULL, "va:2"},
+        {"attributes.name = 'vb'", NULL, "vb:1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *orders[] = {cases[i].order};
+        registry_search_t q = {.filter = cases[i].filter,
+                               .order_by = orders,
+                               .norder = cases[i].order ? 1 : 0,
+                               .max_results = REGISTRY_VERSIONS_DEFAULT_RESULTS};
+        json_t *r = registry_versions_search(f->store, &q, &err);
+        if (!r)
+            fail_msg("%s: %s", cases[i].filter, err.message);
+        if (strcmp(search_names(r), cases[i].expected) != 0)
+            fail_msg("%s found '%s', expected '%s'", cases[i].filter, search_names(r),
+                     cases[i].expected);
+        json_decref(r);
+    }
+    /* One model's versions; an unknown model is 404, not an empty list. */
+    registry_search_t q = {.model = "vb", .max_results = 10};
+    json_t *r = registry_versions_search(f->store, &q, &err);
+    assert_string_equal(search_names(r), "vb:1");
+    json_decref(r);
+    q.model = "nope";
+    assert_null(registry_versions_search(f->store, &q, &err));
+    assert_not_found(&err);
+
+    const char *bad[] = {"version_number = 1.5",   "version_number LIKE '1'",
+                         "name IN ('va')",         "source_path NOT IN ('x')",
+                         "creation_timestamp > 0", "run_id > 'a'",
+                         "metrics.m > 1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        registry_search_t bq = {.filter = bad[i], .max_results = 10};
+        json_t *res = registry_versions_search(f->store, &bq, &err);
+        if (res)
+            fail_msg("filter '%s' accepted", bad[i]);
+        assert_invalid(&err, "filter");
+    }
+    registry_search_t big = {.max_results = REGISTRY_VERSIONS_MAX_RESULTS + 1};
+    assert_null(registry_versions_search(f->store, &big, &err));
+    assert_invalid(&err, "max_results");
+}
+
+static void page_tokens_round_trip(void **state)
+{
+    (void)state;
+    err_t err;
+    int64_t offsets[] = {0, 1, 100, 199999, INT64_C(1) << 40};
+    for (size_t i = 0; i < 5; i++) {
+        char *token = registry_page_token_encode(offsets[i]);
+        int64_t back = -1;
+        assert_int_equal(registry_page_token_decode(token, &back, &err), 0);
+        assert_int_equal(back, offsets[i]);
+        free(token);
+    }
+    /* MLflow's own token for offset 100: base64 of {"offset": 100}. */
+    char *token = registry_page_token_encode(100);
+    assert_string_equal(token, "eyJvZmZzZXQiOiAxMDB9");
+    free(token);
+    const char *bad[] = {"",
+                         "!!!!",
+                         "abc",
+                         "eyJvZmZzZXQiOiAtMX0=",  /* {"offset": -1} */
+                         "eyJ4IjogMX0=",          /* {"x": 1} */
+                         "bm90IGpzb24=",          /* not json */
+                         "eyJvZmZzZXQiOiAiMSJ9"}; /* {"offset": "1"} */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int64_t off;
+        if (registry_page_token_decode(bad[i], &off, &err) == 0)
+            fail_msg("token '%s' accepted", bad[i]);
+        assert_invalid(&err, "page_token");
+    }
+}
+
 /* ---- validation helpers (no store) ---------------------------------------------------------- */
 
 static void parse_version_like_python_int(void **state)
@@ -935,7 +1191,8 @@ static void serving_is_normalised(void **state)
         T(prefix, version_create_rejects_bad_input), T(prefix, version_update_and_tags),           \
         T(prefix, version_records_lineage), T(prefix, version_create_is_concurrency_safe),         \
         T(prefix, latest_versions_by_stage), T(prefix, alias_set_move_get_delete),                 \
-        T(prefix, alias_rejects_bad_input)
+        T(prefix, alias_rejects_bad_input), T(prefix, search_like_and_ilike),                      \
+        T(prefix, search_models_by_tag_order_and_pages), T(prefix, search_versions)
 
 int main(void)
 {
@@ -943,6 +1200,7 @@ int main(void)
         cmocka_unit_test(parse_version_like_python_int),
         cmocka_unit_test(utf8_length_counts_characters),
         cmocka_unit_test(serving_is_normalised),
+        cmocka_unit_test(page_tokens_round_trip),
     };
     int failed = cmocka_run_group_tests_name("registry validation", pure_tests, NULL, NULL);
     const struct CMUnitTest sqlite_tests[] = {REGISTRY_TESTS("sqlite: ")};
