@@ -98,7 +98,13 @@ static void test_schema_apply_twice(void **state)
 
     int64_t before = now_ms();
     assert_int_equal(migrate_schema(f->s, &applied, &err), 0);
-    assert_int_equal(applied, migrate_latest_version());
+    /* Every migration ran once. Versions may have gaps (areas of the code reserve numbers),
+     * so count the migrations rather than equate their number with the latest version. */
+    int first_applied = applied;
+    assert_true(first_applied >= 1);
+    assert_int_equal(query_int(f->s, "SELECT COUNT(*) FROM schema_migrations"), first_applied);
+    assert_int_equal(query_int(f->s, "SELECT MAX(version) FROM schema_migrations"),
+                     migrate_latest_version());
     assert_true(migrate_latest_version() >= 1);
     assert_int_equal(migrate_current_version(f->s, &version, &err), 0);
     assert_int_equal(version, migrate_latest_version());
@@ -109,8 +115,7 @@ static void test_schema_apply_twice(void **state)
     assert_int_equal(migrate_schema(f->s, NULL, &err), 0);
     assert_int_equal(migrate_current_version(f->s, &version, &err), 0);
     assert_int_equal(version, migrate_latest_version());
-    assert_int_equal(query_int(f->s, "SELECT COUNT(*) FROM schema_migrations"),
-                     migrate_latest_version());
+    assert_int_equal(query_int(f->s, "SELECT COUNT(*) FROM schema_migrations"), first_applied);
 
     /* The version is recorded with its name and time. */
     store_conn_t *c = store_acquire(f->s);
