@@ -101,3 +101,12 @@ clean:
 	rm -rf build
 
 -include $(DEPS)
+
+# Registry benchmark (bench/bench_registry.c): SQLite, plus PostgreSQL when LLMOPS_BENCH_PG_URL
+# names an empty database.
+.PHONY: bench-registry
+$(BUILD)/bench/bench_registry: bench/bench_registry.c $(BUILD)/libllmops.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmops.a $(LDFLAGS) $(LDLIBS)
+bench-registry: $(BUILD)/bench/bench_registry
+	$(BUILD)/bench/bench_registry
