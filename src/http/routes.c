@@ -6,5 +6,8 @@ router_t *routes_build(void)
     router_t *r = router_new();
     routes_system_register(r);
     routes_lineage_register(r);
+    routes_mlflow_tracking_register(r);
+    routes_mlflow_artifacts_register(r);
+    routes_tracking_register(r);
     return r;
 }
