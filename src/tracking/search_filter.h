@@ -14,8 +14,11 @@
  *   value    := 'string' | "string" | number | ( 'a', 'b', ... ) for IN / NOT IN
  *
  * Type rules (as MLflow): metrics compare with numbers and the six comparison operators;
- * params and tags with strings (=, !=, LIKE, ILIKE, and IN / NOT IN); attributes with strings,
- * except numeric ones the caller names. Errors are 400 invalid_argument, naming the position:
+ * params and tags with strings (=, !=, LIKE, ILIKE; MLflow's VALID_PARAM/TAG_COMPARATORS have
+ * no IN / NOT IN, so neither do we); attributes with strings (=, !=, LIKE, ILIKE, IN, NOT IN),
+ * except numeric ones the caller names (the six comparison operators, numbers); datasets
+ * (name, digest, context only) like string attributes. Errors are 400 invalid_argument with
+ * field "filter" / "order_by", naming the position as a 0-based character offset:
  * "Invalid filter 'metrics.acc >> 1': unexpected token '>' at position 13". */
 #ifndef LLMOPS_TRACKING_SEARCH_FILTER_H
 #define LLMOPS_TRACKING_SEARCH_FILTER_H
@@ -57,7 +60,7 @@ typedef struct search_clause {
     char *text;  /* string value (owned), NULL for numbers and lists */
     char **list; /* IN / NOT IN values (owned) */
     size_t nlist;
-    size_t position; /* where the clause starts in the filter, 0-based */
+    size_t position; /* where the clause starts in the filter, 0-based characters */
 } search_clause_t;
 
 /* A conjunction of clauses. An empty or all-blank filter parses to zero clauses. */
