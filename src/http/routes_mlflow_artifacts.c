@@ -11,6 +11,7 @@
  * Runs created here have artifact_uri "mlflow-artifacts:/<experiment_id>/<run_id>/artifacts",
  * so an MLflow client resolves uploads to exactly the proxy paths above. Paths are normalised
  * and confined (artifact_path.h); a bad path is 400 INVALID_PARAMETER_VALUE and stores nothing. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/mlflow_prune.h"

@@ -46,9 +46,10 @@ static int get_run_id(const json_t *msg, const char **out, err_t *err)
 /* Prefix err->field with "<list>[i]." after a failed read of an item's field. */
 static int item_error(err_t *err, const char *list, size_t i)
 {
-    char field[sizeof err->field];
+    char field[sizeof err->field + 64];
     snprintf(field, sizeof field, "%s[%zu].%s", list, i, err->field);
-    snprintf(err->field, sizeof err->field, "%s", field);
+    field[sizeof err->field - 1] = '\0';
+    memcpy(err->field, field, sizeof err->field);
     return -1;
 }
 

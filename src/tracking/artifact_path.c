@@ -3,6 +3,7 @@
  * ".." and always reads as the same file it names. */
 #include "tracking/artifact_path.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"

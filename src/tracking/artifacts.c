@@ -5,6 +5,7 @@
  * since '0' follows '/') and folds deeper paths into their first segment. */
 #include "tracking/artifacts.h"
 
+#include <stdlib.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

@@ -4,6 +4,7 @@
  * pages by offset (page_token.h), and loads the tags of the whole page in one more query. */
 #include "tracking/experiments.h"
 
+#include <stdlib.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* page_token.c - base64 JSON offsets as page tokens (see page_token.h). */
 #include "tracking/page_token.h"
 
+#include <stdlib.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>

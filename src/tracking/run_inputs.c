@@ -1,6 +1,7 @@
 /* run_inputs.c - dataset inputs of runs, with lineage (see run_inputs.h). */
 #include "tracking/run_inputs.h"
 
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 

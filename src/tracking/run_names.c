@@ -3,6 +3,7 @@
 #include "tracking/run_names.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 
 #include "base/ids.h"

@@ -9,6 +9,7 @@
  * runs in a few batched queries. */
 #include "tracking/run_search.h"
 
+#include <stdlib.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -161,7 +162,7 @@ static int plan_order(sqlb_t *joins, buf_t *order, const run_search_query_t *q,
             const char *table = o.entity == SEARCH_METRIC  ? "latest_metrics"
                                 : o.entity == SEARCH_PARAM ? "params"
                                                            : "tags";
-            char alias[16];
+            char alias[32];
             snprintf(alias, sizeof alias, "o%zu", i);
             char join[200];
             snprintf(join, sizeof join, " LEFT JOIN %s %s ON %s.run_id = r.run_id AND %s.key = ",

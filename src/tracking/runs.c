@@ -5,6 +5,7 @@
  * through a jansson object keyed by run id. */
 #include "tracking/runs.h"
 
+#include <stdlib.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /* search_sql.c - parameterised SQL assembly and string operators (see search_sql.h). */
 #include "tracking/search_sql.h"
 
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 
