@@ -79,8 +79,9 @@ static int server_start(server_t *s, const char *store_url)
             dup2(fileno(log), 1);
             dup2(fileno(log), 2);
         }
-        const char *argv[] = {"build/llmops", "server", "--port", "0", "--data", s->dir,
-                              store_url ? "--store" : NULL, store_url, NULL};
+        const char *argv[] = {
+            "build/llmops", "server", "--port", "0", "--data", s->dir, store_url ? "--store" : NULL,
+            store_url,      NULL};
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -179,8 +180,9 @@ static void *ingest_thread(void *arg)
         buf_reset(&body);
         buf_printf(&body, "{\"run_id\":\"%s\",\"metrics\":[", run);
         for (int i = 0; i < 1000; i++, step++)
-            buf_printf(&body, "%s{\"key\":\"metric_%d\",\"value\":%.6f,\"timestamp\":%" PRId64
-                              ",\"step\":%" PRId64 "}",
+            buf_printf(&body,
+                       "%s{\"key\":\"metric_%d\",\"value\":%.6f,\"timestamp\":%" PRId64
+                       ",\"step\":%" PRId64 "}",
                        i ? "," : "", i % 10, (double)(step % 977) / 977.0, ts + step / 10,
                        step / 10);
         buf_append_str(&body, "]}");

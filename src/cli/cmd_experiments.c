@@ -56,8 +56,7 @@ const cli_command_t cmd_experiments_commands[] = {
     {"experiments", "list", "", "list active experiments (JSON)", NULL, run_list},
     {"experiments", "create", "NAME", "create an experiment",
      "Example: llmops experiments create churn-model", run_create},
-    {"experiments", "show", "ID_OR_NAME",
-     "show one experiment, by id (digits) or else by name",
+    {"experiments", "show", "ID_OR_NAME", "show one experiment, by id (digits) or else by name",
      "Example: llmops experiments show 0", run_show},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

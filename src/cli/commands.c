@@ -6,7 +6,7 @@
 const cli_command_t *const *cli_command_tables(void)
 {
     static const cli_command_t *const tables[] = {cmd_system_commands, cmd_lineage_commands,
-                                                   cmd_experiments_commands, cmd_runs_commands,
-                                                   NULL};
+                                                  cmd_experiments_commands, cmd_runs_commands,
+                                                  NULL};
     return tables;
 }

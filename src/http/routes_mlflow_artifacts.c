@@ -34,12 +34,18 @@ static const char *guess_content_type(const char *path)
     static const struct {
         const char *ext, *type;
     } types[] = {
-        {".txt", "text/plain; charset=utf-8"},  {".log", "text/plain; charset=utf-8"},
-        {".md", "text/plain; charset=utf-8"},   {".yaml", "text/plain; charset=utf-8"},
-        {".yml", "text/plain; charset=utf-8"},  {".html", "text/plain; charset=utf-8"},
-        {".csv", "text/plain; charset=utf-8"},  {".py", "text/plain; charset=utf-8"},
-        {".json", "application/json"},          {".png", "image/png"},
-        {".jpg", "image/jpeg"},                 {".jpeg", "image/jpeg"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".log", "text/plain; charset=utf-8"},
+        {".md", "text/plain; charset=utf-8"},
+        {".yaml", "text/plain; charset=utf-8"},
+        {".yml", "text/plain; charset=utf-8"},
+        {".html", "text/plain; charset=utf-8"},
+        {".csv", "text/plain; charset=utf-8"},
+        {".py", "text/plain; charset=utf-8"},
+        {".json", "application/json"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".jpeg", "image/jpeg"},
         {".gif", "image/gif"},
     };
     for (size_t i = 0; i < sizeof types / sizeof *types; i++)
@@ -53,11 +59,11 @@ static void upload_h(http_request_t *req, http_response_t *res)
     err_t err;
     const char *full = http_param(req, "path");
     char *run_id = NULL, *path = NULL;
-    int rc = artifacts_proxy_resolve(req->app->store, full, full ? strlen(full) : 0, &run_id,
-                                     &path, &err);
+    int rc = artifacts_proxy_resolve(req->app->store, full, full ? strlen(full) : 0, &run_id, &path,
+                                     &err);
     if (rc == 0)
-        rc = artifacts_put(req->app->store, req->app->blobs, run_id, path, req->body,
-                           req->body_len, &err);
+        rc = artifacts_put(req->app->store, req->app->blobs, run_id, path, req->body, req->body_len,
+                           &err);
     if (rc == 0)
         mlflow_respond(res, json_object());
     else
@@ -73,8 +79,8 @@ static void download_h(http_request_t *req, http_response_t *res)
     char *run_id = NULL, *path = NULL;
     buf_t bytes;
     buf_init(&bytes);
-    int rc = artifacts_proxy_resolve(req->app->store, full, full ? strlen(full) : 0, &run_id,
-                                     &path, &err);
+    int rc = artifacts_proxy_resolve(req->app->store, full, full ? strlen(full) : 0, &run_id, &path,
+                                     &err);
     if (rc == 0)
         rc = artifacts_get(req->app->store, req->app->blobs, run_id, path, &bytes, &err);
     if (rc == 0) {
@@ -123,8 +129,8 @@ static void list_h(http_request_t *req, http_response_t *res)
         json_t *files = run ? artifacts_list(req->app->store, run_id, path, &err) : NULL;
         if (files)
             out = json_pack("{s:O, s:o}", "root_uri",
-                            json_object_get(json_object_get(run, "info"), "artifact_uri"),
-                            "files", files);
+                            json_object_get(json_object_get(run, "info"), "artifact_uri"), "files",
+                            files);
         json_decref(run);
     }
     if (out)

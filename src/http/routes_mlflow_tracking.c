@@ -366,8 +366,8 @@ static void runs_update_h(http_request_t *req, http_response_t *res)
         }
         if (!status_text || (status = tracking_run_status_parse(status_text, "status", &err))) {
             json_t *et = json_object_get(msg, "end_time");
-            info = runs_update(req->app->store, id, status, et && !json_is_null(et), end_time,
-                               name, &err);
+            info = runs_update(req->app->store, id, status, et && !json_is_null(et), end_time, name,
+                               &err);
         }
     }
     reply(res, info ? json_pack("{s:o}", "run_info", info) : NULL, &err);
@@ -441,8 +441,7 @@ static void runs_log_metric_h(http_request_t *req, http_response_t *res)
     err_t err;
     const char *id;
     tracking_metric_t m = {0};
-    if (get_run_id(msg, &id, &err) == 0 &&
-        mlflow_get_string(msg, "key", 1, 0, &m.key, &err) == 0 &&
+    if (get_run_id(msg, &id, &err) == 0 && mlflow_get_string(msg, "key", 1, 0, &m.key, &err) == 0 &&
         mlflow_get_double(msg, "value", 1, &m.value, &err) == 0 &&
         mlflow_get_int64(msg, "timestamp", 1, &m.timestamp, &err) == 0 &&
         mlflow_get_int64(msg, "step", 0, &m.step, &err) == 0) {
@@ -462,12 +461,12 @@ static void runs_log_param_h(http_request_t *req, http_response_t *res)
     err_t err;
     const char *id;
     tracking_kv_t p = {0};
-    if (get_run_id(msg, &id, &err) == 0 &&
-        mlflow_get_string(msg, "key", 1, 0, &p.key, &err) == 0 &&
+    if (get_run_id(msg, &id, &err) == 0 && mlflow_get_string(msg, "key", 1, 0, &p.key, &err) == 0 &&
         mlflow_get_string(msg, "value", 0, 0, &p.value, &err) == 0) {
         if (!p.value) {
-            err_invalid(&err, "value", "Missing value for required parameter 'value'. See the API "
-                                       "docs for more information about request parameters.");
+            err_invalid(&err, "value",
+                        "Missing value for required parameter 'value'. See the API "
+                        "docs for more information about request parameters.");
             mlflow_respond_error(res, &err);
         } else {
             run_batch_t b = {.params = &p, .nparams = 1};
@@ -487,8 +486,7 @@ static void runs_set_tag_h(http_request_t *req, http_response_t *res)
     err_t err;
     const char *id;
     tracking_kv_t t = {0};
-    if (get_run_id(msg, &id, &err) == 0 &&
-        mlflow_get_string(msg, "key", 1, 0, &t.key, &err) == 0 &&
+    if (get_run_id(msg, &id, &err) == 0 && mlflow_get_string(msg, "key", 1, 0, &t.key, &err) == 0 &&
         mlflow_get_string(msg, "value", 0, 0, &t.value, &err) == 0) {
         if (!t.value)
             t.value = "";

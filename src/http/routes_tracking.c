@@ -103,8 +103,8 @@ static void create_experiment(http_request_t *req, http_response_t *res)
                 tags[ntags++] = (tracking_kv_t){key, json_string_value(value)};
             }
             char id[EXPERIMENT_ID_SIZE];
-            if (ok && experiments_create(req->app->store, name, location, tags, ntags, id, &err) ==
-                          0)
+            if (ok &&
+                experiments_create(req->app->store, name, location, tags, ntags, id, &err) == 0)
                 out = experiments_get(req->app->store, id, &err);
         }
     }

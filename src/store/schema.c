@@ -152,8 +152,8 @@ static const char tracking_postgres[] =
     ");\n"
     "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, "
     "creation_time, last_update_time) VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active', "
-    "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT, (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT);\n"
-    TRACKING_COMMON TRACKING_METRICS_COLUMNS ";\n";
+    "(EXTRACT(EPOCH FROM now()) * 1000)::BIGINT, (EXTRACT(EPOCH FROM now()) * "
+    "1000)::BIGINT);\n" TRACKING_COMMON TRACKING_METRICS_COLUMNS ";\n";
 
 static const migration_t schema_migrations_list[] = {
     {.version = 1,

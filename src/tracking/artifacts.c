@@ -18,8 +18,8 @@
 static int run_exists(store_conn_t *c, const char *run_id, int64_t *experiment_id, err_t *err)
 {
     store_value_t p = sv_text(run_id ? run_id : "");
-    store_rows_t *rows = store_query(c, "SELECT experiment_id FROM runs WHERE run_id = ?", &p, 1,
-                                     err);
+    store_rows_t *rows =
+        store_query(c, "SELECT experiment_id FROM runs WHERE run_id = ?", &p, 1, err);
     if (!rows)
         return -1;
     int found = store_rows_count(rows) > 0;
@@ -32,8 +32,7 @@ static int run_exists(store_conn_t *c, const char *run_id, int64_t *experiment_i
 }
 
 /* A file may not sit where a directory is, nor below a file. */
-static int check_file_dir_clash(store_conn_t *c, const char *run_id, const char *path,
-                                err_t *err)
+static int check_file_dir_clash(store_conn_t *c, const char *run_id, const char *path, err_t *err)
 {
     /* Any ancestor stored as a file? */
     for (const char *slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/')) {
@@ -167,8 +166,8 @@ static json_t *list_normalised(store_conn_t *c, const char *run_id, const char *
                            p, 3, err);
     } else {
         store_value_t p = sv_text(run_id);
-        rows = store_query(c, "SELECT path, size FROM artifacts WHERE run_id = ? ORDER BY path",
-                           &p, 1, err);
+        rows = store_query(c, "SELECT path, size FROM artifacts WHERE run_id = ? ORDER BY path", &p,
+                           1, err);
     }
     json_t *files = NULL;
     if (rows) {
@@ -329,8 +328,8 @@ json_t *artifacts_proxy_list(store_t *s, const char *dir, err_t *err)
             if (rows) {
                 files = json_array();
                 if (store_rows_count(rows))
-                    json_array_append_new(files,
-                                          json_pack("{s:s, s:b}", "path", "artifacts", "is_dir", 1));
+                    json_array_append_new(
+                        files, json_pack("{s:s, s:b}", "path", "artifacts", "is_dir", 1));
             }
         } else if (strcmp(seg[2], "artifacts") == 0) {
             files = list_normalised(c, seg[1], rest ? rest : "", 1, err);

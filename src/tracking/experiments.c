@@ -52,20 +52,19 @@ static json_t *experiments_from_rows(store_conn_t *c, const store_rows_t *rows, 
                                       json_pack("{s:s, s:s}", "key", store_rows_text(tags, t, 1),
                                                 "value", store_rows_text(tags, t, 2)));
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "experiment_id", id_text,
-                            "name", store_rows_text(rows, r, 1), "artifact_location",
-                            store_rows_text(rows, r, 2), "lifecycle_stage",
-                            store_rows_text(rows, r, 3), "last_update_time",
-                            (json_int_t)store_rows_int(rows, r, 5), "creation_time",
-                            (json_int_t)store_rows_int(rows, r, 4), "tags", tag_list));
+            list,
+            json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "experiment_id", id_text, "name",
+                      store_rows_text(rows, r, 1), "artifact_location", store_rows_text(rows, r, 2),
+                      "lifecycle_stage", store_rows_text(rows, r, 3), "last_update_time",
+                      (json_int_t)store_rows_int(rows, r, 5), "creation_time",
+                      (json_int_t)store_rows_int(rows, r, 4), "tags", tag_list));
     }
     store_rows_free(tags);
     return list;
 }
 
 /* One experiment selected by `where` (one '?' bound to param). */
-static json_t *experiment_fetch(store_t *s, const char *where, store_value_t param,
-                                err_t *err)
+static json_t *experiment_fetch(store_t *s, const char *where, store_value_t param, err_t *err)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT " EXP_COLUMNS " FROM experiments WHERE %s", where);
@@ -99,8 +98,9 @@ json_t *experiments_get(store_t *s, const char *experiment_id, err_t *err)
 json_t *experiments_get_by_name(store_t *s, const char *name, err_t *err)
 {
     if (!name || !*name) {
-        err_invalid(err, "experiment_name", "Missing value for required parameter "
-                                            "'experiment_name'.");
+        err_invalid(err, "experiment_name",
+                    "Missing value for required parameter "
+                    "'experiment_name'.");
         return NULL;
     }
     json_t *e = experiment_fetch(s, "name = ?", sv_text(name), err);
@@ -114,8 +114,8 @@ int experiments_lookup(store_conn_t *c, int64_t id, char **artifact_location, in
 {
     store_value_t p = sv_int(id);
     store_rows_t *rows = store_query(
-        c, "SELECT artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?",
-        &p, 1, err);
+        c, "SELECT artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?", &p,
+        1, err);
     if (!rows)
         return -1;
     int rc = 0;
@@ -138,7 +138,8 @@ static int check_name(const char *name, const char *field, err_t *err)
     if (!name || !*name)
         return err_invalid(err, field, "Invalid experiment name: ''");
     if (strlen(name) > TRACKING_MAX_EXPERIMENT_NAME_LEN)
-        return err_invalid(err, field, "Experiment name exceeds the maximum length of %d characters",
+        return err_invalid(err, field,
+                           "Experiment name exceeds the maximum length of %d characters",
                            TRACKING_MAX_EXPERIMENT_NAME_LEN);
     return 0;
 }
@@ -205,8 +206,8 @@ int experiments_create(store_t *s, const char *name, const char *artifact_locati
         char location[64];
         snprintf(location, sizeof location, "mlflow-artifacts:/%" PRId64, id);
         store_value_t u[] = {sv_text(location), sv_int(id)};
-        if (store_exec(c, "UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?",
-                       u, 2, err) < 0)
+        if (store_exec(c, "UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?", u,
+                       2, err) < 0)
             goto done;
     }
     for (size_t i = 0; i < ntags; i++)
@@ -380,9 +381,9 @@ static int add_filter(sqlb_t *b, const search_filter_t *f, err_t *err)
                 return err_invalid(err, "filter",
                                    "Invalid comparator '%s' for numeric attribute '%s'",
                                    search_op_name(cl->op), cl->key);
-            sqlb_number_compare(b, strcmp(cl->key, "creation_time") == 0 ? "e.creation_time"
-                                                                          : "e.last_update_time",
-                                cl);
+            sqlb_number_compare(
+                b, strcmp(cl->key, "creation_time") == 0 ? "e.creation_time" : "e.last_update_time",
+                cl);
         } else {
             return err_invalid(err, "filter",
                                "Invalid attribute key '%s.%.250s' specified. Valid keys are "
@@ -456,8 +457,7 @@ json_t *experiments_search(store_t *s, const experiments_query_t *q, err_t *err)
     if (tracking_page_token_parse(q->page_token, &offset, err) != 0)
         return NULL;
     search_filter_t filter = {0};
-    if (search_filter_parse(q->filter ? q->filter : "", exp_numeric_attributes, &filter, err) !=
-        0)
+    if (search_filter_parse(q->filter ? q->filter : "", exp_numeric_attributes, &filter, err) != 0)
         return NULL;
     sqlb_t b;
     sqlb_init(&b, store_kind(s));

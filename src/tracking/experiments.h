@@ -30,10 +30,10 @@ json_t *experiments_get(store_t *s, const char *experiment_id, err_t *err);
 json_t *experiments_get_by_name(store_t *s, const char *name, err_t *err);
 
 typedef struct experiments_query {
-    const char *filter;             /* MLflow grammar over name, creation_time,
-                                       last_update_time and tags; NULL for none */
-    const char *const *order_by;    /* "name", "experiment_id", "creation_time",
-                                       "last_update_time", with ASC / DESC */
+    const char *filter;          /* MLflow grammar over name, creation_time,
+                                    last_update_time and tags; NULL for none */
+    const char *const *order_by; /* "name", "experiment_id", "creation_time",
+                                    "last_update_time", with ASC / DESC */
     size_t norder;
     int64_t max_results;            /* 0: 1000; at most 50,000 */
     const char *page_token;         /* from a previous answer, or NULL */

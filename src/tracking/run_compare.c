@@ -66,8 +66,7 @@ json_t *run_compare(store_t *s, const char *const *run_ids, size_t n, err_t *err
         return NULL;
     for (size_t i = 0; i < n; i++) {
         const json_t *run = json_array_get(runs, i);
-        const char *id = json_string_value(
-            json_object_get(json_object_get(run, "info"), "run_id"));
+        const char *id = json_string_value(json_object_get(json_object_get(run, "info"), "run_id"));
         if (!id || strcmp(id, run_ids[i]) != 0) {
             err_not_found(err, "Run with id=%.100s not found", run_ids[i]);
             json_decref(runs);

@@ -213,8 +213,9 @@ static int write_metrics(store_conn_t *c, const char *run_id, const run_batch_t 
     store_value_t *vals = xmalloc(n * 6 * sizeof *vals);
     for (size_t i = 0; i < n; i++)
         metric_values(vals + i * 6, run_id, &b->metrics[i]);
-    int rc = exec_rows(c, "INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan) VALUES",
-                       6, " ON CONFLICT DO NOTHING", vals, n, err);
+    int rc =
+        exec_rows(c, "INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan) VALUES", 6,
+                  " ON CONFLICT DO NOTHING", vals, n, err);
 
     /* The batch's latest point per key: sort by key, then keep the latest of each run of
      * equal keys. */
@@ -271,9 +272,9 @@ static int write_tags(store_conn_t *c, const char *run_id, const run_batch_t *b,
         vals[n * 3 + 2] = sv_text(b->tags[i].value);
         n++;
     }
-    int rc = exec_rows(c, "INSERT INTO tags (run_id, key, value) VALUES", 3,
-                       " ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", vals, n,
-                       err);
+    int rc =
+        exec_rows(c, "INSERT INTO tags (run_id, key, value) VALUES", 3,
+                  " ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", vals, n, err);
     free(vals);
     if (rc == 0 && run_name) { /* the tag and the run's name are one thing (MLflow) */
         if (tracking_check_length("Run name", run_name, TRACKING_MAX_RUN_NAME_LEN, "tags", err) !=
@@ -357,10 +358,10 @@ json_t *run_data_metric_history(store_t *s, const char *run_id, const char *key,
         size_t n = store_rows_count(rows);
         json_t *list = json_array();
         for (size_t r = 0; r < n && (int64_t)r < max; r++)
-            json_array_append_new(
-                list, runs_metric_json(key, store_rows_real(rows, r, 0),
-                                       (int)store_rows_int(rows, r, 3), store_rows_int(rows, r, 1),
-                                       store_rows_int(rows, r, 2)));
+            json_array_append_new(list, runs_metric_json(key, store_rows_real(rows, r, 0),
+                                                         (int)store_rows_int(rows, r, 3),
+                                                         store_rows_int(rows, r, 1),
+                                                         store_rows_int(rows, r, 2)));
         result = json_pack("{s:o}", "metrics", list);
         if ((int64_t)n > max) {
             char *token = tracking_page_token_make(offset + max);

@@ -51,15 +51,13 @@ static int check_inputs(const tracking_dataset_input_t *in, size_t n, err_t *err
             char field[64];
             snprintf(field, sizeof field, "datasets[%zu].tags[%zu].key", i, t);
             if (!d->tags[t].key || !*d->tags[t].key)
-                return err_invalid(err, field, "Missing value for required parameter '%s'.",
-                                   field);
+                return err_invalid(err, field, "Missing value for required parameter '%s'.", field);
             if (tracking_check_length("Input tag key", d->tags[t].key,
                                       TRACKING_MAX_INPUT_TAG_KEY_LEN, field, err) != 0)
                 return -1;
             snprintf(field, sizeof field, "datasets[%zu].tags[%zu].value", i, t);
             if (!d->tags[t].value)
-                return err_invalid(err, field, "Missing value for required parameter '%s'.",
-                                   field);
+                return err_invalid(err, field, "Missing value for required parameter '%s'.", field);
             if (tracking_check_length("Input tag value", d->tags[t].value,
                                       TRACKING_MAX_INPUT_TAG_VALUE_LEN, field, err) != 0)
                 return -1;
@@ -86,7 +84,7 @@ static int dataset_uuid(store_conn_t *c, int64_t experiment_id, const tracking_d
     if (found)
         return 0;
     ids_uuid7_hex(out);
-    store_value_t p[] = {sv_text(out),       sv_int(experiment_id), sv_text(d->name),
+    store_value_t p[] = {sv_text(out),       sv_int(experiment_id),   sv_text(d->name),
                          sv_text(d->digest), sv_text(d->source_type), sv_text(d->source),
                          sv_text(d->schema), sv_text(d->profile)};
     return store_exec(c,

@@ -27,7 +27,7 @@ typedef struct tracking_dataset_input {
 
 /* All or nothing; 404 for an unknown run, 400 for a deleted one or bad input (field named
  * "datasets[i].dataset.name", ...). */
-int run_inputs_log(store_t *s, const char *run_id, const tracking_dataset_input_t *inputs,
-                   size_t n, err_t *err);
+int run_inputs_log(store_t *s, const char *run_id, const tracking_dataset_input_t *inputs, size_t n,
+                   err_t *err);
 
 #endif

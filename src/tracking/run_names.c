@@ -18,12 +18,11 @@ static const char *const adjectives[] = {
 };
 
 static const char *const nouns[] = {
-    "ant",    "badger", "bear",   "bee",    "bison",  "cat",    "colt",   "crane",
-    "crow",   "deer",   "dove",   "duck",   "eagle",  "elk",    "falcon", "finch",
-    "fox",    "frog",   "goat",   "hare",   "hawk",   "heron",  "horse",  "ibis",
-    "koala",  "lark",   "lion",   "lynx",   "mole",   "moose",  "newt",   "otter",
-    "owl",    "panda",  "quail",  "raven",  "robin",  "seal",   "shrew",  "slug",
-    "snail",  "stoat",  "swan",   "tiger",  "trout",  "whale",  "wolf",   "wren",
+    "ant",   "badger", "bear",  "bee",   "bison",  "cat",   "colt",  "crane", "crow",  "deer",
+    "dove",  "duck",   "eagle", "elk",   "falcon", "finch", "fox",   "frog",  "goat",  "hare",
+    "hawk",  "heron",  "horse", "ibis",  "koala",  "lark",  "lion",  "lynx",  "mole",  "moose",
+    "newt",  "otter",  "owl",   "panda", "quail",  "raven", "robin", "seal",  "shrew", "slug",
+    "snail", "stoat",  "swan",  "tiger", "trout",  "whale", "wolf",  "wren",
 };
 
 void run_names_generate(char *out, size_t size)

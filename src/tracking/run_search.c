@@ -6,10 +6,10 @@
  * semi-join. The common "filter on a metric, order by that metric, one page" query gets a
  * better plan: the metric is inner-joined and ordered by its bare value, and the other clauses
  * become correlated EXISTS tests, so the database walks the metric's (key, value) index in
- * order and stops after one page (about 50x faster on 100,000 runs). Each order_by over a metric, param or tag LEFT JOINs its table once (so runs
- * without the key stay, and sort last through a CASE column, which also works on engines without
- * NULLS LAST). Only run ids come back from the search itself; runs_load() then reads the page's
- * runs in a few batched queries. */
+ * order and stops after one page (about 50x faster on 100,000 runs). Each order_by over a metric,
+ * param or tag LEFT JOINs its table once (so runs without the key stay, and sort last through a
+ * CASE column, which also works on engines without NULLS LAST). Only run ids come back from the
+ * search itself; runs_load() then reads the page's runs in a few batched queries. */
 #include "tracking/run_search.h"
 
 #include <stdlib.h>
@@ -61,9 +61,8 @@ static int bad_comparator(const search_clause_t *cl, const char *kind, err_t *er
     return err_invalid(err, "filter", "Invalid comparator '%s' for %s '%.250s'%s",
                        search_op_name(cl->op), kind, cl->key,
                        cl->is_number && strcmp(kind, "metric") != 0 ? " (expected a string value)"
-                       : !cl->is_number && strcmp(kind, "metric") == 0
-                           ? " (expected a number)"
-                           : "");
+                       : !cl->is_number && strcmp(kind, "metric") == 0 ? " (expected a number)"
+                                                                       : "");
 }
 
 /* Metric, param, tag and dataset clauses test membership of r.run_id in a subquery: as

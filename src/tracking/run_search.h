@@ -26,8 +26,8 @@
 typedef struct run_search_query {
     const char *const *experiment_ids; /* runs of these experiments ("0", "1", ...) */
     size_t nexperiments;
-    int all_experiments; /* ignore experiment_ids and search every experiment */
-    const char *filter; /* NULL or "" for all */
+    int all_experiments;            /* ignore experiment_ids and search every experiment */
+    const char *filter;             /* NULL or "" for all */
     tracking_view_type_t view_type; /* 0 means ACTIVE_ONLY */
     int64_t max_results;            /* 0: 1000; at most 50,000 */
     const char *const *order_by;

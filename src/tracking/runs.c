@@ -22,11 +22,10 @@
 #define RUN_COLUMNS                                                                                \
     "run_id, experiment_id, run_name, user_id, status, start_time, end_time, artifact_uri, "       \
     "lifecycle_stage"
-#define LOAD_CHUNK 500
+#define LOAD_CHUNK   500
 #define RUN_NAME_TAG "mlflow.runName"
 
-json_t *runs_metric_json(const char *key, double value, int is_nan, int64_t timestamp,
-                         int64_t step)
+json_t *runs_metric_json(const char *key, double value, int is_nan, int64_t timestamp, int64_t step)
 {
     json_t *v;
     if (is_nan || isnan(value))
@@ -59,10 +58,9 @@ static json_t *run_info_json(const store_rows_t *rows, size_t r)
     return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:s}", "run_id",
                      store_rows_text(rows, r, 0), "run_uuid", store_rows_text(rows, r, 0),
                      "run_name", store_rows_text(rows, r, 2), "experiment_id", exp, "user_id",
-                     nullable_text(rows, r, 3), "status", store_rows_text(rows, r, 4),
-                     "start_time", nullable_int(rows, r, 5), "end_time", nullable_int(rows, r, 6),
-                     "artifact_uri", store_rows_text(rows, r, 7), "lifecycle_stage",
-                     store_rows_text(rows, r, 8));
+                     nullable_text(rows, r, 3), "status", store_rows_text(rows, r, 4), "start_time",
+                     nullable_int(rows, r, 5), "end_time", nullable_int(rows, r, 6), "artifact_uri",
+                     store_rows_text(rows, r, 7), "lifecycle_stage", store_rows_text(rows, r, 8));
 }
 
 /* Run a query "<head> IN (ids...) <tail>" over one chunk of ids. */
@@ -98,11 +96,10 @@ static void attach_pairs(json_t *by_id, const store_rows_t *rows, const char *se
     }
 }
 
-static int load_chunk(store_conn_t *c, const char *const *ids, size_t n, json_t *by_id,
-                      err_t *err)
+static int load_chunk(store_conn_t *c, const char *const *ids, size_t n, json_t *by_id, err_t *err)
 {
-    store_rows_t *rows = query_in(c, "SELECT " RUN_COLUMNS " FROM runs WHERE run_id", "", ids, n,
-                                  err);
+    store_rows_t *rows =
+        query_in(c, "SELECT " RUN_COLUMNS " FROM runs WHERE run_id", "", ids, n, err);
     if (!rows)
         return -1;
     for (size_t r = 0; r < store_rows_count(rows); r++)
@@ -151,8 +148,9 @@ static int load_chunk(store_conn_t *c, const char *const *ids, size_t n, json_t 
                     "ORDER BY i.run_id, i.position", ids, n, err);
     if (!rows)
         return -1;
-    store_rows_t *tags = query_in(c, "SELECT run_id, dataset_uuid, key, value FROM input_tags "
-                                     "WHERE run_id",
+    store_rows_t *tags = query_in(c,
+                                  "SELECT run_id, dataset_uuid, key, value FROM input_tags "
+                                  "WHERE run_id",
                                   "ORDER BY run_id, dataset_uuid, key", ids, n, err);
     if (!tags) {
         store_rows_free(rows);
@@ -343,8 +341,8 @@ json_t *runs_create(store_t *s, const run_create_t *in, err_t *err)
     buf_init(&uri);
     buf_printf(&uri, "%s%s%s/artifacts", location,
                location[0] && location[strlen(location) - 1] == '/' ? "" : "/", run_id);
-    store_value_t p[] = {sv_text(run_id), sv_int(exp_id),  sv_text(name),
-                         sv_text(in->user_id), sv_int(start), sv_text(buf_str(&uri))};
+    store_value_t p[] = {sv_text(run_id),      sv_int(exp_id), sv_text(name),
+                         sv_text(in->user_id), sv_int(start),  sv_text(buf_str(&uri))};
     int64_t n = store_exec(c,
                            "INSERT INTO runs (run_id, experiment_id, run_name, user_id, status, "
                            "start_time, end_time, deleted_time, artifact_uri, lifecycle_stage) "
@@ -375,7 +373,8 @@ json_t *runs_update(store_t *s, const char *run_id, const char *status, int has_
                     int64_t end_time, const char *run_name, err_t *err)
 {
     if (run_name && *run_name &&
-        tracking_check_length("Run name", run_name, TRACKING_MAX_RUN_NAME_LEN, "run_name", err) != 0)
+        tracking_check_length("Run name", run_name, TRACKING_MAX_RUN_NAME_LEN, "run_name", err) !=
+            0)
         return NULL;
     store_conn_t *c = store_acquire(s);
     json_t *info = NULL;

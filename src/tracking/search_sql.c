@@ -144,9 +144,9 @@ void sqlb_string_compare(sqlb_t *b, const char *column, const search_clause_t *c
 
 void sqlb_number_compare(sqlb_t *b, const char *column, const search_clause_t *clause)
 {
-    static const char *const ops[] = {[SEARCH_EQ] = " = ", [SEARCH_NE] = " <> ",
-                                      [SEARCH_LT] = " < ", [SEARCH_LE] = " <= ",
-                                      [SEARCH_GT] = " > ", [SEARCH_GE] = " >= "};
+    static const char *const ops[] = {
+        [SEARCH_EQ] = " = ",  [SEARCH_NE] = " <> ", [SEARCH_LT] = " < ",
+        [SEARCH_LE] = " <= ", [SEARCH_GT] = " > ",  [SEARCH_GE] = " >= "};
     sqlb_sql(b, column);
     sqlb_sql(b, sqlb_op_is_numeric(clause->op) ? ops[clause->op] : " = ");
     double v = clause->number;

@@ -7,8 +7,8 @@
 
 static int key_char_ok(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == ' ' || c == '/' || c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == ' ' || c == '/' || c >= 0x80;
 }
 
 int tracking_check_key(const char *kind, const char *key, const char *field, err_t *err)

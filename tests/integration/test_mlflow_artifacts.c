@@ -65,8 +65,7 @@ static long put_bytes(const char *path, const char *data, size_t len)
 
 static void artifact_path(char *out, size_t size, const char *exp, const char *rel)
 {
-    snprintf(out, size, "/api/2.0/mlflow-artifacts/artifacts/%s/%s/artifacts/%s", exp, run_id,
-             rel);
+    snprintf(out, size, "/api/2.0/mlflow-artifacts/artifacts/%s/%s/artifacts/%s", exp, run_id, rel);
 }
 
 static json_t *get_json(const char *path, long want)
@@ -162,9 +161,9 @@ static void test_listing(void **state)
                         run_id);
     json_decref(out);
     out = get_json("/api/2.0/mlflow-artifacts/artifacts", 200);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(json_object_get(out, "files"), 0), "path")),
-        "0");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(out, "files"), 0), "path")),
+                        "0");
     json_decref(out);
     /* a directory with nothing in it lists as {} (no files member, as MLflow) */
     snprintf(list, sizeof list, "/api/2.0/mlflow/artifacts/list?run_id=%s&path=nothing", run_id);
@@ -177,8 +176,8 @@ static void test_bad_paths_store_nothing(void **state)
 {
     (void)state;
     char path[512];
-    const char *bad[] = {"%2e%2e/escape.txt", "a/../../escape.txt", "a/%2e%2e/x", "a//b",
-                         "a%5Cb",             "trailing/",          "ctl%01name"};
+    const char *bad[] = {"%2e%2e/escape.txt", "a/../../escape.txt", "a/%2e%2e/x", "a//b", "a%5Cb",
+                         "trailing/",         "ctl%01name"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         artifact_path(path, sizeof path, "0", bad[i]);
         long status = put_bytes(path, "x", 1);

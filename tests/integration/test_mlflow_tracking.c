@@ -122,8 +122,8 @@ static void test_default_experiment(void **state)
     assert_string_equal(str(out, "experiment.name"), "Default");
     assert_string_equal(str(out, "experiment.experiment_id"), "0");
     assert_string_equal(str(out, "experiment.lifecycle_stage"), "active");
-    assert_true(json_is_integer(json_object_get(json_object_get(out, "experiment"),
-                                                "creation_time")));
+    assert_true(
+        json_is_integer(json_object_get(json_object_get(out, "experiment"), "creation_time")));
     json_decref(out);
     out = ok("GET", "/experiments/get-by-name?experiment_name=Default", NULL);
     assert_string_equal(str(out, "experiment.experiment_id"), "0");
@@ -258,9 +258,10 @@ static void test_experiment_search_paging(void **state)
 static void test_run_create_get_update(void **state)
 {
     (void)state;
-    json_t *out = ok("POST", "/runs/create",
-                     "{\"experiment_id\":\"0\",\"start_time\":\"1700000000000\",\"user_id\":\"ann\","
-                     "\"tags\":[{\"key\":\"mlflow.user\",\"value\":\"ann\"}]}");
+    json_t *out =
+        ok("POST", "/runs/create",
+           "{\"experiment_id\":\"0\",\"start_time\":\"1700000000000\",\"user_id\":\"ann\","
+           "\"tags\":[{\"key\":\"mlflow.user\",\"value\":\"ann\"}]}");
     json_t *info = json_object_get(json_object_get(out, "run"), "info");
     const char *id = str(info, "run_id");
     assert_int_equal(strlen(id), 32);
@@ -289,9 +290,9 @@ static void test_run_create_get_update(void **state)
     out = ok("POST", "/runs/update", body);
     assert_string_equal(str(out, "run_info.status"), "FINISHED");
     assert_string_equal(str(out, "run_info.run_name"), "renamed");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "run_info"),
-                                                        "end_time")),
-                     1700000005000LL);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(out, "run_info"), "end_time")),
+        1700000005000LL);
     json_decref(out);
     tags = data_map(run_id, "tags");
     assert_string_equal(json_string_value(json_object_get(tags, "mlflow.runName")), "renamed");
@@ -386,8 +387,8 @@ static void test_params_metrics_tags(void **state)
     assert_int_equal(json_array_size(json_object_get(out, "metrics")), 1);
     assert_null(json_object_get(out, "next_page_token"));
     json_decref(out);
-    snprintf(path, sizeof path,
-             "/metrics/get-history?run_id=%s&metric_key=acc&max_results=25001", run);
+    snprintf(path, sizeof path, "/metrics/get-history?run_id=%s&metric_key=acc&max_results=25001",
+             run);
     expect_error("GET", path, NULL, 400, "INVALID_PARAMETER_VALUE");
     expect_error("GET",
                  "/metrics/get-history?run_id=0123456789abcdef0123456789abcdef&metric_key=acc",
@@ -451,8 +452,8 @@ static void test_log_batch_all_or_nothing(void **state)
     size_t len = (size_t)snprintf(body, 200000, "{\"run_id\":\"%s\",\"metrics\":[", run);
     for (int i = 0; i < 1001; i++)
         len += (size_t)snprintf(body + len, 200000 - len,
-                                "%s{\"key\":\"m%d\",\"value\":%d,\"timestamp\":1}", i ? "," : "",
-                                i, i);
+                                "%s{\"key\":\"m%d\",\"value\":%d,\"timestamp\":1}", i ? "," : "", i,
+                                i);
     snprintf(body + len, 200000 - len, "]}");
     expect_error("POST", "/runs/log-batch", body, 400, "INVALID_PARAMETER_VALUE");
     len = (size_t)snprintf(body, 200000, "{\"run_id\":\"%s\",\"params\":[", run);
@@ -485,11 +486,12 @@ static void test_log_inputs(void **state)
     (void)state;
     char *run = create_run("0", NULL);
     char body[1024], path[256];
-    snprintf(body, sizeof body,
-             "{\"run_id\":\"%s\",\"datasets\":[{\"tags\":[{\"key\":\"mlflow.data.context\","
-             "\"value\":\"training\"}],\"dataset\":{\"name\":\"qa\",\"digest\":\"abc123\","
-             "\"source_type\":\"local\",\"source\":\"{\\\"uri\\\":\\\"/d\\\"}\",\"schema\":\"{}\"}}]}",
-             run);
+    snprintf(
+        body, sizeof body,
+        "{\"run_id\":\"%s\",\"datasets\":[{\"tags\":[{\"key\":\"mlflow.data.context\","
+        "\"value\":\"training\"}],\"dataset\":{\"name\":\"qa\",\"digest\":\"abc123\","
+        "\"source_type\":\"local\",\"source\":\"{\\\"uri\\\":\\\"/d\\\"}\",\"schema\":\"{}\"}}]}",
+        run);
     json_decref(ok("POST", "/runs/log-inputs", body));
     json_decref(ok("POST", "/runs/log-inputs", body)); /* again: no duplicate */
     snprintf(path, sizeof path, "/runs/get?run_id=%s", run);
@@ -568,8 +570,8 @@ static void test_run_search(void **state)
     json_decref(out);
 
     /* order by metric ASC puts the run without it last */
-    snprintf(body, sizeof body,
-             "{\"experiment_ids\":[\"%s\"],\"order_by\":[\"metrics.acc ASC\"]}", exp);
+    snprintf(body, sizeof body, "{\"experiment_ids\":[\"%s\"],\"order_by\":[\"metrics.acc ASC\"]}",
+             exp);
     out = ok("POST", "/runs/search", body);
     runs = json_object_get(out, "runs");
     assert_string_equal(str(json_array_get(runs, 0), "info.run_id"), ids[0]);
@@ -674,8 +676,8 @@ static void test_ajax_prefix_and_methods(void **state)
 {
     (void)state;
     test_response_t res;
-    harness_request(server.url, "GET", "/ajax-api/2.0/mlflow/experiments/get?experiment_id=0",
-                    NULL, NULL, &res);
+    harness_request(server.url, "GET", "/ajax-api/2.0/mlflow/experiments/get?experiment_id=0", NULL,
+                    NULL, &res);
     assert_int_equal(res.status, 200);
     harness_response_free(&res);
     harness_request(server.url, "GET", "/api/2.0/mlflow/runs/create", NULL, NULL, &res);

@@ -44,8 +44,8 @@ static void accepted(void **state)
 static void refused(void **state)
 {
     (void)state;
-    const char *bad[] = {"../a", "a/../b", "a/..", "..", "/abs", "a//b", "a\\b", "a/\x01",
-                         "a/\x7f", "a/"};
+    const char *bad[] = {"../a", "a/../b", "a/..",   "..",     "/abs",
+                         "a//b", "a\\b",   "a/\x01", "a/\x7f", "a/"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         expect_bad(bad[i], strlen(bad[i]), 0);
     expect_bad("", 0, 0);

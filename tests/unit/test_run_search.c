@@ -17,8 +17,11 @@ static char *names(tfix_t *f, const char *filter, const char *order)
     err_t err;
     const char *exps[] = {"0"};
     const char *orders[] = {order};
-    run_search_query_t q = {.experiment_ids = exps, .nexperiments = 1, .filter = filter,
-                            .order_by = orders, .norder = order ? 1 : 0};
+    run_search_query_t q = {.experiment_ids = exps,
+                            .nexperiments = 1,
+                            .filter = filter,
+                            .order_by = orders,
+                            .norder = order ? 1 : 0};
     json_t *out = run_search(f->store, &q, &err);
     if (!out)
         fail_msg("search '%s': %s", filter ? filter : "", err.message);
@@ -98,9 +101,8 @@ static void numeric_and_order(void **state)
     const char *ord = "attributes.run_name ASC";
     assert_string_equal(names(f, "metrics.m >= 1", ord), "r1,r2"); /* NaN never matches */
     assert_string_equal(names(f, "metrics.m != 1", ord), "r0,r2");
-    assert_string_equal(names(f, "attributes.start_time > 101 and attributes.start_time < 104",
-                              ord),
-                        "r2,r3");
+    assert_string_equal(
+        names(f, "attributes.start_time > 101 and attributes.start_time < 104", ord), "r2,r3");
     assert_string_equal(names(f, "attributes.created = 100", ord), "r0");
     /* default: start_time DESC */
     assert_string_equal(names(f, NULL, NULL), "r4,r3,r2,r1,r0");
@@ -126,9 +128,8 @@ static void paging_and_errors(void **state)
         assert_non_null(out);
         size_t i;
         json_t *run;
-        json_array_foreach(json_object_get(out, "runs"), i, run)
-            strcat(got, json_string_value(json_object_get(json_object_get(run, "info"),
-                                                          "run_name")));
+        json_array_foreach(json_object_get(out, "runs"), i, run) strcat(
+            got, json_string_value(json_object_get(json_object_get(run, "info"), "run_name")));
         free(token);
         const char *next = json_string_value(json_object_get(out, "next_page_token"));
         token = next ? strdup(next) : NULL;
@@ -139,14 +140,14 @@ static void paging_and_errors(void **state)
     const char *bad_filters[] = {"metrics.m > 'x'", "params.group > 1", "attributes.nope = 'x'",
                                  "datasets.size = 'x'", "metrics.m >> 1"};
     for (size_t i = 0; i < sizeof bad_filters / sizeof *bad_filters; i++) {
-        q = (run_search_query_t){.experiment_ids = exps, .nexperiments = 1,
-                                 .filter = bad_filters[i]};
+        q = (run_search_query_t){
+            .experiment_ids = exps, .nexperiments = 1, .filter = bad_filters[i]};
         assert_null(run_search(f->store, &q, &err));
         assert_int_equal(err.status, 400);
     }
     const char *dup[] = {"metrics.m", "metrics.m DESC"};
-    q = (run_search_query_t){.experiment_ids = exps, .nexperiments = 1, .order_by = dup,
-                             .norder = 2};
+    q = (run_search_query_t){
+        .experiment_ids = exps, .nexperiments = 1, .order_by = dup, .norder = 2};
     assert_null(run_search(f->store, &q, &err));
     assert_string_equal(err.field, "order_by");
     q = (run_search_query_t){.experiment_ids = exps, .nexperiments = 1, .max_results = 50001};

@@ -29,7 +29,7 @@ static void batch_writes_and_latest(void **state)
     tfix_t *f = *state;
     char *run = tfix_run(f, "0", 1, NULL);
     tracking_metric_t *m = calloc(1000, sizeof *m);
-    char (*keys)[16] = calloc(1000, sizeof *keys);
+    char(*keys)[16] = calloc(1000, sizeof *keys);
     for (int i = 0; i < 995; i++) {
         snprintf(keys[i], sizeof keys[i], "k%d", i % 7);
         m[i] = (tracking_metric_t){keys[i], i, 1000 + i, i / 7};
@@ -71,7 +71,8 @@ static void batch_writes_and_latest(void **state)
     json_decref(metrics);
 
     /* NaN and infinities */
-    tracking_metric_t odd[] = {{"nan", NAN, 1, 0}, {"inf", INFINITY, 1, 0}, {"ninf", -INFINITY, 1, 0}};
+    tracking_metric_t odd[] = {
+        {"nan", NAN, 1, 0}, {"inf", INFINITY, 1, 0}, {"ninf", -INFINITY, 1, 0}};
     tfix_log(f, run, odd, 3, NULL, 0, NULL, 0);
     metrics = tfix_data(f, run, "metrics");
     assert_string_equal(json_string_value(json_object_get(metrics, "nan")), "NaN");

@@ -61,9 +61,9 @@ static void experiment_crud(void **state)
     assert_int_equal(experiments_set_tag(f->store, id, "k", "v", &err), -1);
     assert_int_equal(err.status, 400);
     json_t *r = runs_get(f->store, run, &err);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "info"),
-                                                          "lifecycle_stage")),
-                        "deleted");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r, "info"), "lifecycle_stage")),
+        "deleted");
     json_decref(r);
     run_create_t in = {.experiment_id = id};
     assert_null(runs_create(f->store, &in, &err));
@@ -71,9 +71,9 @@ static void experiment_crud(void **state)
     assert_int_equal(experiments_restore(f->store, id, &err), 0);
     assert_int_equal(experiments_restore(f->store, id, &err), -1);
     r = runs_get(f->store, run, &err);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "info"),
-                                                          "lifecycle_stage")),
-                        "active");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r, "info"), "lifecycle_stage")),
+        "active");
     json_decref(r);
     free(run);
 

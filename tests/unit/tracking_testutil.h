@@ -55,12 +55,18 @@ static inline int tfix_teardown(void **state)
 static inline int tfix_reset(void **state)
 {
     tfix_t *f = *state;
-    static const char *const sql[] = {
-        "DELETE FROM metrics",      "DELETE FROM latest_metrics", "DELETE FROM params",
-        "DELETE FROM tags",         "DELETE FROM runs",           "DELETE FROM run_inputs",
-        "DELETE FROM input_tags",   "DELETE FROM datasets",       "DELETE FROM artifacts",
-        "DELETE FROM experiment_tags", "DELETE FROM experiments WHERE experiment_id <> 0",
-        "DELETE FROM lineage_edges"};
+    static const char *const sql[] = {"DELETE FROM metrics",
+                                      "DELETE FROM latest_metrics",
+                                      "DELETE FROM params",
+                                      "DELETE FROM tags",
+                                      "DELETE FROM runs",
+                                      "DELETE FROM run_inputs",
+                                      "DELETE FROM input_tags",
+                                      "DELETE FROM datasets",
+                                      "DELETE FROM artifacts",
+                                      "DELETE FROM experiment_tags",
+                                      "DELETE FROM experiments WHERE experiment_id <> 0",
+                                      "DELETE FROM lineage_edges"};
     store_conn_t *c = store_acquire(f->store);
     for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
         err_t err;
@@ -75,13 +81,12 @@ static inline int tfix_reset(void **state)
 static inline char *tfix_run(tfix_t *f, const char *exp, int64_t start, const char *name)
 {
     err_t err;
-    run_create_t in = {.experiment_id = exp, .run_name = name, .start_time = start,
-                       .has_start_time = 1};
+    run_create_t in = {
+        .experiment_id = exp, .run_name = name, .start_time = start, .has_start_time = 1};
     json_t *run = runs_create(f->store, &in, &err);
     if (!run)
         fail_msg("runs_create: %s", err.message);
-    char *id = strdup(json_string_value(
-        json_object_get(json_object_get(run, "info"), "run_id")));
+    char *id = strdup(json_string_value(json_object_get(json_object_get(run, "info"), "run_id")));
     json_decref(run);
     return id;
 }
