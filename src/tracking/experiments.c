@@ -176,7 +176,7 @@ int experiments_create(store_t *s, const char *name, const char *artifact_locati
         return err_invalid(err, "artifact_location",
                            "artifact_location must be 1-2048 characters when given");
     for (size_t i = 0; i < ntags; i++) {
-        char kf[32], vf[32];
+        char kf[48], vf[48];
         snprintf(kf, sizeof kf, "tags[%zu].key", i);
         snprintf(vf, sizeof vf, "tags[%zu].value", i);
         if (check_tag(tags[i].key, tags[i].value, kf, vf, err) != 0)

@@ -264,7 +264,7 @@ int runs_check_active(store_conn_t *c, const char *run_id, int64_t *experiment_i
 static int check_tags(const tracking_kv_t *tags, size_t n, err_t *err)
 {
     for (size_t i = 0; i < n; i++) {
-        char kf[32], vf[32];
+        char kf[48], vf[48];
         snprintf(kf, sizeof kf, "tags[%zu].key", i);
         snprintf(vf, sizeof vf, "tags[%zu].value", i);
         if (tracking_check_key("tag", tags[i].key, kf, err) != 0)

@@ -131,7 +131,7 @@ static void batch_all_or_nothing(void **state)
     assert_int_equal(run_data_log_batch(f->store, run, &b, &err), -1);
     assert_string_equal(err.field, "tags[0].value");
     tracking_kv_t many[101];
-    char names[101][8];
+    char names[101][16];
     for (int i = 0; i < 101; i++) {
         snprintf(names[i], sizeof names[i], "p%d", i);
         many[i] = (tracking_kv_t){names[i], "v"};
