@@ -30,7 +30,7 @@ INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean
+.PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean bench-tracking
 all: $(BUILD)/llmops
 
 $(BUILD)/llmops: $(OBJS) $(BUILD)/obj/src/main.o
@@ -91,6 +91,13 @@ fuzz: deps
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus/$$name fuzz/seeds/$$name \
 	    2>build/fuzz/$$name.log || { tail -50 build/fuzz/$$name.log; exit 1; }; \
 	  tail -1 build/fuzz/$$name.log; done
+
+# Tracking benchmark: MLflow log-batch ingest and runs/search, on SQLite and PostgreSQL.
+bench-tracking: $(BUILD)/llmops $(BUILD)/bench/bench_tracking
+	$(BUILD)/bench/bench_tracking
+$(BUILD)/bench/bench_tracking: bench/tracking/bench_tracking.c $(BUILD)/libllmops.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmops.a $(LDFLAGS) $(LDLIBS)
 
 format:
 	clang-format -i $$(find src tests fuzz bench -name '*.[ch]')

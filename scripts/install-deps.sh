@@ -18,14 +18,30 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
-if [[ ${#missing[@]} -eq 0 ]]; then
-  exit 0
+# The conformance tests drive the server with real clients from npm: node and npm are needed
+# (Debian's nodejs and npm when node is not on the PATH at all).
+if ! command -v node >/dev/null 2>&1; then
+  missing+=(nodejs npm)
 fi
 
-echo "install-deps: installing ${missing[*]}"
 sudo=()
 if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "install-deps: done"
+fi
+
+# npm packages of the conformance tests, from their lock file. A copy of the lock file in
+# node_modules marks an install as current, so this is skipped until the lock file changes.
+cd "$(dirname "$0")/.."
+for dir in tests/conformance; do
+  [[ -f "$dir/package-lock.json" ]] || continue
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.llmops-installed-lock" 2>/dev/null; then
+    echo "install-deps: npm ci in $dir"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+    cp "$dir/package-lock.json" "$dir/node_modules/.llmops-installed-lock"
+  fi
+done

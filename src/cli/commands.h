@@ -7,6 +7,8 @@
 /* Each cmd_<area>.c exposes its table; commands.c lists the tables. */
 extern const cli_command_t cmd_system_commands[];
 extern const cli_command_t cmd_lineage_commands[];
+extern const cli_command_t cmd_experiments_commands[];
+extern const cli_command_t cmd_runs_commands[];
 extern const cli_command_t cmd_models_commands[];
 
 /* All commands, terminated by an entry with noun == NULL. */

@@ -6,6 +6,9 @@ router_t *routes_build(void)
     router_t *r = router_new();
     routes_system_register(r);
     routes_lineage_register(r);
+    routes_mlflow_tracking_register(r);
+    routes_mlflow_artifacts_register(r);
+    routes_tracking_register(r);
     routes_mlflow_registry_register(r);
     routes_registry_register(r);
     return r;

@@ -11,6 +11,9 @@ router_t *routes_build(void);
 
 void routes_system_register(router_t *r);
 void routes_lineage_register(router_t *r);
+void routes_mlflow_tracking_register(router_t *r);
+void routes_mlflow_artifacts_register(router_t *r);
+void routes_tracking_register(router_t *r);
 void routes_mlflow_registry_register(router_t *r);
 void routes_registry_register(router_t *r);
 
