@@ -69,7 +69,7 @@ static int run_migrate(cli_t *cli, int argc, char **argv)
     return CLI_OK;
 }
 
-/* Read --data's value: inline JSON, @file, or @- for standard input. */
+/* Read --body's value: inline JSON, @file, or @- for standard input. */
 static int read_body_arg(const char *arg, json_t **out)
 {
     buf_t text;
@@ -93,7 +93,7 @@ static int read_body_arg(const char *arg, json_t **out)
     *out = json_parse(text.data, text.len, &err);
     buf_free(&text);
     if (!*out) {
-        fprintf(stderr, "llmops api: --data: %s\n", err.message);
+        fprintf(stderr, "llmops api: --body: %s\n", err.message);
         return -1;
     }
     return 0;
@@ -101,7 +101,7 @@ static int read_body_arg(const char *arg, json_t **out)
 
 static int run_api(cli_t *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+    static const struct option longopts[] = {{"body", required_argument, NULL, 'd'},
                                              {NULL, 0, NULL, 0}};
     const char *data = NULL;
     optind = 0; /* getopt_long starts at argv[optind]; 0 also resets its internal state */
@@ -145,7 +145,7 @@ const cli_command_t cmd_system_commands[] = {
     {"migrate", NULL, "", "apply pending schema migrations to the store and exit",
      "Migrations also run when the server starts; this runs them ahead of a roll-out.",
      run_migrate},
-    {"api", NULL, "METHOD PATH [--data JSON|@file|@-]", "call any API route and print the reply",
+    {"api", NULL, "METHOD PATH [--body JSON|@file|@-]", "call any API route and print the reply",
      "Example: llmops api GET /api/v1/status\n"
      "Without --server the route runs in-process on the local data directory.",
      run_api},
