@@ -111,7 +111,7 @@ static int run_api(cli_t *cli, int argc, char **argv)
     args[argc + 1] = NULL;
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc + 1, args, "+d:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc + 1, args, "d:", longopts, NULL)) != -1) {
         if (opt == 'd')
             data = optarg;
         else
