@@ -101,8 +101,81 @@ int json_field_bool(const json_t *obj, const char *field, int required, int *out
     return 0;
 }
 
+/* The shortest "%.Ng" spelling of d that reads back as exactly d, kept a real ("1.0", not
+ * "1"). Writes at most len bytes (the length of jansson's spelling, which is one candidate). */
+static size_t shortest_real(double d, char *out, size_t len)
+{
+    char candidate[40];
+    for (int precision = 1; precision <= 17; precision++) {
+        int n = snprintf(candidate, sizeof candidate, "%.*g", precision, d);
+        if (n <= 0 || strtod(candidate, NULL) != d)
+            continue;
+        if (!strpbrk(candidate, ".eEin")) /* keep it a real, as jansson wrote it */
+            n = snprintf(candidate + n, sizeof candidate - (size_t)n, ".0") + n;
+        if ((size_t)n > len)
+            break;
+        memcpy(out, candidate, (size_t)n);
+        return (size_t)n;
+    }
+    return 0;
+}
+
+/* jansson prints reals with 17 significant digits ("0.69999999999999996" for 0.7). Rewrite
+ * every real outside strings, in place, to the shortest spelling that parses to the same
+ * double, as Python and JavaScript print them. */
+static void shorten_reals(char *text)
+{
+    char *in = text, *out = text;
+    int in_string = 0;
+    while (*in) {
+        if (in_string) {
+            if (*in == '\\' && in[1]) {
+                *out++ = *in++;
+            } else if (*in == '"') {
+                in_string = 0;
+            }
+            *out++ = *in++;
+            continue;
+        }
+        if (*in == '"') {
+            in_string = 1;
+            *out++ = *in++;
+            continue;
+        }
+        if (*in != '-' && (*in < '0' || *in > '9')) {
+            *out++ = *in++;
+            continue;
+        }
+        size_t len = strspn(in, "+-0123456789.eE");
+        size_t written = 0;
+        if (memchr(in, '.', len) || memchr(in, 'e', len) || memchr(in, 'E', len)) {
+            char token[64];
+            if (len < sizeof token) {
+                memcpy(token, in, len);
+                token[len] = '\0';
+                written = shortest_real(strtod(token, NULL), out, len);
+            }
+        }
+        if (!written) {
+            memmove(out, in, len);
+            written = len;
+        }
+        out += written;
+        in += len;
+    }
+    *out = '\0';
+}
+
+char *json_dump_text(const json_t *value, size_t flags)
+{
+    char *text = json_dumps(value, flags | JSON_ENCODE_ANY);
+    if (!text)
+        return xstrdup("null");
+    shorten_reals(text);
+    return text;
+}
+
 char *json_to_string(const json_t *value)
 {
-    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-    return text ? text : xstrdup("null");
+    return json_dump_text(value, JSON_COMPACT | JSON_PRESERVE_ORDER);
 }

@@ -25,7 +25,10 @@ int json_field_int(const json_t *obj, const char *field, int required, int64_t *
 int json_field_number(const json_t *obj, const char *field, int required, double *out, err_t *err);
 int json_field_bool(const json_t *obj, const char *field, int required, int *out, err_t *err);
 
-/* json_dumps(value, JSON_COMPACT) that never returns NULL for a valid value; caller frees. */
+/* json_dumps(value, flags) that never returns NULL for a valid value and spells reals the
+ * shortest way that reads back exactly (0.7, not jansson's 0.69999999999999996); caller frees. */
+char *json_dump_text(const json_t *value, size_t flags);
+/* json_dump_text(value, JSON_COMPACT | JSON_PRESERVE_ORDER). */
 char *json_to_string(const json_t *value);
 
 #endif

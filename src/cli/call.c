@@ -130,7 +130,7 @@ int cli_call_and_print(cli_t *cli, const char *method, const char *target, const
     cli_call(cli, method, target, body, &status, &response);
     int ok = status >= 200 && status < 300;
     if (ok) {
-        char *text = json_dumps(response, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        char *text = json_dump_text(response, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         printf("%s\n", text ? text : "null");
         free(text);
     } else {

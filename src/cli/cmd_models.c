@@ -198,7 +198,7 @@ static json_t *call_ok(cli_t *cli, const char *method, const char *target, const
 
 static void print_json(const json_t *value)
 {
-    char *text = json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = json_dump_text(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", text ? text : "null");
     free(text);
 }
@@ -338,7 +338,7 @@ static void print_serving(const json_t *serving)
     printf("\n");
     json_t *params = json_object_get(serving, "params");
     if (params) {
-        char *text = json_dumps(params, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *text = json_to_string(params);
         printf("  params:     %s\n", text ? text : "{}");
         free(text);
     }

@@ -406,6 +406,25 @@ static void json_field_int_cases(void **state)
     json_decref(obj);
 }
 
+/* Reals come out in their shortest exact spelling; strings that look like numbers are left. */
+static void json_to_string_shortens_reals(void **state)
+{
+    (void)state;
+    json_t *v = json_pack("{s:f, s:f, s:f, s:f, s:f, s:i, s:s, s:[f, f]}", "a", 0.7, "b", 1.0, "c",
+                          0.1 + 0.2, "d", -2.5e-300, "e", 123456789.125, "f", 42, "g",
+                          "0.69999999999999996 \"1.10000000000000009\"", "h", 1e21, 3.14);
+    char *text = json_to_string(v);
+    assert_string_equal(text, "{\"a\":0.7,\"b\":1.0,\"c\":0.30000000000000004,\"d\":-2.5e-300,"
+                              "\"e\":123456789.125,\"f\":42,"
+                              "\"g\":\"0.69999999999999996 \\\"1.10000000000000009\\\"\","
+                              "\"h\":[1e21,3.14]}");
+    json_t *back = json_loads(text, 0, NULL);
+    assert_true(json_equal(back, v)); /* every real reads back exactly */
+    json_decref(back);
+    free(text);
+    json_decref(v);
+}
+
 static void json_field_number_cases(void **state)
 {
     (void)state;
@@ -644,6 +663,7 @@ int main(void)
         cmocka_unit_test(json_field_string_cases),
         cmocka_unit_test(json_field_int_cases),
         cmocka_unit_test(json_field_number_cases),
+        cmocka_unit_test(json_to_string_shortens_reals),
         cmocka_unit_test(json_field_bool_cases),
         cmocka_unit_test(json_to_string_is_compact),
         cmocka_unit_test(ids_uuid7_format),
