@@ -7,6 +7,7 @@
 /* Each cmd_<area>.c exposes its table; commands.c lists the tables. */
 extern const cli_command_t cmd_system_commands[];
 extern const cli_command_t cmd_lineage_commands[];
+extern const cli_command_t cmd_prompts_commands[];
 
 /* All commands, terminated by an entry with noun == NULL. */
 const cli_command_t *const *cli_command_tables(void);

@@ -6,5 +6,6 @@ router_t *routes_build(void)
     router_t *r = router_new();
     routes_system_register(r);
     routes_lineage_register(r);
+    routes_prompts_register(r);
     return r;
 }

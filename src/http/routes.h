@@ -11,5 +11,6 @@ router_t *routes_build(void);
 
 void routes_system_register(router_t *r);
 void routes_lineage_register(router_t *r);
+void routes_prompts_register(router_t *r);
 
 #endif
