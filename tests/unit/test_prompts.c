@@ -450,6 +450,18 @@ static void variables_are_extracted(void **state)
     assert_string_equal(str_of(v, "author"), "anonymous");
     json_decref(v);
 
+    /* Names the template defines itself (loop variables, {% set %}) are not inputs; an
+     * attribute access needs only its object. */
+    v = must(add_json(f, "p",
+                      "{\"template\": \"{% for x in items %}{{ x }}{% endfor %}{% set y = 1 %}"
+                      "{{ y }} {{ user.name }} {{ items | length }}\"}",
+                      &err),
+             &err, "defined");
+    expected = json_pack("[s, s]", "items", "user");
+    assert_true(json_equal(json_object_get(v, "variables"), expected));
+    json_decref(expected);
+    json_decref(v);
+
     v = must(add_json(f, "p", "{\"template\": \"no variables here\"}", &err), &err, "none");
     assert_int_equal(json_array_size(json_object_get(v, "variables")), 0);
     json_decref(v);
