@@ -1,4 +1,4 @@
-/* test_prompts.c - unit tests for prompts/prompts.h against a real, freshly migrated store:
+/* test_prompt_registry.c - unit tests for prompts/prompts.h against a real, freshly migrated store:
  * creating prompts (with and without a first version, duplicates, name rules), version
  * numbering (sequential, not consumed by rejected versions, distinct under concurrent creates
  * from 8 threads), immutability of versions, variable extraction (text and chat), validation
