@@ -133,7 +133,7 @@ json_t *prompts_create(store_t *s, const prompt_create_in_t *in, err_t *err)
     if (in->first_version && prompt_version_prepare(in->first_version, &first, err) != 0)
         return NULL;
 
-    char *tags = json_to_string(in->tags ? in->tags : json_object());
+    char *tags = in->tags ? json_to_string(in->tags) : xstrdup("{}");
     int64_t now = clock_now_ms();
     store_value_t params[] = {sv_text(in->name), sv_text(in->description ? in->description : ""),
                               sv_text(tags),     sv_int(in->first_version ? 1 : 0),
