@@ -394,27 +394,16 @@ static node_t *parse_primary(parser_t *p)
         n->u.cval = tv_float(t->num.f);
         advance(p);
         return n;
-    case T_LPAREN:
-        if (enter(p) != 0)
-            return NULL;
+    case T_LPAREN: /* nesting is counted by parse_expression, once per level */
         advance(p);
         n = parse_tuple(p, 1, 1);
         if (!n || expect(p, T_RPAREN, "')'") != 0)
             return NULL;
-        p->depth--;
         return n;
     case T_LBRACKET:
-        if (enter(p) != 0)
-            return NULL;
-        n = parse_list(p);
-        p->depth--;
-        return n;
+        return parse_list(p);
     case T_LBRACE:
-        if (enter(p) != 0)
-            return NULL;
-        n = parse_dict(p);
-        p->depth--;
-        return n;
+        return parse_dict(p);
     default:
         expected(p, "an expression");
         return NULL;
@@ -432,8 +421,6 @@ typedef struct callargs {
 static int parse_call_args(parser_t *p, callargs_t *ca)
 {
     memset(ca, 0, sizeof *ca);
-    if (enter(p) != 0)
-        return -1;
     advance(p); /* ( */
     while (cur(p)->type != T_RPAREN) {
         if (ca->pos.n + ca->kwvals.n && expect(p, T_COMMA, "',' or ')'") != 0)
@@ -468,7 +455,6 @@ static int parse_call_args(parser_t *p, callargs_t *ca)
         }
     }
     advance(p); /* ) */
-    p->depth--;
     return 0;
 }
 
@@ -523,8 +509,6 @@ done:
 static node_t *parse_subscript(parser_t *p, node_t *obj)
 {
     const token_t *at = cur(p);
-    if (enter(p) != 0)
-        return NULL;
     advance(p); /* [ */
     node_t *parts[3] = {NULL, NULL, NULL};
     int nparts = 0, is_slice = 0;
@@ -544,7 +528,6 @@ static node_t *parse_subscript(parser_t *p, node_t *obj)
     }
     if (expect(p, T_RBRACKET, "']'") != 0)
         return NULL;
-    p->depth--;
     node_t *n;
     if (is_slice) {
         n = mk(p, N_SLICE, at);
@@ -961,10 +944,12 @@ static int end_tag(parser_t *p)
     return expect(p, T_BLOCK_END, "'%}'");
 }
 
-static int body_into(parser_t *p, const ends_t *ends, nodelist_t *out, const char **which)
+/* The body of the block statement whose tag name is at; nesting is bounded. */
+static int body_into(parser_t *p, const token_t *at, const ends_t *ends, nodelist_t *out,
+                     const char **which)
 {
     if (++p->block_depth > TEMPLATE_MAX_DEPTH)
-        return perr(p, cur(p), "blocks nested deeper than %d", TEMPLATE_MAX_DEPTH);
+        return perr(p, at, "blocks nested deeper than %d", TEMPLATE_MAX_DEPTH);
     int rc = parse_body(p, ends, out, which);
     p->block_depth--;
     return rc;
@@ -996,13 +981,13 @@ static node_t *parse_if(parser_t *p, const token_t *at)
             capbodies = capbodies ? capbodies * 2 : 4;
             bodies = xrealloc(bodies, capbodies * sizeof *bodies);
         }
-        if (body_into(p, &ends, &bodies[nbodies++], &which) != 0)
+        if (body_into(p, at, &ends, &bodies[nbodies++], &which) != 0)
             goto fail;
         skip_tag_name(p);
     }
     if (strcmp(which, "else") == 0) {
         static const ends_t else_ends = {{"endif"}, "'endif'"};
-        if (end_tag(p) != 0 || body_into(p, &else_ends, &n->u.if_.other, &which) != 0)
+        if (end_tag(p) != 0 || body_into(p, at, &else_ends, &n->u.if_.other, &which) != 0)
             goto fail;
         skip_tag_name(p);
     }
@@ -1077,14 +1062,14 @@ static node_t *parse_for(parser_t *p, const token_t *at)
     static const ends_t ends = {{"else", "endfor"}, "'endfor'"};
     const char *which = NULL;
     p->loop_depth++;
-    int rc = body_into(p, &ends, &n->u.for_.body, &which);
+    int rc = body_into(p, at, &ends, &n->u.for_.body, &which);
     p->loop_depth--;
     if (rc != 0)
         return NULL;
     skip_tag_name(p);
     if (strcmp(which, "else") == 0) {
         static const ends_t else_ends = {{"endfor"}, "'endfor'"};
-        if (end_tag(p) != 0 || body_into(p, &else_ends, &n->u.for_.other, &which) != 0)
+        if (end_tag(p) != 0 || body_into(p, at, &else_ends, &n->u.for_.other, &which) != 0)
             return NULL;
         skip_tag_name(p);
     }
@@ -1154,7 +1139,7 @@ static node_t *parse_set(parser_t *p, const token_t *at)
     advance(p);
     static const ends_t ends = {{"endset"}, "'endset'"};
     const char *which;
-    if (body_into(p, &ends, &n->u.set.body, &which) != 0)
+    if (body_into(p, at, &ends, &n->u.set.body, &which) != 0)
         return NULL;
     skip_tag_name(p);
     return end_tag(p) == 0 ? n : NULL;
@@ -1172,7 +1157,7 @@ static node_t *parse_filter_block(parser_t *p, const token_t *at)
         return NULL;
     static const ends_t ends = {{"endfilter"}, "'endfilter'"};
     const char *which;
-    if (body_into(p, &ends, &n->u.set.body, &which) != 0)
+    if (body_into(p, at, &ends, &n->u.set.body, &which) != 0)
         return NULL;
     skip_tag_name(p);
     return end_tag(p) == 0 ? n : NULL;
@@ -1231,7 +1216,7 @@ static node_t *parse_macro(parser_t *p, const token_t *at)
     const char *which;
     int saved_loops = p->loop_depth;
     p->loop_depth = 0; /* break / continue do not cross a macro */
-    int rc = body_into(p, &ends, &n->u.macro.body, &which);
+    int rc = body_into(p, at, &ends, &n->u.macro.body, &which);
     p->loop_depth = saved_loops;
     if (rc != 0)
         return NULL;
@@ -1272,7 +1257,7 @@ static node_t *parse_statement(parser_t *p, const ends_t *ends)
         node_t *n = mk(p, S_BODY, t);
         static const ends_t g_ends = {{"endgeneration"}, "'endgeneration'"};
         const char *which;
-        if (end_tag(p) != 0 || body_into(p, &g_ends, &n->u.set.body, &which) != 0)
+        if (end_tag(p) != 0 || body_into(p, t, &g_ends, &n->u.set.body, &which) != 0)
             return NULL;
         skip_tag_name(p);
         return end_tag(p) == 0 ? n : NULL;

@@ -116,6 +116,42 @@ static void walk_expr(analysis_t *a, const node_t *n)
 
 static void walk_body(analysis_t *a, const nodelist_t *body);
 
+/* A name set in a branch of an if counts as defined after the if only when every branch,
+ * else included, sets it: otherwise the template may read it from its variables. */
+static void walk_if(analysis_t *a, const node_t *n)
+{
+    size_t mark = a->ndefined;
+    const char **common = NULL; /* names set by every branch so far */
+    size_t ncommon = 0, capcommon = 0;
+    size_t nbranches = n->u.if_.n + 1;
+    for (size_t b = 0; b < nbranches; b++) {
+        if (b < n->u.if_.n) {
+            walk_expr(a, n->u.if_.conds[b]);
+            walk_body(a, &n->u.if_.bodies[b]);
+        } else {
+            walk_body(a, &n->u.if_.other);
+        }
+        if (b == 0) {
+            for (size_t i = mark; i < a->ndefined; i++)
+                push_name(&common, &ncommon, &capcommon, a->defined[i]);
+        } else { /* keep only the names this branch set too */
+            size_t k = 0;
+            for (size_t c = 0; c < ncommon; c++) {
+                size_t i;
+                for (i = mark; i < a->ndefined && a->defined[i] != common[c]; i++)
+                    ;
+                if (i < a->ndefined)
+                    common[k++] = common[c];
+            }
+            ncommon = k;
+        }
+        a->ndefined = mark;
+    }
+    for (size_t c = 0; c < ncommon; c++)
+        define(a, common[c]);
+    free(common);
+}
+
 static void walk_stmt(analysis_t *a, const node_t *n)
 {
     size_t mark;
@@ -124,11 +160,7 @@ static void walk_stmt(analysis_t *a, const node_t *n)
         walk_expr(a, n->u.output.expr);
         break;
     case S_IF:
-        for (size_t i = 0; i < n->u.if_.n; i++) {
-            walk_expr(a, n->u.if_.conds[i]);
-            walk_body(a, &n->u.if_.bodies[i]);
-        }
-        walk_body(a, &n->u.if_.other);
+        walk_if(a, n);
         break;
     case S_FOR:
         walk_expr(a, n->u.for_.iter);
@@ -139,6 +171,7 @@ static void walk_stmt(analysis_t *a, const node_t *n)
         walk_body(a, &n->u.for_.body);
         a->ndefined = mark; /* loop names end with the loop */
         walk_body(a, &n->u.for_.other);
+        a->ndefined = mark; /* and what the else branch sets is only maybe set */
         break;
     case S_SET:
         walk_expr(a, n->u.set.expr);
