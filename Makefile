@@ -101,3 +101,11 @@ clean:
 	rm -rf build
 
 -include $(DEPS)
+
+# The prompt registry's figures (docs/prompts.md): compile vs render cost, diff bounds.
+.PHONY: bench-prompts
+bench-prompts: $(BUILD)/bench/prompts_bench
+	$(BUILD)/bench/prompts_bench
+$(BUILD)/bench/prompts_bench: bench/prompts_bench.c $(BUILD)/libllmops.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmops.a $(LDFLAGS) $(LDLIBS)

@@ -7,12 +7,14 @@
  * How it works:
  *   1. Both texts are split into lines (each keeping its '\n'), and every distinct line gets a
  *      small integer id through a hash table, so the search compares ints, not strings.
- *   2. compare() strips the common head and tail of a box of the edit graph, then splits the
+ *   2. Lines found on one side only are flagged at once (they cannot match anything); the
+ *      search below runs on the remaining lines only (edit_script()).
+ *   3. compare() strips the common head and tail of a box of the edit graph, then splits the
  *      box at the middle snake of a shortest edit path (bisect(): Myers' forward and reverse
  *      searches meeting in the middle, as in Myers 1986 section 4b and Google's
  *      diff-match-patch) and recurses on the two halves. Space is linear, time O((N+M)D).
  *      Lines that are not on the common subsequence are flagged deleted / inserted.
- *   3. The flags become a sequence of keep / delete / insert operations (deletions before
+ *   4. The flags become a sequence of keep / delete / insert operations (deletions before
  *      insertions in each changed block, like diff(1)), which is cut into hunks with
  *      `context` lines around the changes. */
 #include "prompts/diff.h"
@@ -194,6 +196,65 @@ static void compare(ctx_t *c, int a_lo, int a_hi, int b_lo, int b_hi)
     memset(c->inserted + b_lo, 1, (size_t)m);
 }
 
+/* Flag the lines of a to delete and of b to insert. Lines that occur on one side only cannot be
+ * on any common subsequence: they are flagged at once and the search runs on the others only
+ * (GNU diff does the same), which makes a rewrite of the whole text linear instead of the
+ * search's worst case. The count of flagged lines stays the minimum. */
+static void edit_script(const int *a, int n, const int *b, int m, int nids, char *deleted,
+                        char *inserted)
+{
+    char *in_a = xcalloc((size_t)nids + 1, 1), *in_b = xcalloc((size_t)nids + 1, 1);
+    for (int i = 0; i < n; i++)
+        in_a[a[i]] = 1;
+    for (int j = 0; j < m; j++)
+        in_b[b[j]] = 1;
+    int *fa = xmalloc(sizeof(int) * (size_t)(n + 1)),
+        *amap = xmalloc(sizeof(int) * (size_t)(n + 1));
+    int *fb = xmalloc(sizeof(int) * (size_t)(m + 1)),
+        *bmap = xmalloc(sizeof(int) * (size_t)(m + 1));
+    int fn = 0, fm = 0;
+    for (int i = 0; i < n; i++) {
+        if (in_b[a[i]]) {
+            fa[fn] = a[i];
+            amap[fn++] = i;
+        } else {
+            deleted[i] = 1;
+        }
+    }
+    for (int j = 0; j < m; j++) {
+        if (in_a[b[j]]) {
+            fb[fm] = b[j];
+            bmap[fm++] = j;
+        } else {
+            inserted[j] = 1;
+        }
+    }
+    size_t vlen = (size_t)(fn + fm) + 4;
+    ctx_t c = {fa,
+               fb,
+               xcalloc((size_t)fn + 1, 1),
+               xcalloc((size_t)fm + 1, 1),
+               xmalloc(sizeof(int) * vlen),
+               xmalloc(sizeof(int) * vlen)};
+    compare(&c, 0, fn, 0, fm);
+    for (int k = 0; k < fn; k++)
+        if (c.deleted[k])
+            deleted[amap[k]] = 1;
+    for (int k = 0; k < fm; k++)
+        if (c.inserted[k])
+            inserted[bmap[k]] = 1;
+    free(c.deleted);
+    free(c.inserted);
+    free(c.v1);
+    free(c.v2);
+    free(fa);
+    free(fb);
+    free(amap);
+    free(bmap);
+    free(in_a);
+    free(in_b);
+}
+
 /* ---- output ------------------------------------------------------------------------------------
  */
 
@@ -295,22 +356,16 @@ int diff_unified(const char *old_text, size_t old_len, const char *new_text, siz
         b[j] = intern_id(&table, &lb[j]);
     free(table.slots);
 
-    size_t vlen = (size_t)(n + m) + 4;
-    ctx_t c = {a,
-               b,
-               xcalloc((size_t)n + 1, 1),
-               xcalloc((size_t)m + 1, 1),
-               xmalloc(sizeof(int) * vlen),
-               xmalloc(sizeof(int) * vlen)};
-    compare(&c, 0, (int)n, 0, (int)m);
+    char *deleted = xcalloc((size_t)n + 1, 1), *inserted = xcalloc((size_t)m + 1, 1);
+    edit_script(a, (int)n, b, (int)m, table.next_id, deleted, inserted);
 
     op_t *ops = xmalloc(sizeof(op_t) * (size_t)(n + m + 1));
     int nops = 0, changes = 0;
     for (int i = 0, j = 0; i < n || j < m;) {
-        if (i < n && c.deleted[i]) {
+        if (i < n && deleted[i]) {
             ops[nops++] = (op_t){OP_DELETE, i++, j};
             changes++;
-        } else if (j < m && c.inserted[j]) {
+        } else if (j < m && inserted[j]) {
             ops[nops++] = (op_t){OP_INSERT, i, j++};
             changes++;
         } else {
@@ -323,10 +378,8 @@ int diff_unified(const char *old_text, size_t old_len, const char *new_text, siz
     }
 
     free(ops);
-    free(c.deleted);
-    free(c.inserted);
-    free(c.v1);
-    free(c.v2);
+    free(deleted);
+    free(inserted);
     free(a);
     free(b);
     free(la);
