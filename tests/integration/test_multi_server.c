@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "integration/harness.h"
+#include "store/store.h"
 
 #define NSERVERS 3
 
@@ -36,6 +37,25 @@ static long applied_in_log(const test_server_t *srv)
     }
     fclose(f);
     return applied;
+}
+
+/* How many migrations the shared database recorded (version numbers may have gaps, so the
+ * latest version is not the count). */
+static long recorded_migrations(void)
+{
+    err_t err;
+    store_t *s = NULL;
+    if (store_open(harness_store(), 1, &s, &err) != 0)
+        fail_msg("store_open: %s", err.message);
+    store_conn_t *c = store_acquire(s);
+    store_rows_t *rows = store_query(c, "SELECT COUNT(*) FROM schema_migrations", NULL, 0, &err);
+    store_release(s, c);
+    if (!rows)
+        fail_msg("counting migrations: %s", err.message);
+    long n = (long)store_rows_int(rows, 0, 0);
+    store_rows_free(rows);
+    store_close(s);
+    return n;
 }
 
 static int start_all(void **state)
@@ -90,7 +110,8 @@ static void test_concurrent_start_migrates_once(void **state)
         harness_response_free(&res);
     }
     /* Each migration was applied by exactly one of the servers. */
-    assert_int_equal(total, version);
+    assert_true(version >= 1);
+    assert_int_equal(total, recorded_migrations());
 }
 
 static void test_write_on_one_read_on_all(void **state)
