@@ -117,3 +117,10 @@ $(BUILD)/bench/bench_registry: bench/bench_registry.c $(BUILD)/libllmops.a
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmops.a $(LDFLAGS) $(LDLIBS)
 bench-registry: $(BUILD)/bench/bench_registry
 	$(BUILD)/bench/bench_registry
+# The prompt registry's figures (docs/prompts.md): compile vs render cost, diff bounds.
+.PHONY: bench-prompts
+bench-prompts: $(BUILD)/bench/prompts_bench
+	$(BUILD)/bench/prompts_bench
+$(BUILD)/bench/prompts_bench: bench/prompts_bench.c $(BUILD)/libllmops.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmops.a $(LDFLAGS) $(LDLIBS)

@@ -11,5 +11,6 @@ router_t *routes_build(void)
     routes_tracking_register(r);
     routes_mlflow_registry_register(r);
     routes_registry_register(r);
+    routes_prompts_register(r);
     return r;
 }

@@ -34,6 +34,17 @@ typedef struct template_options {
 
 /* Compile source (len bytes, need not be NUL-terminated). NULL with err on a syntax error. */
 template_t *template_compile(const char *source, size_t len, err_t *err);
+
+/* Whitespace options of Jinja's Environment, for template_compile_ex. Hugging Face transformers
+ * renders chat templates with both on; template_compile uses neither (Jinja's defaults). */
+typedef struct template_compile_options {
+    int trim_blocks;   /* drop the first newline after a block tag or comment */
+    int lstrip_blocks; /* drop spaces and tabs from the start of a line up to a block tag */
+} template_compile_options_t;
+
+/* template_compile with options (opt may be NULL: the defaults). */
+template_t *template_compile_ex(const char *source, size_t len,
+                                const template_compile_options_t *opt, err_t *err);
 void template_free(template_t *t);
 
 /* Render with vars (a JSON object, or NULL for none); opt may be NULL for the defaults.
