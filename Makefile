@@ -30,7 +30,7 @@ INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean
+.PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean bench-template
 all: $(BUILD)/llmops
 
 $(BUILD)/llmops: $(OBJS) $(BUILD)/obj/src/main.o
@@ -101,3 +101,14 @@ clean:
 	rm -rf build
 
 -include $(DEPS)
+
+# Template engine benchmark: llmops vs the nunjucks npm package on the same chat prompt
+# (bench/template/); prints renders/s of each and the ratio. BENCH_RENDERS sets the count.
+BENCH_RENDERS ?= 200000
+bench-template: $(BUILD)/libllmops.a
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) -o $(BUILD)/bench/bench_template bench/template/bench_template.c \
+	  $(BUILD)/libllmops.a $(LDFLAGS) $(LDLIBS)
+	cd bench/template && (npm ci --no-audit --no-fund --loglevel=error || \
+	  npm install --no-audit --no-fund --loglevel=error)
+	bench/template/run.sh $(BUILD)/bench/bench_template $(BENCH_RENDERS)

@@ -20,6 +20,8 @@ enum { CTL_NONE, CTL_BREAK, CTL_CONTINUE };
 /* ---- errors --------------------------------------------------------------------------------- */
 
 static int verror(rctx_t *r, const node_t *n, const char *code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static int verror(rctx_t *r, const node_t *n, const char *code, const char *fmt, va_list ap)
 {
     char msg[400];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -125,15 +127,25 @@ void *r_alloc(rctx_t *r, const node_t *n, size_t size)
 {
     void *p = arena_alloc(&r->arena, size);
     if (!p)
-        r_error(r, n, "template_limit", "render needs more than %zu bytes of memory",
-                r->arena.limit);
+        r_memory_error(r, n);
     return p;
+}
+
+int r_memory_error(rctx_t *r, const node_t *n)
+{
+    return r_error(r, n, "template_limit", "render needs more than %zu bytes of memory",
+                   r->arena.limit);
+}
+
+int r_buf_over(const rctx_t *r, const buf_t *b)
+{
+    return b->len > r->arena.limit || b->len > UINT32_MAX;
 }
 
 int r_strdup(rctx_t *r, const node_t *n, const char *s, size_t len, tval_t *out)
 {
     if (len > UINT32_MAX)
-        return r_error(r, n, "template_limit", "string too long");
+        return r_memory_error(r, n);
     char *d = r_alloc(r, n, len + 1);
     if (!d)
         return -1;
@@ -548,7 +560,7 @@ fail:
 static int render_set_attr(rctx_t *r, const node_t *n)
 {
     tval_t ns, v;
-    r_lookup(r, n, n->u.set.targets[0], 0, &ns);
+    r_lookup(r, n, n->u.set.targets[0], strlen(n->u.set.targets[0]), 0, &ns);
     if (ns.kind == V_UNDEF && !r->lenient)
         return r_undefined_error(r, &ns);
     if (ns.kind != V_DICT || !ns.flag)

@@ -267,6 +267,15 @@ static void test_output_and_memory_limits(void **state)
           NULL, "template_limit", "line 1:70: render needs more than 67108864 bytes of memory");
     FAILS("{{ 'x' * 100000000 }}", NULL, "template_limit",
           "line 1:4: render needs more than 67108864 bytes of memory");
+    /* found by fuzzing: work that produces nothing must not take time either */
+    RENDER("[{{ 'x'[1:] * 20000000000 }}][{{ [] * 20000000000 }}]", NULL, "[][[]]");
+    /* strip with a huge character set: a lookup per character, not a scan of the set */
+    RENDER("{{ ('a' * 1000000 ~ 'z') | trim('b' * 1000000 ~ 'a') }} "
+           "{{ ('\u00e9' * 100000 ~ 'z').lstrip('\u00fc' * 100000 ~ '\u00e9') }}",
+           NULL, "z z");
+    /* list walks count as loop work: 200 x 1000-item membership tests */
+    FAILS("{% for i in range(200) %}{{ i in range(1000) }}{% endfor %}", NULL, "template_limit",
+          "line 1:29: more than 100000 loop iterations");
 }
 
 static void test_source_limit(void **state)
