@@ -577,6 +577,12 @@ static const char *const cmp_names[] = {
 
 static int compare_op(rctx_t *r, const node_t *n, int op, tval_t *a, tval_t *b, int *res)
 {
+    if (a->kind == V_STR && b->kind == V_STR && (op == CMP_EQ || op == CMP_NE)) {
+        /* the common case (m.role == 'user') without the general machinery */
+        int eq = a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
+        *res = op == CMP_EQ ? eq : !eq;
+        return 0;
+    }
     if (op == CMP_IN || op == CMP_NOTIN) {
         if (contains(r, n, a, b, res) != 0)
             return -1;

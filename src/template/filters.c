@@ -96,7 +96,8 @@ static int case_map(rctx_t *r, const node_t *n, tval_t *in, tval_t *out, int mod
             d[i] = i == 0 ? to_upper(c) : to_lower(c);
             break;
         default: /* title: words start after whitespace and - ( { [ < */
-            if (is_ws((unsigned char)c) || strchr("-({[<", c)) {
+            if (is_ws((unsigned char)c) || c == '-' || c == '(' || c == '{' || c == '[' ||
+                c == '<') {
                 d[i] = c;
                 start = 1;
             } else {

@@ -168,8 +168,7 @@ int r_to_string(rctx_t *r, const node_t *n, const tval_t *v, tval_t *out)
     }
     if (v->kind == V_INT) {
         char tmp[24];
-        int len = snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i);
-        return r_strdup(r, n, tmp, (size_t)len, out);
+        return r_strdup(r, n, tmp, fmt_int(v->u.i, tmp), out);
     }
     buf_t b;
     buf_init(&b);
@@ -313,8 +312,7 @@ static int emit(rctx_t *r, const node_t *n, tval_t *v)
         return 0;
     case V_INT: {
         char tmp[24];
-        int len = snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i);
-        return out_write(r, n, tmp, (size_t)len);
+        return out_write(r, n, tmp, fmt_int(v->u.i, tmp));
     }
     default: {
         size_t before = r->out->len;

@@ -179,6 +179,8 @@ void tv_write_repr(buf_t *b, const tval_t *v);
 /* JSON like Python's json.dumps(v, ensure_ascii=False, indent=indent, sort_keys=sort_keys):
  * indent < 0 means none. -1 when v holds something JSON cannot carry (its type name in *bad). */
 int tv_write_json(buf_t *b, const tval_t *v, int indent, int sort_keys, const char **bad);
+/* Decimal digits of i into out (NUL-terminated); returns the length. */
+size_t fmt_int(int64_t i, char out[24]);
 /* Python repr of a float: shortest round-trip digits, "1.0", "1e+16", "inf", "nan". */
 void fmt_float(double f, char out[32]);
 
