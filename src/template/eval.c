@@ -713,7 +713,7 @@ static __attribute__((noinline)) int eval_filter(rctx_t *r, const node_t *n, tva
 
 /* ---- expressions ---------------------------------------------------------------------------- */
 
-static int eval_concat(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_concat(rctx_t *r, const node_t *n, tval_t *out)
 {
     size_t k = n->u.list.n, total = 0;
     tval_t *parts = r_alloc(r, n, k * sizeof *parts);
@@ -741,7 +741,7 @@ static int eval_concat(rctx_t *r, const node_t *n, tval_t *out)
     return 0;
 }
 
-static int eval_compare(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_compare(rctx_t *r, const node_t *n, tval_t *out)
 {
     tval_t left;
     if (eval_expr(r, n->u.cmp.first, &left) != 0)
@@ -764,7 +764,7 @@ static int eval_compare(rctx_t *r, const node_t *n, tval_t *out)
     return 0;
 }
 
-static int eval_list(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_list(rctx_t *r, const node_t *n, tval_t *out)
 {
     if (r_new_list(r, n, n->u.list.n, out) != 0)
         return -1;
@@ -777,7 +777,7 @@ static int eval_list(rctx_t *r, const node_t *n, tval_t *out)
     return 0;
 }
 
-static int eval_dict(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_dict(rctx_t *r, const node_t *n, tval_t *out)
 {
     tdict_t *d = r_alloc(r, n, sizeof *d);
     if (!d)
@@ -796,7 +796,7 @@ static int eval_dict(rctx_t *r, const node_t *n, tval_t *out)
     return 0;
 }
 
-static int eval_unary(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_unary(rctx_t *r, const node_t *n, tval_t *out)
 {
     tval_t a;
     if (eval_expr(r, n->u.bin.a, &a) != 0)
@@ -825,7 +825,7 @@ static int eval_unary(rctx_t *r, const node_t *n, tval_t *out)
     return 0;
 }
 
-static int eval_binary(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_binary(rctx_t *r, const node_t *n, tval_t *out)
 {
     tval_t a, b;
     if (eval_expr(r, n->u.bin.a, &a) != 0)
@@ -844,6 +844,51 @@ static int eval_binary(rctx_t *r, const node_t *n, tval_t *out)
     if (eval_expr(r, n->u.bin.b, &b) != 0)
         return -1;
     return r_arith(r, n, n->op, &a, &b, out);
+}
+
+/* Each kind of expression has its own out-of-line function so that eval_expr, the frame every
+ * level of recursion pays for, stays small. */
+static __attribute__((noinline)) int eval_attr(rctx_t *r, const node_t *n, tval_t *out)
+{
+    tval_t obj;
+    if (eval_expr(r, n->u.attr.obj, &obj) != 0)
+        return -1;
+    return r_getattr(r, n, &obj, n->u.attr.name, n->u.attr.len, n->aux, out);
+}
+
+static __attribute__((noinline)) int eval_index(rctx_t *r, const node_t *n, tval_t *out)
+{
+    tval_t obj, key;
+    if (eval_expr(r, n->u.index.obj, &obj) != 0 || eval_expr(r, n->u.index.index, &key) != 0)
+        return -1;
+    return r_getitem(r, n, &obj, &key, out);
+}
+
+static __attribute__((noinline)) int eval_cond(rctx_t *r, const node_t *n, tval_t *out)
+{
+    tval_t c;
+    int t = 0;
+    if (eval_expr(r, n->u.cond.cond, &c) != 0 || r_truthy(r, &c, &t) != 0)
+        return -1;
+    if (t)
+        return eval_expr(r, n->u.cond.then, out);
+    if (n->u.cond.other)
+        return eval_expr(r, n->u.cond.other, out);
+    out->kind = V_UNDEF; /* Jinja: a missing else gives an undefined that never raises */
+    out->u.node = NULL;
+    return 0;
+}
+
+static __attribute__((noinline)) int eval_slice(rctx_t *r, const node_t *n, tval_t *out)
+{
+    tval_t obj, b[3] = {{0}, {0}, {0}};
+    const node_t *parts[3] = {n->u.slice.start, n->u.slice.stop, n->u.slice.step};
+    if (eval_expr(r, n->u.slice.obj, &obj) != 0)
+        return -1;
+    for (int i = 0; i < 3; i++)
+        if (parts[i] && eval_expr(r, parts[i], &b[i]) != 0)
+            return -1;
+    return r_slice(r, n, &obj, &b[0], &b[1], &b[2], out);
 }
 
 int eval_expr(rctx_t *r, const node_t *n, tval_t *out)
@@ -865,33 +910,15 @@ int eval_expr(rctx_t *r, const node_t *n, tval_t *out)
     if (r_enter(r, n) != 0)
         return -1;
     switch (n->kind) {
-    case N_ATTR: {
-        tval_t obj;
-        rc = eval_expr(r, n->u.attr.obj, &obj);
-        if (rc == 0)
-            rc = r_getattr(r, n, &obj, n->u.attr.name, n->u.attr.len, n->aux, out);
+    case N_ATTR:
+        rc = eval_attr(r, n, out);
         break;
-    }
-    case N_INDEX: {
-        tval_t obj, key;
-        rc = eval_expr(r, n->u.index.obj, &obj);
-        if (rc == 0)
-            rc = eval_expr(r, n->u.index.index, &key);
-        if (rc == 0)
-            rc = r_getitem(r, n, &obj, &key, out);
+    case N_INDEX:
+        rc = eval_index(r, n, out);
         break;
-    }
-    case N_SLICE: {
-        tval_t obj, b[3] = {{0}, {0}, {0}};
-        const node_t *parts[3] = {n->u.slice.start, n->u.slice.stop, n->u.slice.step};
-        rc = eval_expr(r, n->u.slice.obj, &obj);
-        for (int i = 0; rc == 0 && i < 3; i++)
-            if (parts[i])
-                rc = eval_expr(r, parts[i], &b[i]);
-        if (rc == 0)
-            rc = r_slice(r, n, &obj, &b[0], &b[1], &b[2], out);
+    case N_SLICE:
+        rc = eval_slice(r, n, out);
         break;
-    }
     case N_LIST:
         rc = eval_list(r, n, out);
         break;
@@ -910,25 +937,9 @@ int eval_expr(rctx_t *r, const node_t *n, tval_t *out)
     case N_COMPARE:
         rc = eval_compare(r, n, out);
         break;
-    case N_COND: {
-        tval_t c;
-        int t = 0;
-        rc = eval_expr(r, n->u.cond.cond, &c);
-        if (rc == 0)
-            rc = r_truthy(r, &c, &t);
-        if (rc == 0) {
-            if (t)
-                rc = eval_expr(r, n->u.cond.then, out);
-            else if (n->u.cond.other)
-                rc = eval_expr(r, n->u.cond.other, out);
-            else {
-                /* Jinja: a missing else gives an undefined that never raises. */
-                out->kind = V_UNDEF;
-                out->u.node = NULL;
-            }
-        }
+    case N_COND:
+        rc = eval_cond(r, n, out);
         break;
-    }
     case N_FILTER:
     case N_TEST:
         rc = eval_filter(r, n, out);

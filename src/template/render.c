@@ -327,6 +327,48 @@ static int emit(rctx_t *r, const node_t *n, tval_t *v)
     }
 }
 
+/* {{ a + b + c }}: evaluate the operands once; strings go straight to the output, anything
+ * else is added up as the expression would. Kept out of line: its buffers would otherwise
+ * enlarge every recursive frame of render_stmt. */
+static __attribute__((noinline)) int emit_add_chain(rctx_t *r, const node_t *e)
+{
+    const node_t *chain[16];
+    size_t k = 0;
+    const node_t *m = e;
+    while (m->kind == N_BINARY && m->op == OP_ADD && k < 15) {
+        chain[k++] = m->u.bin.b;
+        m = m->u.bin.a;
+    }
+    if (m->kind == N_BINARY && m->op == OP_ADD) { /* too long: evaluate it as a whole */
+        tval_t v;
+        if (eval_expr(r, e, &v) != 0)
+            return -1;
+        return emit(r, e, &v);
+    }
+    chain[k++] = m;
+    tval_t vals[16];
+    int all_str = 1;
+    for (size_t i = 0; i < k; i++) { /* chain is right to left */
+        if (eval_expr(r, chain[k - 1 - i], &vals[i]) != 0)
+            return -1;
+        all_str &= vals[i].kind == V_STR;
+    }
+    if (all_str) {
+        for (size_t i = 0; i < k; i++)
+            if (out_write(r, e, vals[i].u.s, vals[i].len) != 0)
+                return -1;
+        return 0;
+    }
+    tval_t acc = vals[0];
+    for (size_t i = 1; i < k; i++) {
+        tval_t next;
+        if (r_arith(r, e, OP_ADD, &acc, &vals[i], &next) != 0)
+            return -1;
+        acc = next;
+    }
+    return emit(r, e, &acc);
+}
+
 /* {{ a ~ b ~ c }} and {{ a + b + c }} on strings write their parts straight to the output
  * instead of building the joined string first: the common shape of chat templates. */
 static int emit_expr(rctx_t *r, const node_t *e)
@@ -340,40 +382,8 @@ static int emit_expr(rctx_t *r, const node_t *e)
         }
         return 0;
     }
-    if (e->kind == N_BINARY && e->op == OP_ADD) {
-        const node_t *chain[16];
-        size_t k = 0;
-        const node_t *m = e;
-        while (m->kind == N_BINARY && m->op == OP_ADD && k < 15) {
-            chain[k++] = m->u.bin.b;
-            m = m->u.bin.a;
-        }
-        if (!(m->kind == N_BINARY && m->op == OP_ADD)) {
-            chain[k++] = m;
-            tval_t vals[16];
-            int all_str = 1;
-            for (size_t i = 0; i < k; i++) { /* chain is right to left */
-                if (eval_expr(r, chain[k - 1 - i], &vals[i]) != 0)
-                    return -1;
-                all_str &= vals[i].kind == V_STR;
-            }
-            if (all_str) {
-                for (size_t i = 0; i < k; i++)
-                    if (out_write(r, e, vals[i].u.s, vals[i].len) != 0)
-                        return -1;
-                return 0;
-            }
-            /* Mixed types: fold left as a + b + c would. */
-            tval_t acc = vals[0];
-            for (size_t i = 1; i < k; i++) {
-                tval_t next;
-                if (r_arith(r, e, OP_ADD, &acc, &vals[i], &next) != 0)
-                    return -1;
-                acc = next;
-            }
-            return emit(r, e, &acc);
-        }
-    }
+    if (e->kind == N_BINARY && e->op == OP_ADD)
+        return emit_add_chain(r, e);
     tval_t v;
     if (eval_expr(r, e, &v) != 0)
         return -1;
@@ -498,7 +508,7 @@ static int capture(rctx_t *r, const node_t *n, const nodelist_t *body, tval_t *o
     return rc;
 }
 
-static int render_for(rctx_t *r, const node_t *n)
+static __attribute__((noinline)) int render_for(rctx_t *r, const node_t *n)
 {
     tval_t it, seq;
     if (eval_expr(r, n->u.for_.iter, &it) != 0 || r_iterable(r, n->u.for_.iter, &it, &seq) != 0)

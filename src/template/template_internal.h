@@ -21,7 +21,7 @@
  * nesting; their height is bounded separately (generously) so evaluation recursion is bounded. */
 #define TEMPLATE_MAX_HEIGHT (4 * TEMPLATE_MAX_DEPTH)
 #define TEMPLATE_MAX_ARGS   32   /* arguments of one call or filter */
-#define RENDER_MAX_DEPTH    2000 /* nested evaluation at render time (macros recursing) */
+#define RENDER_MAX_DEPTH    1000 /* nested evaluation at render time (macros recursing) */
 /* Working memory of one render (values it builds), at least this much and at least
  * TEMPLATE_MEMORY_FACTOR x max_output. */
 #define TEMPLATE_MIN_MEMORY    (64u << 20)

@@ -212,6 +212,16 @@ static void test_nesting_limits(void **state)
     /* macro recursion is bounded */
     FAILS("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", NULL, "template_limit",
           "line 1:20: macro calls nested deeper than 64");
+    /* so is everything together: 63 macro levels, each under a chain of 200 filters */
+    buf_init(&b);
+    char *filters = repeat("|trim", 200);
+    buf_printf(&b,
+               "{%% macro f(n) %%}{%% if n > 0 %%}{{ f(n - 1)%s }}{%% endif %%}{%% endmacro %%}"
+               "{{ f(63) }}",
+               filters);
+    FAILS(buf_str(&b), NULL, "template_limit", "line 1:88: recursion deeper than 1000");
+    free(filters);
+    buf_free(&b);
 }
 
 static void test_iteration_limit(void **state)
