@@ -200,10 +200,8 @@ int r_getitem(rctx_t *r, const node_t *n, const tval_t *obj, const tval_t *keyv,
 
 /* ---- slicing -------------------------------------------------------------------------------- */
 
-static int slice_bound(rctx_t *r, const node_t *n, const tval_t *v, int present_default,
-                       int64_t *out, int *present)
+static int slice_bound(rctx_t *r, const node_t *n, const tval_t *v, int64_t *out, int *present)
 {
-    (void)present_default;
     if (v->kind == V_ABSENT || v->kind == V_NONE) {
         *present = 0;
         return 0;
@@ -224,9 +222,8 @@ static int slice_plan(rctx_t *r, const node_t *n, int64_t len, const tval_t *sv,
 {
     int64_t start = 0, stop = 0, st = 1;
     int has_start, has_stop, has_step;
-    if (slice_bound(r, n, sv, 0, &start, &has_start) != 0 ||
-        slice_bound(r, n, ev, 0, &stop, &has_stop) != 0 ||
-        slice_bound(r, n, stv, 0, &st, &has_step) != 0)
+    if (slice_bound(r, n, sv, &start, &has_start) != 0 ||
+        slice_bound(r, n, ev, &stop, &has_stop) != 0 || slice_bound(r, n, stv, &st, &has_step) != 0)
         return -1;
     if (!has_step)
         st = 1;

@@ -234,7 +234,6 @@ int r_dict_set(rctx_t *r, const node_t *n, tdict_t *d, const tval_t *key, const 
 
 int r_iterable(rctx_t *r, const node_t *n, const tval_t *v, tval_t *seq)
 {
-    static tlist_t empty = {0, NULL};
     switch (v->kind) {
     case V_LIST:
     case V_JLIST:
@@ -243,10 +242,7 @@ int r_iterable(rctx_t *r, const node_t *n, const tval_t *v, tval_t *seq)
     case V_UNDEF:
         if (!r->lenient && v->u.node)
             return r_undefined_error(r, v);
-        seq->kind = V_LIST;
-        seq->flag = 0;
-        seq->u.list = &empty;
-        return 0;
+        return r_new_list(r, n, 0, seq); /* lenient: nothing to iterate */
     case V_DICT:
     case V_JDICT: { /* iterating a dict gives its keys */
         if (v->flag)
