@@ -30,7 +30,7 @@ INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean bench-tracking
+.PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean
 all: $(BUILD)/llmops
 
 $(BUILD)/llmops: $(OBJS) $(BUILD)/obj/src/main.o
@@ -92,13 +92,6 @@ fuzz: deps
 	    2>build/fuzz/$$name.log || { tail -50 build/fuzz/$$name.log; exit 1; }; \
 	  tail -1 build/fuzz/$$name.log; done
 
-# Tracking benchmark: MLflow log-batch ingest and runs/search, on SQLite and PostgreSQL.
-bench-tracking: $(BUILD)/llmops $(BUILD)/bench/bench_tracking
-	$(BUILD)/bench/bench_tracking
-$(BUILD)/bench/bench_tracking: bench/tracking/bench_tracking.c $(BUILD)/libllmops.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmops.a $(LDFLAGS) $(LDLIBS)
-
 format:
 	clang-format -i $$(find src tests fuzz bench -name '*.[ch]')
 format-check:
@@ -109,18 +102,25 @@ clean:
 
 -include $(DEPS)
 
-# Registry benchmark (bench/bench_registry.c): SQLite, plus PostgreSQL when LLMOPS_BENCH_PG_URL
-# names an empty database.
-.PHONY: bench-registry
-$(BUILD)/bench/bench_registry: bench/bench_registry.c $(BUILD)/libllmops.a
+# Benchmarks: bench/<area>/bench_<area>.c, one program per area, printing its figures (the
+# README quotes them). Each bench-<area> target builds and runs one.
+.PHONY: bench-tracking bench-registry bench-prompts bench-template
+$(BUILD)/bench/bench_%: bench/%/bench_%.c $(BUILD)/libllmops.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmops.a $(LDFLAGS) $(LDLIBS)
+
+# MLflow log-batch ingest and runs/search over 100,000 runs, on SQLite and PostgreSQL.
+bench-tracking: $(BUILD)/llmops $(BUILD)/bench/bench_tracking
+	$(BUILD)/bench/bench_tracking
+# Registry service calls: SQLite, plus PostgreSQL when LLMOPS_BENCH_PG_URL names an empty database.
 bench-registry: $(BUILD)/bench/bench_registry
 	$(BUILD)/bench/bench_registry
-# The prompt registry's figures (docs/prompts.md): compile vs render cost, diff bounds.
-.PHONY: bench-prompts
-bench-prompts: $(BUILD)/bench/prompts_bench
-	$(BUILD)/bench/prompts_bench
-$(BUILD)/bench/prompts_bench: bench/prompts_bench.c $(BUILD)/libllmops.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmops.a $(LDFLAGS) $(LDLIBS)
+# Prompt registry: compile vs render cost, diff bounds.
+bench-prompts: $(BUILD)/bench/bench_prompts
+	$(BUILD)/bench/bench_prompts
+# Template engine vs the nunjucks npm package on the same chat prompt; prints renders/s of each
+# and the ratio. BENCH_RENDERS sets the count.
+BENCH_RENDERS ?= 200000
+bench-template: $(BUILD)/bench/bench_template
+	npm ci --prefix bench/template --no-audit --no-fund --loglevel=error
+	bench/template/run.sh $(BUILD)/bench/bench_template $(BENCH_RENDERS)

@@ -19,7 +19,7 @@ static tval_t undef_at(const node_t *n)
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-void r_lookup(rctx_t *r, const node_t *n, const char *name, int builtin, tval_t *out)
+void r_lookup(rctx_t *r, const node_t *n, const char *name, size_t len, int builtin, tval_t *out)
 {
     for (size_t i = r->nscope; i-- > r->floor;) {
         if (r->scope[i].name == name) {
@@ -36,7 +36,7 @@ void r_lookup(rctx_t *r, const node_t *n, const char *name, int builtin, tval_t 
         }
     }
     if (r->vars) {
-        json_t *j = json_object_get(r->vars, name);
+        json_t *j = json_object_getn(r->vars, name, len);
         if (j) {
             *out = tv_from_json(j);
             return;
@@ -65,38 +65,51 @@ static int make_method(rctx_t *r, const node_t *n, const tval_t *self, const cha
     return 0;
 }
 
-static int loop_attr(const node_t *n, const loopstate_t *ls, const char *name, tval_t *out)
+static int loop_attr(const node_t *n, const loopstate_t *ls, unsigned which, tval_t *out)
 {
     size_t i = ls->index0, len = ls->length;
-    if (strcmp(name, "index") == 0)
+    switch (which) {
+    case LOOP_INDEX:
         *out = tv_int((int64_t)i + 1);
-    else if (strcmp(name, "index0") == 0)
+        break;
+    case LOOP_INDEX0:
         *out = tv_int((int64_t)i);
-    else if (strcmp(name, "revindex") == 0)
+        break;
+    case LOOP_REVINDEX:
         *out = tv_int((int64_t)(len - i));
-    else if (strcmp(name, "revindex0") == 0)
+        break;
+    case LOOP_REVINDEX0:
         *out = tv_int((int64_t)(len - i - 1));
-    else if (strcmp(name, "first") == 0)
+        break;
+    case LOOP_FIRST:
         *out = tv_bool(i == 0);
-    else if (strcmp(name, "last") == 0)
+        break;
+    case LOOP_LAST:
         *out = tv_bool(i + 1 == len);
-    else if (strcmp(name, "length") == 0)
+        break;
+    case LOOP_LENGTH:
         *out = tv_int((int64_t)len);
-    else if (strcmp(name, "depth") == 0)
+        break;
+    case LOOP_DEPTH:
         *out = tv_int(ls->depth0 + 1);
-    else if (strcmp(name, "depth0") == 0)
+        break;
+    case LOOP_DEPTH0:
         *out = tv_int(ls->depth0);
-    else if (strcmp(name, "previtem") == 0)
+        break;
+    case LOOP_PREVITEM:
         *out = i > 0 ? tv_seq_get(&ls->seq, i - 1) : undef_at(n);
-    else if (strcmp(name, "nextitem") == 0)
+        break;
+    case LOOP_NEXTITEM:
         *out = i + 1 < len ? tv_seq_get(&ls->seq, i + 1) : undef_at(n);
-    else
+        break;
+    default:
         *out = undef_at(n);
+    }
     return 0;
 }
 
 int r_getattr(rctx_t *r, const node_t *n, const tval_t *obj, const char *name, size_t len,
-              tval_t *out)
+              unsigned hints, tval_t *out)
 {
     const char *m;
     switch (obj->kind) {
@@ -106,19 +119,19 @@ int r_getattr(rctx_t *r, const node_t *n, const tval_t *obj, const char *name, s
     case V_DICT:
     case V_JDICT:
         /* Jinja's getattr tries the attribute first: d.items is the method, d.role the key. */
-        if (!obj->flag && (m = method_find(obj, name, len)))
+        if ((hints & ATTR_DICT_METHOD) && !obj->flag && (m = method_find(obj, name, len)))
             return make_method(r, n, obj, m, out);
         if (tv_dict_get(obj, name, len, out))
             return 0;
         break;
     case V_STR:
-        if ((m = method_find(obj, name, len)))
+        if ((hints & ATTR_STR_METHOD) && (m = method_find(obj, name, len)))
             return make_method(r, n, obj, m, out);
         break;
     case V_LOOP:
-        if (strcmp(name, "cycle") == 0)
+        if ((hints >> ATTR_LOOP_SHIFT) == LOOP_CYCLE)
             return make_method(r, n, obj, "cycle", out);
-        return loop_attr(n, obj->u.loop, name, out);
+        return loop_attr(n, obj->u.loop, hints >> ATTR_LOOP_SHIFT, out);
     default:
         break;
     }
@@ -173,11 +186,9 @@ int r_getitem(rctx_t *r, const node_t *n, const tval_t *obj, const tval_t *keyv,
         }
         break;
     case V_LOOP:
-        if (key.kind == V_STR && key.len < 16) {
-            char name[16];
-            memcpy(name, key.u.s, key.len);
-            name[key.len] = '\0';
-            return loop_attr(n, obj->u.loop, name, out);
+        if (key.kind == V_STR) {
+            unsigned which = attr_hints(key.u.s, key.len) >> ATTR_LOOP_SHIFT;
+            return loop_attr(n, obj->u.loop, which == LOOP_CYCLE ? LOOP_NONE : which, out);
         }
         break;
     default:
@@ -189,10 +200,8 @@ int r_getitem(rctx_t *r, const node_t *n, const tval_t *obj, const tval_t *keyv,
 
 /* ---- slicing -------------------------------------------------------------------------------- */
 
-static int slice_bound(rctx_t *r, const node_t *n, const tval_t *v, int present_default,
-                       int64_t *out, int *present)
+static int slice_bound(rctx_t *r, const node_t *n, const tval_t *v, int64_t *out, int *present)
 {
-    (void)present_default;
     if (v->kind == V_ABSENT || v->kind == V_NONE) {
         *present = 0;
         return 0;
@@ -213,9 +222,8 @@ static int slice_plan(rctx_t *r, const node_t *n, int64_t len, const tval_t *sv,
 {
     int64_t start = 0, stop = 0, st = 1;
     int has_start, has_stop, has_step;
-    if (slice_bound(r, n, sv, 0, &start, &has_start) != 0 ||
-        slice_bound(r, n, ev, 0, &stop, &has_stop) != 0 ||
-        slice_bound(r, n, stv, 0, &st, &has_step) != 0)
+    if (slice_bound(r, n, sv, &start, &has_start) != 0 ||
+        slice_bound(r, n, ev, &stop, &has_stop) != 0 || slice_bound(r, n, stv, &st, &has_step) != 0)
         return -1;
     if (!has_step)
         st = 1;
@@ -431,23 +439,28 @@ static int float_arith(rctx_t *r, const node_t *n, int op, double a, double b, t
 /* s repeated times times (a string or a list). */
 static int repeat(rctx_t *r, const node_t *n, const tval_t *s, int64_t times, tval_t *out)
 {
-    if (times < 0)
+    size_t len = s->kind == V_STR ? s->len : tv_seq_len(s);
+    if (times <= 0 || len == 0)
         times = 0;
+    if ((uint64_t)times > (uint64_t)UINT32_MAX / (len ? len : 1))
+        return r_memory_error(r, n);
     if (s->kind == V_STR) {
-        if (s->len && (uint64_t)times > (uint64_t)(SIZE_MAX / 2) / s->len)
-            return r_error(r, n, "template_limit", "string repetition too large");
-        size_t total = (size_t)times * s->len;
+        size_t total = (size_t)times * len;
         char *d = r_alloc(r, n, total + 1);
         if (!d)
             return -1;
-        for (int64_t i = 0; i < times; i++)
-            memcpy(d + (size_t)i * s->len, s->u.s, s->len);
+        if (total) { /* copy once, then double what is there */
+            memcpy(d, s->u.s, len);
+            for (size_t done = len; done < total;) {
+                size_t k = done < total - done ? done : total - done;
+                memcpy(d + done, d, k);
+                done += k;
+            }
+        }
+        d[total] = '\0';
         *out = tv_str(d, total);
         return 0;
     }
-    size_t len = tv_seq_len(s);
-    if (len && (uint64_t)times > (uint64_t)(SIZE_MAX / 64) / len)
-        return r_error(r, n, "template_limit", "list repetition too large");
     if (r_count_iterations(r, n, (size_t)times * len) != 0 ||
         r_new_list(r, n, (size_t)times * len, out) != 0)
         return -1;
@@ -470,7 +483,7 @@ static int concat_strings(rctx_t *r, const node_t *n, const tval_t *a, const tva
     }
     size_t len = (size_t)a->len + b->len;
     if (len > UINT32_MAX)
-        return r_error(r, n, "template_limit", "string too long");
+        return r_memory_error(r, n);
     char *d = r_alloc(r, n, len + 1);
     if (!d)
         return -1;
@@ -531,6 +544,8 @@ static int contains(rctx_t *r, const node_t *n, tval_t *item, tval_t *container,
     case V_LIST:
     case V_JLIST: {
         size_t len = tv_seq_len(container);
+        if (r_count_iterations(r, n, len) != 0) /* walking a list is loop work too */
+            return -1;
         for (size_t i = 0; i < len; i++) {
             tval_t x = tv_seq_get(container, i);
             if (tv_equal(&x, item)) {
@@ -559,6 +574,12 @@ static const char *const cmp_names[] = {
 
 static int compare_op(rctx_t *r, const node_t *n, int op, tval_t *a, tval_t *b, int *res)
 {
+    if (a->kind == V_STR && b->kind == V_STR && (op == CMP_EQ || op == CMP_NE)) {
+        /* the common case (m.role == 'user') without the general machinery */
+        int eq = a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
+        *res = op == CMP_EQ ? eq : !eq;
+        return 0;
+    }
     if (op == CMP_IN || op == CMP_NOTIN) {
         if (contains(r, n, a, b, res) != 0)
             return -1;
@@ -567,6 +588,11 @@ static int compare_op(rctx_t *r, const node_t *n, int op, tval_t *a, tval_t *b, 
         return 0;
     }
     if (r_resolve(r, a) != 0 || r_resolve(r, b) != 0)
+        return -1;
+    if (tv_is_list(a) && tv_is_list(b) &&
+        r_count_iterations(r, n, tv_seq_len(a)) != 0) /* comparing lists walks them */
+        return -1;
+    if (tv_is_dict(a) && tv_is_dict(b) && r_count_iterations(r, n, tv_dict_len(a)) != 0)
         return -1;
     if (op == CMP_EQ || op == CMP_NE) {
         *res = tv_equal(a, b) == (op == CMP_EQ);
@@ -684,7 +710,7 @@ static __attribute__((noinline)) int eval_filter(rctx_t *r, const node_t *n, tva
 
 /* ---- expressions ---------------------------------------------------------------------------- */
 
-static int eval_concat(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_concat(rctx_t *r, const node_t *n, tval_t *out)
 {
     size_t k = n->u.list.n, total = 0;
     tval_t *parts = r_alloc(r, n, k * sizeof *parts);
@@ -698,7 +724,7 @@ static int eval_concat(rctx_t *r, const node_t *n, tval_t *out)
         total += parts[i].len;
     }
     if (total > UINT32_MAX)
-        return r_error(r, n, "template_limit", "string too long");
+        return r_memory_error(r, n);
     char *d = r_alloc(r, n, total + 1);
     if (!d)
         return -1;
@@ -712,7 +738,7 @@ static int eval_concat(rctx_t *r, const node_t *n, tval_t *out)
     return 0;
 }
 
-static int eval_compare(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_compare(rctx_t *r, const node_t *n, tval_t *out)
 {
     tval_t left;
     if (eval_expr(r, n->u.cmp.first, &left) != 0)
@@ -735,7 +761,7 @@ static int eval_compare(rctx_t *r, const node_t *n, tval_t *out)
     return 0;
 }
 
-static int eval_list(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_list(rctx_t *r, const node_t *n, tval_t *out)
 {
     if (r_new_list(r, n, n->u.list.n, out) != 0)
         return -1;
@@ -748,7 +774,7 @@ static int eval_list(rctx_t *r, const node_t *n, tval_t *out)
     return 0;
 }
 
-static int eval_dict(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_dict(rctx_t *r, const node_t *n, tval_t *out)
 {
     tdict_t *d = r_alloc(r, n, sizeof *d);
     if (!d)
@@ -767,7 +793,7 @@ static int eval_dict(rctx_t *r, const node_t *n, tval_t *out)
     return 0;
 }
 
-static int eval_unary(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_unary(rctx_t *r, const node_t *n, tval_t *out)
 {
     tval_t a;
     if (eval_expr(r, n->u.bin.a, &a) != 0)
@@ -796,7 +822,7 @@ static int eval_unary(rctx_t *r, const node_t *n, tval_t *out)
     return 0;
 }
 
-static int eval_binary(rctx_t *r, const node_t *n, tval_t *out)
+static __attribute__((noinline)) int eval_binary(rctx_t *r, const node_t *n, tval_t *out)
 {
     tval_t a, b;
     if (eval_expr(r, n->u.bin.a, &a) != 0)
@@ -817,6 +843,51 @@ static int eval_binary(rctx_t *r, const node_t *n, tval_t *out)
     return r_arith(r, n, n->op, &a, &b, out);
 }
 
+/* Each kind of expression has its own out-of-line function so that eval_expr, the frame every
+ * level of recursion pays for, stays small. */
+static __attribute__((noinline)) int eval_attr(rctx_t *r, const node_t *n, tval_t *out)
+{
+    tval_t obj;
+    if (eval_expr(r, n->u.attr.obj, &obj) != 0)
+        return -1;
+    return r_getattr(r, n, &obj, n->u.attr.name, n->u.attr.len, n->aux, out);
+}
+
+static __attribute__((noinline)) int eval_index(rctx_t *r, const node_t *n, tval_t *out)
+{
+    tval_t obj, key;
+    if (eval_expr(r, n->u.index.obj, &obj) != 0 || eval_expr(r, n->u.index.index, &key) != 0)
+        return -1;
+    return r_getitem(r, n, &obj, &key, out);
+}
+
+static __attribute__((noinline)) int eval_cond(rctx_t *r, const node_t *n, tval_t *out)
+{
+    tval_t c;
+    int t = 0;
+    if (eval_expr(r, n->u.cond.cond, &c) != 0 || r_truthy(r, &c, &t) != 0)
+        return -1;
+    if (t)
+        return eval_expr(r, n->u.cond.then, out);
+    if (n->u.cond.other)
+        return eval_expr(r, n->u.cond.other, out);
+    out->kind = V_UNDEF; /* Jinja: a missing else gives an undefined that never raises */
+    out->u.node = NULL;
+    return 0;
+}
+
+static __attribute__((noinline)) int eval_slice(rctx_t *r, const node_t *n, tval_t *out)
+{
+    tval_t obj, b[3] = {{0}, {0}, {0}};
+    const node_t *parts[3] = {n->u.slice.start, n->u.slice.stop, n->u.slice.step};
+    if (eval_expr(r, n->u.slice.obj, &obj) != 0)
+        return -1;
+    for (int i = 0; i < 3; i++)
+        if (parts[i] && eval_expr(r, parts[i], &b[i]) != 0)
+            return -1;
+    return r_slice(r, n, &obj, &b[0], &b[1], &b[2], out);
+}
+
 int eval_expr(rctx_t *r, const node_t *n, tval_t *out)
 {
     int rc = 0;
@@ -825,7 +896,7 @@ int eval_expr(rctx_t *r, const node_t *n, tval_t *out)
         *out = n->u.cval;
         return 0;
     case N_NAME:
-        r_lookup(r, n, n->u.name.name, n->u.name.builtin, out);
+        r_lookup(r, n, n->u.name.name, n->aux, n->u.name.builtin, out);
         return 0;
     case N_CAPTURED:
         *out = r->captured;
@@ -836,33 +907,15 @@ int eval_expr(rctx_t *r, const node_t *n, tval_t *out)
     if (r_enter(r, n) != 0)
         return -1;
     switch (n->kind) {
-    case N_ATTR: {
-        tval_t obj;
-        rc = eval_expr(r, n->u.attr.obj, &obj);
-        if (rc == 0)
-            rc = r_getattr(r, n, &obj, n->u.attr.name, n->u.attr.len, out);
+    case N_ATTR:
+        rc = eval_attr(r, n, out);
         break;
-    }
-    case N_INDEX: {
-        tval_t obj, key;
-        rc = eval_expr(r, n->u.index.obj, &obj);
-        if (rc == 0)
-            rc = eval_expr(r, n->u.index.index, &key);
-        if (rc == 0)
-            rc = r_getitem(r, n, &obj, &key, out);
+    case N_INDEX:
+        rc = eval_index(r, n, out);
         break;
-    }
-    case N_SLICE: {
-        tval_t obj, b[3] = {{0}, {0}, {0}};
-        const node_t *parts[3] = {n->u.slice.start, n->u.slice.stop, n->u.slice.step};
-        rc = eval_expr(r, n->u.slice.obj, &obj);
-        for (int i = 0; rc == 0 && i < 3; i++)
-            if (parts[i])
-                rc = eval_expr(r, parts[i], &b[i]);
-        if (rc == 0)
-            rc = r_slice(r, n, &obj, &b[0], &b[1], &b[2], out);
+    case N_SLICE:
+        rc = eval_slice(r, n, out);
         break;
-    }
     case N_LIST:
         rc = eval_list(r, n, out);
         break;
@@ -881,25 +934,9 @@ int eval_expr(rctx_t *r, const node_t *n, tval_t *out)
     case N_COMPARE:
         rc = eval_compare(r, n, out);
         break;
-    case N_COND: {
-        tval_t c;
-        int t = 0;
-        rc = eval_expr(r, n->u.cond.cond, &c);
-        if (rc == 0)
-            rc = r_truthy(r, &c, &t);
-        if (rc == 0) {
-            if (t)
-                rc = eval_expr(r, n->u.cond.then, out);
-            else if (n->u.cond.other)
-                rc = eval_expr(r, n->u.cond.other, out);
-            else {
-                /* Jinja: a missing else gives an undefined that never raises. */
-                out->kind = V_UNDEF;
-                out->u.node = NULL;
-            }
-        }
+    case N_COND:
+        rc = eval_cond(r, n, out);
         break;
-    }
     case N_FILTER:
     case N_TEST:
         rc = eval_filter(r, n, out);

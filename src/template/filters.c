@@ -49,7 +49,7 @@ static int arg_str(rctx_t *r, const node_t *n, const tval_t *v, const char *dflt
 static int new_str(rctx_t *r, const node_t *n, size_t len, char **d)
 {
     if (len > UINT32_MAX)
-        return r_error(r, n, "template_limit", "string too long");
+        return r_memory_error(r, n);
     *d = r_alloc(r, n, len + 1);
     if (!*d)
         return -1;
@@ -96,7 +96,8 @@ static int case_map(rctx_t *r, const node_t *n, tval_t *in, tval_t *out, int mod
             d[i] = i == 0 ? to_upper(c) : to_lower(c);
             break;
         default: /* title: words start after whitespace and - ( { [ < */
-            if (is_ws((unsigned char)c) || strchr("-({[<", c)) {
+            if (is_ws((unsigned char)c) || c == '-' || c == '(' || c == '{' || c == '[' ||
+                c == '<') {
                 d[i] = c;
                 start = 1;
             } else {
@@ -133,27 +134,83 @@ static int f_title(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_t 
     return case_map(r, n, in, out, 3);
 }
 
-/* Is the character starting at s (of clen bytes) one of chars? */
-static int in_chars(const char *s, size_t clen, const tval_t *chars)
+/* The set of characters strip() removes: ASCII ones in a bitmap, others (rare) as a sorted
+ * array of code points, so stripping costs O(log n) per character whatever the set's size. */
+typedef struct charset {
+    uint64_t ascii[2];
+    uint32_t *wide;
+    size_t nwide;
+} charset_t;
+
+static uint32_t decode_utf8(const char *s, size_t len)
 {
-    if (!chars)
-        return clen == 1 && is_ws((unsigned char)s[0]);
-    for (size_t i = 0; i + clen <= chars->len;) {
+    unsigned char c = (unsigned char)s[0];
+    uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | ((unsigned char)s[i] & 0x3F);
+    return cp;
+}
+
+static int cp_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int charset_build(rctx_t *r, const node_t *n, const tval_t *chars, charset_t *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    if (!chars) { /* Python's default: whitespace */
+        static const char ws[] = " \t\n\r\f\v";
+        for (const char *p = ws; *p; p++)
+            cs->ascii[(unsigned char)*p >> 6] |= 1ull << ((unsigned char)*p & 63);
+        return 0;
+    }
+    size_t wide = 0;
+    for (size_t i = 0; i < chars->len; i++)
+        wide += ((unsigned char)chars->u.s[i] & 0xC0) == 0xC0;
+    if (wide) {
+        cs->wide = r_alloc(r, n, wide * sizeof *cs->wide);
+        if (!cs->wide)
+            return -1;
+    }
+    for (size_t i = 0; i < chars->len;) {
         size_t l = utf8_offset(chars->u.s + i, chars->len - i, 1);
-        if (l == clen && memcmp(chars->u.s + i, s, clen) == 0)
-            return 1;
+        unsigned char c = (unsigned char)chars->u.s[i];
+        if (c < 0x80)
+            cs->ascii[c >> 6] |= 1ull << (c & 63);
+        else if (cs->nwide < wide)
+            cs->wide[cs->nwide++] = decode_utf8(chars->u.s + i, l);
         i += l ? l : 1;
     }
+    if (cs->nwide > 1)
+        qsort(cs->wide, cs->nwide, sizeof *cs->wide, cp_cmp);
     return 0;
 }
 
-/* Strip characters (whitespace when chars is NULL) from the left and/or right of s. */
-int str_strip(const tval_t *s, const tval_t *chars, int left, int right, tval_t *out)
+static int charset_has(const charset_t *cs, const char *s, size_t clen)
 {
+    unsigned char c = (unsigned char)s[0];
+    if (c < 0x80)
+        return clen == 1 && (cs->ascii[c >> 6] >> (c & 63)) & 1;
+    if (!cs->nwide)
+        return 0;
+    uint32_t cp = decode_utf8(s, clen);
+    return bsearch(&cp, cs->wide, cs->nwide, sizeof cp, cp_cmp) != NULL;
+}
+
+/* Strip characters (whitespace when chars is NULL) from the left and/or right of s; the result
+ * is a substring of s. */
+int str_strip(rctx_t *r, const node_t *n, const tval_t *s, const tval_t *chars, int left, int right,
+              tval_t *out)
+{
+    charset_t cs;
+    if (charset_build(r, n, chars, &cs) != 0)
+        return -1;
     size_t a = 0, b = s->len;
     while (left && a < b) {
         size_t l = utf8_offset(s->u.s + a, b - a, 1);
-        if (!in_chars(s->u.s + a, l, chars))
+        if (!charset_has(&cs, s->u.s + a, l))
             break;
         a += l;
     }
@@ -161,7 +218,7 @@ int str_strip(const tval_t *s, const tval_t *chars, int left, int right, tval_t 
         size_t p = b - 1;
         while (p > a && ((unsigned char)s->u.s[p] & 0xC0) == 0x80)
             p--;
-        if (!in_chars(s->u.s + p, b - p, chars))
+        if (!charset_has(&cs, s->u.s + p, b - p))
             break;
         b = p;
     }
@@ -177,9 +234,9 @@ static int f_trim(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_t *
     if (!absent(&args[0]) && args[0].kind != V_NONE) {
         if (r_to_string(r, n, &args[0], &chars) != 0)
             return -1;
-        return str_strip(&s, &chars, 1, 1, out);
+        return str_strip(r, n, &s, &chars, 1, 1, out);
     }
-    return str_strip(&s, NULL, 1, 1, out);
+    return str_strip(r, n, &s, NULL, 1, 1, out);
 }
 
 /* Python's str.replace(old, new, count). */
@@ -203,7 +260,7 @@ int str_replace(rctx_t *r, const node_t *n, const tval_t *s, const tval_t *old, 
             size_t l = utf8_offset(s->u.s + at, s->len - at, 1);
             buf_append(&b, s->u.s + at, l);
             at += l;
-            if (b.len > UINT32_MAX)
+            if (r_buf_over(r, &b))
                 break;
         }
         if (at < s->len)
@@ -222,12 +279,11 @@ int str_replace(rctx_t *r, const node_t *n, const tval_t *s, const tval_t *old, 
             buf_append(&b, new_->u.s, new_->len);
             at = pos + old->len;
             done++;
-            if (b.len > UINT32_MAX)
+            if (r_buf_over(r, &b))
                 break;
         }
     }
-    int rc = b.len > UINT32_MAX ? r_error(r, n, "template_limit", "string too long")
-                                : r_str_from_buf(r, n, &b, out);
+    int rc = r_buf_over(r, &b) ? r_memory_error(r, n) : r_str_from_buf(r, n, &b, out);
     buf_free(&b);
     return rc;
 }
@@ -319,13 +375,12 @@ static int f_indent(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_t
                 buf_append(&b, pad.u.s, pad.len);
         }
         buf_append(&b, s.u.s + at, e - at);
-        if (e >= s.len || b.len > UINT32_MAX)
+        if (e >= s.len || r_buf_over(r, &b))
             break;
         at = e + ((s.u.s[e] == '\r' && e + 1 < s.len && s.u.s[e + 1] == '\n') ? 2 : 1);
         line++;
     }
-    int rc = b.len > UINT32_MAX ? r_error(r, n, "template_limit", "string too long")
-                                : r_str_from_buf(r, n, &b, out);
+    int rc = r_buf_over(r, &b) ? r_memory_error(r, n) : r_str_from_buf(r, n, &b, out);
     buf_free(&b);
     return rc;
 }
@@ -359,7 +414,7 @@ static int f_escape(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_t
             buf_append_char(&b, s.u.s[i]);
         }
     }
-    int rc = r_str_from_buf(r, n, &b, out);
+    int rc = r_buf_over(r, &b) ? r_memory_error(r, n) : r_str_from_buf(r, n, &b, out);
     buf_free(&b);
     return rc;
 }
@@ -396,13 +451,23 @@ static int f_default(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_
     return 0;
 }
 
+static void trim_ws(const tval_t *s, tval_t *out)
+{
+    size_t a = 0, b = s->len;
+    while (a < b && is_ws((unsigned char)s->u.s[a]))
+        a++;
+    while (b > a && is_ws((unsigned char)s->u.s[b - 1]))
+        b--;
+    *out = tv_str(s->u.s + a, b - a);
+}
+
 /* Python's int(s, base) on a stripped string with optional sign and underscores. */
 static int parse_int(const char *s, size_t len, int base, int64_t *out)
 {
     char tmp[80];
     size_t k = 0;
     tval_t str = tv_str(s, len), t;
-    str_strip(&str, NULL, 1, 1, &t);
+    trim_ws(&str, &t);
     for (size_t i = 0; i < t.len; i++) {
         if (t.u.s[i] == '_' && i > 0 && i + 1 < t.len)
             continue;
@@ -426,7 +491,7 @@ static int parse_float(const char *s, size_t len, double *out)
 {
     char tmp[80];
     tval_t str = tv_str(s, len), t;
-    str_strip(&str, NULL, 1, 1, &t);
+    trim_ws(&str, &t);
     if (t.len == 0 || t.len >= sizeof tmp)
         return -1;
     memcpy(tmp, t.u.s, t.len);
@@ -613,7 +678,7 @@ static int f_reverse(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_
     if (r_iterable(r, n, in, &seq) != 0)
         return -1;
     size_t len = tv_seq_len(&seq);
-    if (r_new_list(r, n, len, out) != 0)
+    if (r_count_iterations(r, n, len) != 0 || r_new_list(r, n, len, out) != 0)
         return -1;
     for (size_t i = 0; i < len; i++)
         out->u.list->items[i] = tv_seq_get(&seq, len - 1 - i);
@@ -662,6 +727,8 @@ static int f_join(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_t *
     if (r_iterable(r, n, in, &seq) != 0 || arg_str(r, n, &args[0], "", &sep) != 0)
         return -1;
     size_t len = tv_seq_len(&seq);
+    if (r_count_iterations(r, n, len) != 0)
+        return -1;
     buf_t b;
     buf_init(&b);
     int rc = 0;
@@ -674,8 +741,8 @@ static int f_join(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_t *
         if (i)
             buf_append(&b, sep.u.s, sep.len);
         tv_write_str(&b, &item);
-        if (b.len > r->max_output)
-            rc = r_error(r, n, "template_limit", "output exceeds %zu bytes", r->max_output);
+        if (r_buf_over(r, &b))
+            rc = r_memory_error(r, n);
     }
     if (rc == 0)
         rc = r_str_from_buf(r, n, &b, out);
@@ -787,6 +854,8 @@ static int f_unique(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_t
         if (!absent(&args[1]) && get_path(r, n, &item, &args[1], &key) != 0)
             return -1;
         size_t j;
+        if (r_count_iterations(r, n, k) != 0) /* each new item is compared with those kept */
+            return -1;
         for (j = 0; j < k; j++) {
             tval_t other = out->u.list->items[j];
             if (!absent(&args[1]) && get_path(r, n, &other, &args[1], &other) != 0)
@@ -808,6 +877,8 @@ static int min_max(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_t 
     if (r_iterable(r, n, in, &seq) != 0)
         return -1;
     size_t len = tv_seq_len(&seq);
+    if (r_count_iterations(r, n, len) != 0)
+        return -1;
     sorter_t s = {r, n, arg_bool(&args[0], 0), 0};
     int have = 0;
     tval_t best = {0}, bestkey = {0};
@@ -850,6 +921,8 @@ static int f_sum(rctx_t *r, const node_t *n, tval_t *in, tval_t *args, tval_t *o
         return -1;
     tval_t acc = absent(&args[1]) ? tv_int(0) : args[1];
     size_t len = tv_seq_len(&seq);
+    if (r_count_iterations(r, n, len) != 0)
+        return -1;
     for (size_t i = 0; i < len; i++) {
         tval_t item = tv_seq_get(&seq, i), next;
         if (!absent(&args[0]) && get_path(r, n, &item, &args[0], &item) != 0)
@@ -1212,6 +1285,8 @@ TEST(t_in)
     }
     if (tv_is_list(c)) {
         size_t len = tv_seq_len(c);
+        if (r_count_iterations(r, n, len) != 0)
+            return -1;
         *res = 0;
         for (size_t i = 0; i < len && !*res; i++) {
             tval_t x = tv_seq_get(c, i);

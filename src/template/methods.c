@@ -38,10 +38,10 @@ static int strip_common(rctx_t *r, const node_t *n, const tval_t *self, tval_t *
                         int left, int right)
 {
     if (absent(&args[0]))
-        return str_strip(self, NULL, left, right, out);
+        return str_strip(r, n, self, NULL, left, right, out);
     if (need_str(r, n, &args[0], "strip characters") != 0)
         return -1;
-    return str_strip(self, &args[0], left, right, out);
+    return str_strip(r, n, self, &args[0], left, right, out);
 }
 
 static int m_strip(rctx_t *r, const node_t *n, const tval_t *self, tval_t *args, tval_t *out)
@@ -243,6 +243,8 @@ static int m_join(rctx_t *r, const node_t *n, const tval_t *self, tval_t *args, 
     if (r_iterable(r, n, &args[0], &seq) != 0)
         return -1;
     size_t len = tv_seq_len(&seq);
+    if (r_count_iterations(r, n, len) != 0)
+        return -1;
     buf_t b;
     buf_init(&b);
     int rc = 0;
@@ -255,8 +257,8 @@ static int m_join(rctx_t *r, const node_t *n, const tval_t *self, tval_t *args, 
         if (i)
             buf_append(&b, self->u.s, self->len);
         buf_append(&b, item.u.s, item.len);
-        if (b.len > UINT32_MAX) {
-            rc = r_error(r, n, "template_limit", "string too long");
+        if (r_buf_over(r, &b)) {
+            rc = r_memory_error(r, n);
             break;
         }
     }
@@ -366,6 +368,26 @@ const char *method_find(const tval_t *recv, const char *name, size_t len)
 {
     const method_t *m = method_lookup(recv, name, len);
     return m ? m->spec.name : NULL;
+}
+
+unsigned attr_hints(const char *name, size_t len)
+{
+    static const char *const loop_names[] = {
+        [LOOP_INDEX] = "index",         [LOOP_INDEX0] = "index0",     [LOOP_REVINDEX] = "revindex",
+        [LOOP_REVINDEX0] = "revindex0", [LOOP_FIRST] = "first",       [LOOP_LAST] = "last",
+        [LOOP_LENGTH] = "length",       [LOOP_DEPTH] = "depth",       [LOOP_DEPTH0] = "depth0",
+        [LOOP_PREVITEM] = "previtem",   [LOOP_NEXTITEM] = "nextitem", [LOOP_CYCLE] = "cycle",
+    };
+    unsigned hints = 0;
+    tval_t str = tv_str("", 0), dict = {.kind = V_DICT};
+    if (method_lookup(&dict, name, len))
+        hints |= ATTR_DICT_METHOD;
+    if (method_lookup(&str, name, len))
+        hints |= ATTR_STR_METHOD;
+    for (unsigned i = 1; i < sizeof loop_names / sizeof loop_names[0]; i++)
+        if (strlen(loop_names[i]) == len && memcmp(loop_names[i], name, len) == 0)
+            hints |= i << ATTR_LOOP_SHIFT;
+    return hints;
 }
 
 /* loop.cycle('odd', 'even'): the argument at the current index, round robin. */

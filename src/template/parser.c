@@ -361,6 +361,7 @@ static node_t *parse_primary(parser_t *p)
             n->kind = N_NAME;
             n->u.name.name = intern_name(p->t, t->s, t->len);
             n->u.name.builtin = builtin_lookup(n->u.name.name);
+            n->aux = (uint32_t)t->len;
         }
         advance(p);
         return n;
@@ -563,6 +564,7 @@ static node_t *parse_postfix(parser_t *p, node_t *n)
                 m->u.attr.obj = n;
                 m->u.attr.name = intern_name(p->t, a->s, a->len);
                 m->u.attr.len = a->len;
+                m->aux = attr_hints(a->s, a->len);
             } else if (a->type == T_INT) { /* xs.0 is xs[0] */
                 node_t *idx = mk(p, N_CONST, a);
                 idx->u.cval = tv_int(a->num.i);

@@ -20,6 +20,8 @@ enum { CTL_NONE, CTL_BREAK, CTL_CONTINUE };
 /* ---- errors --------------------------------------------------------------------------------- */
 
 static int verror(rctx_t *r, const node_t *n, const char *code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static int verror(rctx_t *r, const node_t *n, const char *code, const char *fmt, va_list ap)
 {
     char msg[400];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -125,15 +127,25 @@ void *r_alloc(rctx_t *r, const node_t *n, size_t size)
 {
     void *p = arena_alloc(&r->arena, size);
     if (!p)
-        r_error(r, n, "template_limit", "render needs more than %zu bytes of memory",
-                r->arena.limit);
+        r_memory_error(r, n);
     return p;
+}
+
+int r_memory_error(rctx_t *r, const node_t *n)
+{
+    return r_error(r, n, "template_limit", "render needs more than %zu bytes of memory",
+                   r->arena.limit);
+}
+
+int r_buf_over(const rctx_t *r, const buf_t *b)
+{
+    return b->len > r->arena.limit || b->len > UINT32_MAX;
 }
 
 int r_strdup(rctx_t *r, const node_t *n, const char *s, size_t len, tval_t *out)
 {
     if (len > UINT32_MAX)
-        return r_error(r, n, "template_limit", "string too long");
+        return r_memory_error(r, n);
     char *d = r_alloc(r, n, len + 1);
     if (!d)
         return -1;
@@ -156,8 +168,7 @@ int r_to_string(rctx_t *r, const node_t *n, const tval_t *v, tval_t *out)
     }
     if (v->kind == V_INT) {
         char tmp[24];
-        int len = snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i);
-        return r_strdup(r, n, tmp, (size_t)len, out);
+        return r_strdup(r, n, tmp, fmt_int(v->u.i, tmp), out);
     }
     buf_t b;
     buf_init(&b);
@@ -223,7 +234,6 @@ int r_dict_set(rctx_t *r, const node_t *n, tdict_t *d, const tval_t *key, const 
 
 int r_iterable(rctx_t *r, const node_t *n, const tval_t *v, tval_t *seq)
 {
-    static tlist_t empty = {0, NULL};
     switch (v->kind) {
     case V_LIST:
     case V_JLIST:
@@ -232,10 +242,7 @@ int r_iterable(rctx_t *r, const node_t *n, const tval_t *v, tval_t *seq)
     case V_UNDEF:
         if (!r->lenient && v->u.node)
             return r_undefined_error(r, v);
-        seq->kind = V_LIST;
-        seq->flag = 0;
-        seq->u.list = &empty;
-        return 0;
+        return r_new_list(r, n, 0, seq); /* lenient: nothing to iterate */
     case V_DICT:
     case V_JDICT: { /* iterating a dict gives its keys */
         if (v->flag)
@@ -301,8 +308,7 @@ static int emit(rctx_t *r, const node_t *n, tval_t *v)
         return 0;
     case V_INT: {
         char tmp[24];
-        int len = snprintf(tmp, sizeof tmp, "%lld", (long long)v->u.i);
-        return out_write(r, n, tmp, (size_t)len);
+        return out_write(r, n, tmp, fmt_int(v->u.i, tmp));
     }
     default: {
         size_t before = r->out->len;
@@ -315,6 +321,48 @@ static int emit(rctx_t *r, const node_t *n, tval_t *v)
         return 0;
     }
     }
+}
+
+/* {{ a + b + c }}: evaluate the operands once; strings go straight to the output, anything
+ * else is added up as the expression would. Kept out of line: its buffers would otherwise
+ * enlarge every recursive frame of render_stmt. */
+static __attribute__((noinline)) int emit_add_chain(rctx_t *r, const node_t *e)
+{
+    const node_t *chain[16];
+    size_t k = 0;
+    const node_t *m = e;
+    while (m->kind == N_BINARY && m->op == OP_ADD && k < 15) {
+        chain[k++] = m->u.bin.b;
+        m = m->u.bin.a;
+    }
+    if (m->kind == N_BINARY && m->op == OP_ADD) { /* too long: evaluate it as a whole */
+        tval_t v;
+        if (eval_expr(r, e, &v) != 0)
+            return -1;
+        return emit(r, e, &v);
+    }
+    chain[k++] = m;
+    tval_t vals[16];
+    int all_str = 1;
+    for (size_t i = 0; i < k; i++) { /* chain is right to left */
+        if (eval_expr(r, chain[k - 1 - i], &vals[i]) != 0)
+            return -1;
+        all_str &= vals[i].kind == V_STR;
+    }
+    if (all_str) {
+        for (size_t i = 0; i < k; i++)
+            if (out_write(r, e, vals[i].u.s, vals[i].len) != 0)
+                return -1;
+        return 0;
+    }
+    tval_t acc = vals[0];
+    for (size_t i = 1; i < k; i++) {
+        tval_t next;
+        if (r_arith(r, e, OP_ADD, &acc, &vals[i], &next) != 0)
+            return -1;
+        acc = next;
+    }
+    return emit(r, e, &acc);
 }
 
 /* {{ a ~ b ~ c }} and {{ a + b + c }} on strings write their parts straight to the output
@@ -330,40 +378,8 @@ static int emit_expr(rctx_t *r, const node_t *e)
         }
         return 0;
     }
-    if (e->kind == N_BINARY && e->op == OP_ADD) {
-        const node_t *chain[16];
-        size_t k = 0;
-        const node_t *m = e;
-        while (m->kind == N_BINARY && m->op == OP_ADD && k < 15) {
-            chain[k++] = m->u.bin.b;
-            m = m->u.bin.a;
-        }
-        if (!(m->kind == N_BINARY && m->op == OP_ADD)) {
-            chain[k++] = m;
-            tval_t vals[16];
-            int all_str = 1;
-            for (size_t i = 0; i < k; i++) { /* chain is right to left */
-                if (eval_expr(r, chain[k - 1 - i], &vals[i]) != 0)
-                    return -1;
-                all_str &= vals[i].kind == V_STR;
-            }
-            if (all_str) {
-                for (size_t i = 0; i < k; i++)
-                    if (out_write(r, e, vals[i].u.s, vals[i].len) != 0)
-                        return -1;
-                return 0;
-            }
-            /* Mixed types: fold left as a + b + c would. */
-            tval_t acc = vals[0];
-            for (size_t i = 1; i < k; i++) {
-                tval_t next;
-                if (r_arith(r, e, OP_ADD, &acc, &vals[i], &next) != 0)
-                    return -1;
-                acc = next;
-            }
-            return emit(r, e, &acc);
-        }
-    }
+    if (e->kind == N_BINARY && e->op == OP_ADD)
+        return emit_add_chain(r, e);
     tval_t v;
     if (eval_expr(r, e, &v) != 0)
         return -1;
@@ -488,7 +504,7 @@ static int capture(rctx_t *r, const node_t *n, const nodelist_t *body, tval_t *o
     return rc;
 }
 
-static int render_for(rctx_t *r, const node_t *n)
+static __attribute__((noinline)) int render_for(rctx_t *r, const node_t *n)
 {
     tval_t it, seq;
     if (eval_expr(r, n->u.for_.iter, &it) != 0 || r_iterable(r, n->u.for_.iter, &it, &seq) != 0)
@@ -548,7 +564,7 @@ fail:
 static int render_set_attr(rctx_t *r, const node_t *n)
 {
     tval_t ns, v;
-    r_lookup(r, n, n->u.set.targets[0], 0, &ns);
+    r_lookup(r, n, n->u.set.targets[0], strlen(n->u.set.targets[0]), 0, &ns);
     if (ns.kind == V_UNDEF && !r->lenient)
         return r_undefined_error(r, &ns);
     if (ns.kind != V_DICT || !ns.flag)

@@ -9,10 +9,66 @@
 
 /* ---- variables analysis --------------------------------------------------------------------- */
 
+/* A small map from interned names (compared by pointer) to counters: keeps the analysis
+ * linear however many names a template has. */
+typedef struct pmap {
+    const char **keys;
+    int *vals;
+    size_t cap, n;
+} pmap_t;
+
+static size_t pmap_hash(const char *key, size_t cap)
+{
+    uintptr_t h = (uintptr_t)key;
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 7) & (cap - 1);
+}
+
+/* The counter of key, created at 0 when missing. */
+static int *pmap_at(pmap_t *m, const char *key)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        pmap_t bigger = {.cap = m->cap ? m->cap * 2 : 32};
+        bigger.keys = xcalloc(bigger.cap, sizeof *bigger.keys);
+        bigger.vals = xcalloc(bigger.cap, sizeof *bigger.vals);
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->keys[i])
+                continue;
+            size_t j = pmap_hash(m->keys[i], bigger.cap);
+            while (bigger.keys[j])
+                j = (j + 1) & (bigger.cap - 1);
+            bigger.keys[j] = m->keys[i];
+            bigger.vals[j] = m->vals[i];
+            bigger.n++;
+        }
+        free(m->keys);
+        free(m->vals);
+        *m = bigger;
+    }
+    size_t j = pmap_hash(key, m->cap);
+    while (m->keys[j] && m->keys[j] != key)
+        j = (j + 1) & (m->cap - 1);
+    if (!m->keys[j]) {
+        m->keys[j] = key;
+        m->vals[j] = 0;
+        m->n++;
+    }
+    return &m->vals[j];
+}
+
+static void pmap_free(pmap_t *m)
+{
+    free(m->keys);
+    free(m->vals);
+}
+
 typedef struct analysis {
     template_t *t;
-    const char **defined; /* a stack of names defined in the scopes being walked */
+    const char **defined; /* names defined in the scopes being walked, innermost last */
     size_t ndefined, capdefined;
+    pmap_t active;     /* how many times each name is on `defined` */
+    pmap_t seen;       /* names already in `used` */
     const char **used; /* free names, in order of first use */
     size_t nused, capused;
 } analysis_t;
@@ -29,19 +85,25 @@ static void push_name(const char ***arr, size_t *n, size_t *cap, const char *nam
 static void define(analysis_t *a, const char *name)
 {
     push_name(&a->defined, &a->ndefined, &a->capdefined, name);
+    (*pmap_at(&a->active, name))++;
+}
+
+/* Leave the scopes opened since mark: their names are no longer defined. */
+static void undefine_to(analysis_t *a, size_t mark)
+{
+    while (a->ndefined > mark)
+        (*pmap_at(&a->active, a->defined[--a->ndefined]))--;
 }
 
 static void use(analysis_t *a, const node_t *n)
 {
     const char *name = n->u.name.name;
-    if (n->u.name.builtin || name == a->t->loop_name)
+    if (n->u.name.builtin || name == a->t->loop_name || *pmap_at(&a->active, name) > 0)
         return;
-    for (size_t i = 0; i < a->ndefined; i++)
-        if (a->defined[i] == name)
-            return;
-    for (size_t i = 0; i < a->nused; i++)
-        if (a->used[i] == name)
-            return;
+    int *seen = pmap_at(&a->seen, name);
+    if (*seen)
+        return;
+    *seen = 1;
     push_name(&a->used, &a->nused, &a->capused, name);
 }
 
@@ -121,35 +183,34 @@ static void walk_body(analysis_t *a, const nodelist_t *body);
 static void walk_if(analysis_t *a, const node_t *n)
 {
     size_t mark = a->ndefined;
-    const char **common = NULL; /* names set by every branch so far */
-    size_t ncommon = 0, capcommon = 0;
-    size_t nbranches = n->u.if_.n + 1;
-    for (size_t b = 0; b < nbranches; b++) {
-        if (b < n->u.if_.n) {
+    pmap_t last_branch = {0}, hits = {0};
+    const char **last = NULL; /* names the final branch set (the only candidates) */
+    size_t nlast = 0, caplast = 0;
+    int nbranches = (int)n->u.if_.n + 1;
+    for (int b = 0; b < nbranches; b++) {
+        if (b < (int)n->u.if_.n) {
             walk_expr(a, n->u.if_.conds[b]);
             walk_body(a, &n->u.if_.bodies[b]);
         } else {
             walk_body(a, &n->u.if_.other);
         }
-        if (b == 0) {
-            for (size_t i = mark; i < a->ndefined; i++)
-                push_name(&common, &ncommon, &capcommon, a->defined[i]);
-        } else { /* keep only the names this branch set too */
-            size_t k = 0;
-            for (size_t c = 0; c < ncommon; c++) {
-                size_t i;
-                for (i = mark; i < a->ndefined && a->defined[i] != common[c]; i++)
-                    ;
-                if (i < a->ndefined)
-                    common[k++] = common[c];
-            }
-            ncommon = k;
+        for (size_t i = mark; i < a->ndefined; i++) {
+            int *lb = pmap_at(&last_branch, a->defined[i]);
+            if (*lb == b + 1)
+                continue; /* set twice in this branch */
+            *lb = b + 1;
+            (*pmap_at(&hits, a->defined[i]))++;
+            if (b == nbranches - 1)
+                push_name(&last, &nlast, &caplast, a->defined[i]);
         }
-        a->ndefined = mark;
+        undefine_to(a, mark);
     }
-    for (size_t c = 0; c < ncommon; c++)
-        define(a, common[c]);
-    free(common);
+    for (size_t i = 0; i < nlast; i++)
+        if (*pmap_at(&hits, last[i]) == nbranches)
+            define(a, last[i]);
+    free(last);
+    pmap_free(&last_branch);
+    pmap_free(&hits);
 }
 
 static void walk_stmt(analysis_t *a, const node_t *n)
@@ -169,9 +230,9 @@ static void walk_stmt(analysis_t *a, const node_t *n)
             define(a, n->u.for_.targets[i]);
         walk_expr(a, n->u.for_.cond);
         walk_body(a, &n->u.for_.body);
-        a->ndefined = mark; /* loop names end with the loop */
+        undefine_to(a, mark); /* loop names end with the loop */
         walk_body(a, &n->u.for_.other);
-        a->ndefined = mark; /* and what the else branch sets is only maybe set */
+        undefine_to(a, mark); /* and what the else branch sets is only maybe set */
         break;
     case S_SET:
         walk_expr(a, n->u.set.expr);
@@ -203,7 +264,7 @@ static void walk_stmt(analysis_t *a, const node_t *n)
             define(a, n->u.macro.params[i]);
         }
         walk_body(a, &n->u.macro.body);
-        a->ndefined = mark;
+        undefine_to(a, mark);
         break;
     default:
         break;
@@ -226,6 +287,8 @@ static void analyse_variables(template_t *t)
         memcpy(t->variables, a.used, a.nused * sizeof *a.used);
     free(a.defined);
     free(a.used);
+    pmap_free(&a.active);
+    pmap_free(&a.seen);
 }
 
 /* ---- public API ----------------------------------------------------------------------------- */

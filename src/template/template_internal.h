@@ -21,7 +21,7 @@
  * nesting; their height is bounded separately (generously) so evaluation recursion is bounded. */
 #define TEMPLATE_MAX_HEIGHT (4 * TEMPLATE_MAX_DEPTH)
 #define TEMPLATE_MAX_ARGS   32   /* arguments of one call or filter */
-#define RENDER_MAX_DEPTH    2000 /* nested evaluation at render time (macros recursing) */
+#define RENDER_MAX_DEPTH    1000 /* nested evaluation at render time (macros recursing) */
 /* Working memory of one render (values it builds), at least this much and at least
  * TEMPLATE_MEMORY_FACTOR x max_output. */
 #define TEMPLATE_MIN_MEMORY    (64u << 20)
@@ -179,6 +179,8 @@ void tv_write_repr(buf_t *b, const tval_t *v);
 /* JSON like Python's json.dumps(v, ensure_ascii=False, indent=indent, sort_keys=sort_keys):
  * indent < 0 means none. -1 when v holds something JSON cannot carry (its type name in *bad). */
 int tv_write_json(buf_t *b, const tval_t *v, int indent, int sort_keys, const char **bad);
+/* Decimal digits of i into out (NUL-terminated); returns the length. */
+size_t fmt_int(int64_t i, char out[24]);
 /* Python repr of a float: shortest round-trip digits, "1.0", "1e+16", "inf", "nan". */
 void fmt_float(double f, char out[32]);
 
@@ -314,6 +316,7 @@ struct node {
     uint8_t op;      /* unop / binop, S_FOR: 1 when the body reads `loop` */
     uint16_t height; /* expression tree height */
     uint32_t line, col;
+    uint32_t aux; /* N_NAME: the name's length; N_ATTR: attr_hints() of the name */
     union {
         tval_t cval; /* N_CONST */
         struct {
@@ -434,10 +437,32 @@ int callspec_bind(const callspec_t *spec, size_t npos, const char *const *kwname
                   int *slot_of_pos, int *slot_of_kw, char *why, size_t whylen);
 
 /* String helpers shared by filters and methods: Python's str.strip (whitespace when chars is
- * NULL; no allocation, the result is a substring) and str.replace. */
-int str_strip(const tval_t *s, const tval_t *chars, int left, int right, tval_t *out);
+ * NULL; the result is a substring) and str.replace. */
+int str_strip(rctx_t *r, const node_t *n, const tval_t *s, const tval_t *chars, int left, int right,
+              tval_t *out);
 int str_replace(rctx_t *r, const node_t *n, const tval_t *s, const tval_t *old, const tval_t *new_,
                 int64_t count, tval_t *out);
+
+/* What an attribute name can mean, worked out once at compile time so attribute access at
+ * render time does not search method tables: ATTR_DICT_METHOD / ATTR_STR_METHOD when dicts /
+ * strings have a method of that name, and the loop attribute (LOOP_...) in the bits above. */
+enum { ATTR_DICT_METHOD = 1, ATTR_STR_METHOD = 2, ATTR_LOOP_SHIFT = 8 };
+enum loop_attr {
+    LOOP_NONE,
+    LOOP_INDEX,
+    LOOP_INDEX0,
+    LOOP_REVINDEX,
+    LOOP_REVINDEX0,
+    LOOP_FIRST,
+    LOOP_LAST,
+    LOOP_LENGTH,
+    LOOP_DEPTH,
+    LOOP_DEPTH0,
+    LOOP_PREVITEM,
+    LOOP_NEXTITEM,
+    LOOP_CYCLE,
+};
+unsigned attr_hints(const char *name, size_t len);
 
 /* Methods of strings and dicts ("a".upper(), d.items()): the method's canonical (static)
  * name when recv has one called name, else NULL. */
@@ -482,6 +507,10 @@ int r_type_error(rctx_t *r, const node_t *n, const char *fmt, ...)
 void *r_alloc(rctx_t *r, const node_t *n, size_t size); /* NULL with a template_limit error */
 /* Copy len bytes of s into the render arena as a string value. */
 int r_strdup(rctx_t *r, const node_t *n, const char *s, size_t len, tval_t *out);
+/* Working buffers (join, replace, indent...) may not outgrow the render's memory bound:
+ * true when b has, after which the caller stops and reports r_memory_error. */
+int r_buf_over(const rctx_t *r, const buf_t *b);
+int r_memory_error(rctx_t *r, const node_t *n);
 /* Take the contents of b as a string value (b is left for the caller to free). */
 int r_str_from_buf(rctx_t *r, const node_t *n, const buf_t *b, tval_t *out);
 /* An undefined value used where a real one is needed: an error in strict mode, "" when
@@ -510,7 +539,7 @@ int r_slice(rctx_t *r, const node_t *n, const tval_t *v, const tval_t *start, co
             const tval_t *step, tval_t *out);
 /* obj.name as Jinja resolves it (methods of dicts and strings first, then keys). */
 int r_getattr(rctx_t *r, const node_t *n, const tval_t *obj, const char *name, size_t len,
-              tval_t *out);
+              unsigned hints, tval_t *out);
 /* obj[key] (lists by integer, dicts by key, strings by character); undefined when missing. */
 int r_getitem(rctx_t *r, const node_t *n, const tval_t *obj, const tval_t *key, tval_t *out);
 
@@ -520,7 +549,7 @@ int render_body(rctx_t *r, const nodelist_t *body);
 int r_call_macro(rctx_t *r, const node_t *at, const node_t *macro, const tval_t *args, size_t nargs,
                  const char *const *kwnames, const tval_t *kwvals, size_t nkw, tval_t *out);
 /* Look a name up: scopes, then the variables, then builtins; undefined (naming n) if none. */
-void r_lookup(rctx_t *r, const node_t *n, const char *name, int builtin, tval_t *out);
+void r_lookup(rctx_t *r, const node_t *n, const char *name, size_t len, int builtin, tval_t *out);
 int r_enter(rctx_t *r, const node_t *n); /* bounds recursion; r_leave undoes */
 static inline void r_leave(rctx_t *r)
 {

@@ -399,11 +399,28 @@ void fmt_float(double f, char out[32])
     snprintf(o, 8, "e%c%02d", exp < 0 ? '-' : '+', (exp < 0 ? -exp : exp) % 1000);
 }
 
+size_t fmt_int(int64_t i, char out[24])
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t k = 0;
+    if (i < 0)
+        out[k++] = '-';
+    while (n)
+        out[k++] = tmp[--n];
+    out[k] = '\0';
+    return k;
+}
+
 static void write_int(buf_t *b, int64_t i)
 {
     char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)i);
-    buf_append(b, tmp, (size_t)n);
+    buf_append(b, tmp, fmt_int(i, tmp));
 }
 
 static void write_float(buf_t *b, double f)

@@ -212,6 +212,16 @@ static void test_nesting_limits(void **state)
     /* macro recursion is bounded */
     FAILS("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", NULL, "template_limit",
           "line 1:20: macro calls nested deeper than 64");
+    /* so is everything together: 63 macro levels, each under a chain of 200 filters */
+    buf_init(&b);
+    char *filters = repeat("|trim", 200);
+    buf_printf(&b,
+               "{%% macro f(n) %%}{%% if n > 0 %%}{{ f(n - 1)%s }}{%% endif %%}{%% endmacro %%}"
+               "{{ f(63) }}",
+               filters);
+    FAILS(buf_str(&b), NULL, "template_limit", "line 1:88: recursion deeper than 1000");
+    free(filters);
+    buf_free(&b);
 }
 
 static void test_iteration_limit(void **state)
@@ -267,6 +277,15 @@ static void test_output_and_memory_limits(void **state)
           NULL, "template_limit", "line 1:70: render needs more than 67108864 bytes of memory");
     FAILS("{{ 'x' * 100000000 }}", NULL, "template_limit",
           "line 1:4: render needs more than 67108864 bytes of memory");
+    /* found by fuzzing: work that produces nothing must not take time either */
+    RENDER("[{{ 'x'[1:] * 20000000000 }}][{{ [] * 20000000000 }}]", NULL, "[][[]]");
+    /* strip with a huge character set: a lookup per character, not a scan of the set */
+    RENDER("{{ ('a' * 1000000 ~ 'z') | trim('b' * 1000000 ~ 'a') }} "
+           "{{ ('\u00e9' * 100000 ~ 'z').lstrip('\u00fc' * 100000 ~ '\u00e9') }}",
+           NULL, "z z");
+    /* list walks count as loop work: 200 x 1000-item membership tests */
+    FAILS("{% for i in range(200) %}{{ i in range(1000) }}{% endfor %}", NULL, "template_limit",
+          "line 1:29: more than 100000 loop iterations");
 }
 
 static void test_source_limit(void **state)

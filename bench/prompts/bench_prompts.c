@@ -1,4 +1,4 @@
-/* prompts_bench.c - figures behind two decisions of the prompt registry (`make bench-prompts`):
+/* bench_prompts.c - figures behind two decisions of the prompt registry (`make bench-prompts`):
  *
  *   1. Render compiles per request instead of caching compiled templates: measures compiling a
  *      typical prompt template against rendering it, and a whole prompts_render() call (store
