@@ -105,7 +105,8 @@ clean:
 # Benchmarks: bench/<area>/bench_<area>.c, one program per area, printing its figures (the
 # README quotes them). Each bench-<area> target builds and runs one.
 .PHONY: bench-tracking bench-registry bench-prompts bench-template
-$(BUILD)/bench/bench_%: bench/%/bench_%.c $(BUILD)/libllmops.a
+.SECONDEXPANSION:
+$(BUILD)/bench/bench_%: bench/$$*/bench_$$*.c $(BUILD)/libllmops.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmops.a $(LDFLAGS) $(LDLIBS)
 
