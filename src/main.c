@@ -1,6 +1,7 @@
 /* main.c - the llmops executable: load configuration, then run the command. */
 #include <curl/curl.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/config.h"
 #include "base/log.h"
@@ -16,7 +17,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "llmops: %s\n", err.message);
         return CLI_USAGE;
     }
-    log_set_level((log_level_t)log_level_parse(cli.cfg.log_level));
+    log_level_t level = (log_level_t)log_level_parse(cli.cfg.log_level);
+    /* A one-shot command's output is its answer; info lines such as "schema migrated" are for
+     * the server's log, so other commands show warnings and errors unless asked for debug. */
+    if (level == LOG_INFO && (nrest == 0 || strcmp(rest[0], "server") != 0))
+        level = LOG_WARN;
+    log_set_level(level);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = cli_main(&cli, nrest, rest);
     cli_close(&cli);
