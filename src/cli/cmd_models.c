@@ -480,6 +480,19 @@ static int run_delete(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+/* The run id of a "runs:/<run_id>/<path>" source, as MLflow's register_model takes it (the
+ * server stores run_id as sent and never derives it). Caller frees; NULL when source is not
+ * such a URI. */
+static char *run_id_of_source(const char *source)
+{
+    static const char prefix[] = "runs:/";
+    if (strncmp(source, prefix, sizeof prefix - 1) != 0)
+        return NULL;
+    const char *id = source + sizeof prefix - 1;
+    size_t len = strcspn(id, "/");
+    return len ? xstrndup(id, len) : NULL;
+}
+
 static int run_version_create(cli_t *cli, int argc, char **argv)
 {
     flags_t f;
@@ -497,8 +510,10 @@ static int run_version_create(cli_t *cli, int argc, char **argv)
         return usage("version-create", problem);
     }
     json_t *body = json_pack("{s:s}", "source", f.source);
-    if (f.run_id)
-        json_object_set_new(body, "run_id", json_string(f.run_id));
+    char *derived = f.run_id ? NULL : run_id_of_source(f.source);
+    if (f.run_id || derived)
+        json_object_set_new(body, "run_id", json_string(f.run_id ? f.run_id : derived));
+    free(derived);
     if (f.description)
         json_object_set_new(body, "description", json_string(f.description));
     if (f.tags)
@@ -585,7 +600,8 @@ const cli_command_t cmd_models_commands[] = {
      "register a new version of a model (numbered 1, 2, 3...)",
      "--serving-* describe how the gateway calls this version: the provider (openai, anthropic,\n"
      "vllm, ...), the upstream model name and, optionally, the provider's base URL.\n"
-     "With --run-id, lineage records run:ID --registered_as--> model_version:NAME/VERSION.\n"
+     "With --run-id, lineage records run:ID --registered_as--> model_version:NAME/VERSION; the\n"
+     "run must exist. A --source runs:/RUN_ID/PATH without --run-id gives the run id.\n"
      "Example: llmops models version-create support-bot --source s3://models/bot/7 \\\n"
      "           --run-id 0190ab --serving-provider openai --serving-model gpt-4o-mini",
      run_version_create},

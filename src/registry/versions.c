@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "lineage/lineage.h"
 #include "registry/registry_load.h"
+#include "tracking/runs.h"
 
 /* Lineage node ids are at most this long (lineage.h). */
 #define LINEAGE_ID_MAX 256
@@ -122,7 +123,9 @@ json_t *registry_version_create(store_t *s, const registry_version_in_t *in, err
     json_t *out = NULL;
     if (store_begin(c, err) == 0) {
         int64_t now = clock_now_ms(), model_id = 0, version = 0;
-        int ok = allocate_version(c, in->name, now, &model_id, &version, err) == 0;
+        /* The run first, as MLflow validates the source run before it touches the registry. */
+        int ok = (!run_id || runs_check_exists(c, run_id, err) == 0) &&
+                 allocate_version(c, in->name, now, &model_id, &version, err) == 0;
         store_value_t p[] = {sv_int(model_id), sv_int(version),          sv_int(now),
                              sv_int(now),      sv_text(in->description), sv_text(in->source),
                              sv_text(run_id),  sv_text(in->run_link),    sv_text(serving_text)};

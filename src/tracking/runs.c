@@ -261,6 +261,11 @@ int runs_check_active(store_conn_t *c, const char *run_id, int64_t *experiment_i
     return 0;
 }
 
+int runs_check_exists(store_conn_t *c, const char *run_id, err_t *err)
+{
+    return run_stage(c, run_id, NULL, err) < 0 ? -1 : 0;
+}
+
 static int check_tags(const tracking_kv_t *tags, size_t n, err_t *err)
 {
     for (size_t i = 0; i < n; i++) {

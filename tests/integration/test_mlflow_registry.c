@@ -112,6 +112,14 @@ static void create_model(const char *name)
     json_decref(ok("POST", API "registered-models/create", body));
 }
 
+/* A real run in the Default experiment (a version's run_id must name one); id into out. */
+static void create_run(char out[33])
+{
+    json_t *reply = ok("POST", API "runs/create", "{\"experiment_id\": \"0\"}");
+    snprintf(out, 33, "%s", str(json_object_get(json_object_get(reply, "run"), "info"), "run_id"));
+    json_decref(reply);
+}
+
 /* Create a version; returns its number (from the string the wire carries). */
 static int create_version(const char *name, const char *source, const char *extra)
 {
@@ -297,12 +305,16 @@ static void test_model_version_lifecycle(void **state)
 {
     (void)state;
     create_model("mv");
-    json_t *reply =
-        ok("POST", API "model-versions/create",
-           "{\"name\": \"mv\", \"source\": \"runs:/0190aa/model\", \"run_id\": \"0190aa\", "
-           "\"description\": \"first\", \"run_link\": \"http://x/runs/0190aa\", "
-           "\"tags\": [{\"key\": \"stage\", \"value\": \"dev\"}], "
-           "\"serving\": {\"provider\": \"openai\", \"model\": \"gpt-4o-mini\"}, \"extra\": true}");
+    char run[33], body[1024], expected[128];
+    create_run(run);
+    snprintf(body, sizeof body,
+             "{\"name\": \"mv\", \"source\": \"runs:/%s/model\", \"run_id\": \"%s\", "
+             "\"description\": \"first\", \"run_link\": \"http://x/runs/%s\", "
+             "\"tags\": [{\"key\": \"stage\", \"value\": \"dev\"}], "
+             "\"serving\": {\"provider\": \"openai\", \"model\": \"gpt-4o-mini\"}, "
+             "\"extra\": true}",
+             run, run, run);
+    json_t *reply = ok("POST", API "model-versions/create", body);
     json_t *v = json_object_get(reply, "model_version");
     assert_string_equal(str(v, "name"), "mv");
     assert_string_equal(str(v, "version"), "1");
@@ -310,9 +322,11 @@ static void test_model_version_lifecycle(void **state)
     assert_true(json_is_integer(json_object_get(v, "last_updated_timestamp")));
     assert_string_equal(str(v, "current_stage"), "None");
     assert_string_equal(str(v, "description"), "first");
-    assert_string_equal(str(v, "source"), "runs:/0190aa/model");
-    assert_string_equal(str(v, "run_id"), "0190aa");
-    assert_string_equal(str(v, "run_link"), "http://x/runs/0190aa");
+    snprintf(expected, sizeof expected, "runs:/%s/model", run);
+    assert_string_equal(str(v, "source"), expected);
+    assert_string_equal(str(v, "run_id"), run);
+    snprintf(expected, sizeof expected, "http://x/runs/%s", run);
+    assert_string_equal(str(v, "run_link"), expected);
     assert_string_equal(str(v, "status"), "READY");
     assert_string_equal(str(json_array_get(json_object_get(v, "tags"), 0), "key"), "stage");
     assert_int_equal(json_array_size(json_object_get(v, "aliases")), 0);
@@ -382,6 +396,17 @@ static void test_model_version_errors(void **state)
           "INVALID_PARAMETER_VALUE");
     fails("POST", API "model-versions/create", "{\"name\": \"mve-none\", \"source\": \"s3://b\"}",
           404, "RESOURCE_DOES_NOT_EXIST");
+    /* A run_id of the right shape that names no run: RESOURCE_DOES_NOT_EXIST naming the run. */
+    test_response_t res;
+    call("POST", API "model-versions/create",
+         "{\"name\": \"mve\", \"source\": \"s3://b/x\", \"run_id\": "
+         "\"0190ffffffffffffffffffffffffffff\"}",
+         &res);
+    assert_int_equal(res.status, 404);
+    assert_string_equal(str(res.json, "error_code"), "RESOURCE_DOES_NOT_EXIST");
+    assert_string_equal(str(res.json, "message"),
+                        "Run with id=0190ffffffffffffffffffffffffffff not found");
+    harness_response_free(&res);
     fails("GET", API "model-versions/get?name=mve&version=9", NULL, 404, "RESOURCE_DOES_NOT_EXIST");
     fails("GET", API "model-versions/get?name=mve&version=abc", NULL, 400,
           "INVALID_PARAMETER_VALUE");
@@ -633,10 +658,16 @@ static void test_search_model_versions(void **state)
     (void)state;
     create_model("sv-a");
     create_model("sv-b");
-    create_version("sv-a", "s3://bucket/a/1", "\"run_id\": \"run1\"");
-    create_version("sv-a", "s3://bucket/a/2", "\"run_id\": \"run2\"");
+    char run1[33], run2[33], extra[64], path[600];
+    create_run(run1);
+    create_run(run2);
+    snprintf(extra, sizeof extra, "\"run_id\": \"%s\"", run1);
+    create_version("sv-a", "s3://bucket/a/1", extra);
+    snprintf(extra, sizeof extra, "\"run_id\": \"%s\"", run2);
+    create_version("sv-a", "s3://bucket/a/2", extra);
     create_version("sv-a", "gs://other/a/3", NULL);
-    create_version("sv-b", "s3://bucket/b/1", "\"run_id\": \"run1\"");
+    snprintf(extra, sizeof extra, "\"run_id\": \"%s\"", run1);
+    create_version("sv-b", "s3://bucket/b/1", extra);
     ok_empty("POST", API "model-versions/set-tag",
              "{\"name\": \"sv-a\", \"version\": \"2\", \"key\": \"eval\", \"value\": \"pass\"}");
 
@@ -644,14 +675,16 @@ static void test_search_model_versions(void **state)
     /* Default order: last updated first. */
     assert_string_equal(names_of(reply, "model_versions"), "sv-a:3,sv-a:2,sv-a:1");
     json_decref(reply);
-    reply =
-        ok("GET", API "model-versions/search?filter=run_id+%3D+%27run1%27&order_by=name+ASC", NULL);
+    snprintf(path, sizeof path,
+             API "model-versions/search?filter=run_id+%%3D+%%27%s%%27&order_by=name+ASC", run1);
+    reply = ok("GET", path, NULL);
     assert_string_equal(names_of(reply, "model_versions"), "sv-a:1,sv-b:1");
     json_decref(reply);
-    reply = ok("GET",
-               API "model-versions/search?filter=run_id+IN+(%27run2%27,%27zzz%27)+AND+name+LIKE+"
-                   "%27sv-%25%27",
-               NULL);
+    snprintf(path, sizeof path,
+             API "model-versions/search?filter=run_id+IN+(%%27%s%%27,%%27zzz%%27)+AND+name+LIKE+"
+                 "%%27sv-%%25%%27",
+             run2);
+    reply = ok("GET", path, NULL);
     assert_string_equal(names_of(reply, "model_versions"), "sv-a:2");
     json_decref(reply);
     reply = ok("GET",
@@ -671,7 +704,6 @@ static void test_search_model_versions(void **state)
     json_decref(reply);
 
     /* Paging through sv-a one at a time. */
-    char path[600];
     char seen[128] = "";
     const char *token = NULL;
     char *token_copy = NULL;

@@ -95,6 +95,15 @@ static json_int_t num(const json_t *obj, const char *key)
     return json_integer_value(v);
 }
 
+/* A real run in the Default experiment (a version's run_id must name one); id into out. */
+static void create_run(char out[33])
+{
+    json_t *reply =
+        expect("POST", "/api/2.0/mlflow/runs/create", "{\"experiment_id\": \"0\"}", 200);
+    snprintf(out, 33, "%s", str(json_object_get(json_object_get(reply, "run"), "info"), "run_id"));
+    json_decref(reply);
+}
+
 /* ---- models --------------------------------------------------------------------------------- */
 
 static void test_model_crud(void **state)
@@ -169,16 +178,18 @@ static void test_versions_and_serving(void **state)
 {
     (void)state;
     json_decref(expect("POST", "/api/v1/models", "{\"name\": \"ranker\"}", 201));
-    json_t *reply = expect(
-        "POST", "/api/v1/models/ranker/versions",
-        "{\"source\": \"s3://models/ranker/1\", \"run_id\": \"0190cafe\", \"description\": \"v1\","
-        " \"tags\": {\"eval\": \"pass\"}, \"serving\": {\"provider\": \"vllm\", \"model\": "
-        "\"meta-llama/Llama-3.1-8B-Instruct\", \"base_url\": \"http://gpu-1:8000/v1\", "
-        "\"params\": {\"temperature\": 0, \"max_tokens\": 512}}}",
-        201);
+    char run[33], body[1024];
+    create_run(run);
+    snprintf(body, sizeof body,
+             "{\"source\": \"s3://models/ranker/1\", \"run_id\": \"%s\", \"description\": "
+             "\"v1\", \"tags\": {\"eval\": \"pass\"}, \"serving\": {\"provider\": \"vllm\", "
+             "\"model\": \"meta-llama/Llama-3.1-8B-Instruct\", \"base_url\": "
+             "\"http://gpu-1:8000/v1\", \"params\": {\"temperature\": 0, \"max_tokens\": 512}}}",
+             run);
+    json_t *reply = expect("POST", "/api/v1/models/ranker/versions", body, 201);
     json_t *v = json_object_get(reply, "version");
     assert_int_equal(num(v, "version"), 1);
-    assert_string_equal(str(v, "run_id"), "0190cafe");
+    assert_string_equal(str(v, "run_id"), run);
     assert_string_equal(str(v, "status"), "READY");
     json_t *serving = json_object_get(v, "serving");
     assert_string_equal(str(serving, "provider"), "vllm");
@@ -247,6 +258,13 @@ static void test_versions_and_serving(void **state)
         fails("POST", "/api/v1/models/ranker/versions", bad[i].body, 400, "invalid_argument",
               bad[i].field);
     fails("POST", "/api/v1/models/nobody/versions", "{\"source\": \"s\"}", 404, "not_found", NULL);
+    /* A well-formed run_id that names no run: 404 naming the run. */
+    reply = expect("POST", "/api/v1/models/ranker/versions",
+                   "{\"source\": \"s\", \"run_id\": \"0190ffffffffffffffffffffffffffff\"}", 404);
+    assert_string_equal(str(json_object_get(reply, "error"), "code"), "not_found");
+    assert_string_equal(str(json_object_get(reply, "error"), "message"),
+                        "Run with id=0190ffffffffffffffffffffffffffff not found");
+    json_decref(reply);
     fails("GET", "/api/v1/models/ranker/versions/9", NULL, 404, "not_found", NULL);
     fails("GET", "/api/v1/models/ranker/versions/two", NULL, 400, "invalid_argument", "version");
     fails("GET", "/api/v1/models/nobody/versions", NULL, 404, "not_found", NULL);
@@ -274,9 +292,57 @@ static void test_versions_and_serving(void **state)
                NULL, 200);
     json_t *edge = json_array_get(json_object_get(reply, "edges"), 0);
     assert_non_null(edge);
-    assert_string_equal(str(json_object_get(edge, "from"), "id"), "0190cafe");
+    assert_string_equal(str(json_object_get(edge, "from"), "id"), run);
     assert_string_equal(str(edge, "relation"), "registered_as");
     json_decref(reply);
+}
+
+/* A dataset logged as a run's input, then a model version registered from that run: the lineage
+ * graph walks dataset -> run -> model_version downstream, and back upstream. */
+static void test_lineage_dataset_run_model_version(void **state)
+{
+    (void)state;
+    char run[33], body[1024];
+    create_run(run);
+    snprintf(body, sizeof body,
+             "{\"run_id\": \"%s\", \"datasets\": [{\"tags\": [{\"key\": "
+             "\"mlflow.data.context\", \"value\": \"training\"}], \"dataset\": {\"name\": "
+             "\"qa-set\", \"digest\": \"d41d8cd9\", \"source_type\": \"local\", \"source\": "
+             "\"/data/qa.jsonl\"}}]}",
+             run);
+    json_decref(expect("POST", "/api/2.0/mlflow/runs/log-inputs", body, 200));
+    json_decref(expect("POST", "/api/v1/models", "{\"name\": \"grounded\"}", 201));
+    snprintf(body, sizeof body, "{\"source\": \"runs:/%s/model\", \"run_id\": \"%s\"}", run, run);
+    json_decref(expect("POST", "/api/v1/models/grounded/versions", body, 201));
+
+    json_t *graph = expect("GET",
+                           "/api/v1/lineage/graph?type=dataset&id=qa-set%40d41d8cd9"
+                           "&direction=downstream",
+                           NULL, 200);
+    json_t *nodes = json_object_get(graph, "nodes");
+    assert_int_equal(json_array_size(nodes), 3);
+    const char *expected[][2] = {
+        {"dataset", "qa-set@d41d8cd9"}, {"run", run}, {"model_version", "grounded/1"}};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *node = json_array_get(nodes, i);
+        assert_string_equal(str(node, "type"), expected[i][0]);
+        assert_string_equal(str(node, "id"), expected[i][1]);
+        assert_int_equal(num(node, "depth"), (json_int_t)i);
+    }
+    json_t *edges = json_object_get(graph, "edges");
+    assert_int_equal(json_array_size(edges), 2);
+    assert_string_equal(str(json_array_get(edges, 0), "relation"), "input");
+    assert_string_equal(str(json_array_get(edges, 1), "relation"), "registered_as");
+    json_decref(graph);
+
+    /* And back: where did grounded/1 come from? */
+    graph =
+        expect("GET", "/api/v1/lineage/graph?type=model_version&id=grounded%2F1&direction=upstream",
+               NULL, 200);
+    nodes = json_object_get(graph, "nodes");
+    assert_int_equal(json_array_size(nodes), 3);
+    assert_string_equal(str(json_array_get(nodes, 2), "id"), "qa-set@d41d8cd9");
+    json_decref(graph);
 }
 
 /* ---- aliases -------------------------------------------------------------------------------- */
@@ -380,6 +446,8 @@ static void test_cli_against_server(void **state)
     char out[16384];
     const char *bin = harness_bin();
     const char *srv = server.url;
+    char run[33];
+    create_run(run);
     assert_int_equal(run_cli(out, sizeof out,
                              "%s --server %s models create 'cli/bot one' --description 'CLI made' "
                              "--tag team=cx",
@@ -388,16 +456,28 @@ static void test_cli_against_server(void **state)
     assert_non_null(strstr(out, "\"name\": \"cli/bot one\""));
     assert_int_equal(run_cli(out, sizeof out,
                              "%s --server %s models version-create 'cli/bot one' --source "
-                             "s3://m/1 --run-id 0190beef --serving-provider openai "
+                             "s3://m/1 --run-id %s --serving-provider openai "
                              "--serving-model gpt-4o-mini --serving-base-url https://api.x/v1",
-                             bin, srv),
+                             bin, srv, run),
                      0);
     assert_non_null(strstr(out, "\"version\": 1"));
     assert_non_null(strstr(out, "\"provider\": \"openai\""));
+    /* A runs:/ source without --run-id: the CLI takes the run id from it, as MLflow's
+     * register_model does; an unknown run in it is the server's 404. */
     assert_int_equal(run_cli(out, sizeof out,
-                             "%s --server %s models version-create 'cli/bot one' --source s3://m/2",
-                             bin, srv),
+                             "%s --server %s models version-create 'cli/bot one' --source "
+                             "runs:/%s/model",
+                             bin, srv, run),
                      0);
+    char expected[64];
+    snprintf(expected, sizeof expected, "\"run_id\": \"%s\"", run);
+    assert_non_null(strstr(out, expected));
+    assert_int_equal(run_cli(out, sizeof out,
+                             "%s --server %s models version-create 'cli/bot one' --source "
+                             "runs:/0190ffffffffffffffffffffffffffff/model",
+                             bin, srv),
+                     1);
+    assert_non_null(strstr(out, "Run with id=0190ffffffffffffffffffffffffffff not found"));
     assert_int_equal(run_cli(out, sizeof out,
                              "%s --server %s models alias set 'cli/bot one' champion 1", bin, srv),
                      0);
@@ -423,7 +503,9 @@ static void test_cli_against_server(void **state)
     assert_int_equal(
         run_cli(out, sizeof out, "%s --server %s models versions 'cli/bot one'", bin, srv), 0);
     assert_non_null(strstr(out, "openai/gpt-4o-mini"));
-    assert_non_null(strstr(out, "0190beef"));
+    char run_cell[16]; /* the RUN column shows 11 characters and "..." */
+    snprintf(run_cell, sizeof run_cell, "%.11s...", run);
+    assert_non_null(strstr(out, run_cell));
     assert_true(strstr(out, "\n2 ") < strstr(out, "\n1 ")); /* newest first */
     assert_int_equal(
         run_cli(out, sizeof out, "%s --server %s models versions 'cli/bot one' --json", bin, srv),
@@ -502,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_model_crud),
         cmocka_unit_test(test_names_with_reserved_characters),
         cmocka_unit_test(test_versions_and_serving),
+        cmocka_unit_test(test_lineage_dataset_run_model_version),
         cmocka_unit_test(test_aliases),
         cmocka_unit_test(test_list_models),
         cmocka_unit_test(test_cli_against_server),

@@ -26,6 +26,7 @@
 #include "registry/versions.h"
 #include "store/migrate.h"
 #include "store/store.h"
+#include "tracking/runs.h"
 
 /* ---- fixture: one migrated store per backend ------------------------------------------------ */
 
@@ -161,6 +162,19 @@ static json_t *create_version(fixture_t *f, const char *name, const char *source
     if (!v)
         fail_msg("registry_version_create %s: %s", name, err.message);
     return v;
+}
+
+/* A real run in the Default experiment, for versions registered from a run; id into out. */
+static void make_run(fixture_t *f, char out[RUN_ID_SIZE])
+{
+    err_t err;
+    run_create_t in = {.run_name = "trainer"};
+    json_t *run = runs_create(f->store, &in, &err);
+    if (!run)
+        fail_msg("runs_create: %s", err.message);
+    snprintf(out, RUN_ID_SIZE, "%s",
+             json_string_value(json_object_get(json_object_get(run, "info"), "run_id")));
+    json_decref(run);
 }
 
 static json_int_t create_version_number(fixture_t *f, const char *name)
@@ -398,8 +412,10 @@ static void model_delete_cascades(void **state)
     err_t err;
     json_decref(registry_model_create(f->store, &in, &err));
     create_model_ok(f, "survivor");
+    char run[RUN_ID_SIZE];
+    make_run(f, run);
     for (int i = 0; i < 3; i++) {
-        json_decref(create_version(f, "doomed", "s3://b/m", "run1"));
+        json_decref(create_version(f, "doomed", "s3://b/m", run));
         json_decref(create_version(f, "survivor", "s3://b/s", NULL));
     }
     assert_int_equal(registry_version_set_tag(f->store, "doomed", 2, "k", "v", &err), 0);
@@ -436,10 +452,14 @@ static void version_create_returns_json(void **state)
     json_t *serving = json_pack("{s:s, s:s, s:s, s:{s:f, s:i}}", "provider", "openai", "model",
                                 "gpt-4o-mini", "base_url", "https://api.openai.com/v1", "params",
                                 "temperature", 0.2, "max_tokens", 256);
+    char run[RUN_ID_SIZE], source[64], link[64];
+    make_run(f, run);
+    snprintf(source, sizeof source, "runs:/%s/model", run);
+    snprintf(link, sizeof link, "http://mlflow/runs/%s", run);
     registry_version_in_t in = {.name = "m",
-                                .source = "runs:/0190abcd/model",
-                                .run_id = "0190abcd",
-                                .run_link = "http://mlflow/runs/0190abcd",
+                                .source = source,
+                                .run_id = run,
+                                .run_link = link,
                                 .description = "first cut",
                                 .tags = tags,
                                 .ntags = 1,
@@ -450,9 +470,9 @@ static void version_create_returns_json(void **state)
     assert_non_null(v);
     assert_string_equal(str(v, "name"), "m");
     assert_int_equal(num(v, "version"), 1);
-    assert_string_equal(str(v, "source"), "runs:/0190abcd/model");
-    assert_string_equal(str(v, "run_id"), "0190abcd");
-    assert_string_equal(str(v, "run_link"), "http://mlflow/runs/0190abcd");
+    assert_string_equal(str(v, "source"), source);
+    assert_string_equal(str(v, "run_id"), run);
+    assert_string_equal(str(v, "run_link"), link);
     assert_string_equal(str(v, "description"), "first cut");
     assert_string_equal(str(v, "status"), "READY");
     assert_string_equal(str(json_object_get(v, "tags"), "framework"), "vllm");
@@ -575,9 +595,17 @@ static void version_create_rejects_bad_input(void **state)
     assert_null(registry_version_create(f->store, &tag_case, &err));
     assert_invalid(&err, "tags[0].value");
 
-    registry_version_in_t unknown = {.name = "missing", .source = "s3://b/x", .run_id = "r1"};
+    registry_version_in_t unknown = {.name = "missing", .source = "s3://b/x"};
     assert_null(registry_version_create(f->store, &unknown, &err));
     assert_not_found(&err);
+    assert_string_equal(err.message, "Registered Model with name=missing not found");
+
+    /* A run_id that names no run: 404 naming the run, and no version number is used up. */
+    registry_version_in_t no_run = {
+        .name = "m", .source = "s3://b/x", .run_id = "0190ffffffffffffffffffffffffffff"};
+    assert_null(registry_version_create(f->store, &no_run, &err));
+    assert_not_found(&err);
+    assert_string_equal(err.message, "Run with id=0190ffffffffffffffffffffffffffff not found");
 
     char *after = snapshot(f);
     assert_string_equal(before, after); /* the counter did not move either */
@@ -631,7 +659,9 @@ static void version_records_lineage(void **state)
 {
     fixture_t *f = *state;
     create_model_ok(f, "ranker");
-    json_decref(create_version(f, "ranker", "s3://b/1", "0190ffee"));
+    char run[RUN_ID_SIZE];
+    make_run(f, run);
+    json_decref(create_version(f, "ranker", "s3://b/1", run));
     json_decref(create_version(f, "ranker", "s3://b/2", NULL));
     err_t err;
     json_t *edges = lineage_edges(f->store, "model_version", "ranker/1", LINEAGE_UPSTREAM, &err);
@@ -640,7 +670,7 @@ static void version_records_lineage(void **state)
     assert_int_equal(json_array_size(list), 1);
     json_t *e = json_array_get(list, 0);
     assert_string_equal(str(json_object_get(e, "from"), "type"), "run");
-    assert_string_equal(str(json_object_get(e, "from"), "id"), "0190ffee");
+    assert_string_equal(str(json_object_get(e, "from"), "id"), run);
     assert_string_equal(str(json_object_get(e, "to"), "type"), "model_version");
     assert_string_equal(str(json_object_get(e, "to"), "id"), "ranker/1");
     assert_string_equal(str(e, "relation"), "registered_as");
@@ -650,7 +680,7 @@ static void version_records_lineage(void **state)
     /* A create that fails records nothing. */
     registry_tag_t bad[] = {{"", "v"}};
     registry_version_in_t in = {
-        .name = "ranker", .source = "s3://b/3", .run_id = "0190ffee", .tags = bad, .ntags = 1};
+        .name = "ranker", .source = "s3://b/3", .run_id = run, .tags = bad, .ntags = 1};
     assert_null(registry_version_create(f->store, &in, &err));
     assert_int_equal(count(f, "SELECT COUNT(*) FROM lineage_edges"), 1);
 
@@ -661,7 +691,7 @@ static void version_records_lineage(void **state)
         memcpy(name + 3 * i, "\xe2\x82\xac", 3);
     name[750] = '\0';
     create_model_ok(f, name);
-    registry_version_in_t long_in = {.name = name, .source = "s3://b/x", .run_id = "r"};
+    registry_version_in_t long_in = {.name = name, .source = "s3://b/x", .run_id = run};
     assert_null(registry_version_create(f->store, &long_in, &err));
     assert_invalid(&err, "run_id");
     assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_versions"), 2);
@@ -670,6 +700,13 @@ static void version_records_lineage(void **state)
     assert_non_null(v);
     assert_int_equal(num(v, "version"), 1);
     json_decref(v);
+
+    /* A deleted run is still a run (it can be restored; MLflow's get_run finds it): accepted. */
+    assert_int_equal(runs_delete(f->store, run, &err), 0);
+    v = create_version(f, "ranker", "s3://b/4", run);
+    assert_int_equal(num(v, "version"), 3);
+    json_decref(v);
+    assert_int_equal(count(f, "SELECT COUNT(*) FROM lineage_edges"), 2);
 }
 
 /* Several threads create versions of one model at once; every number must be handed out
@@ -1026,20 +1063,27 @@ static void search_versions(void **state)
     fixture_t *f = *state;
     create_model_ok(f, "va");
     create_model_ok(f, "vb");
-    json_decref(create_version(f, "va", "s3://b/a1", "run-1"));
-    json_decref(create_version(f, "va", "s3://b/a2", "run-2"));
+    char run1[RUN_ID_SIZE], run2[RUN_ID_SIZE];
+    make_run(f, run1);
+    make_run(f, run2);
+    json_decref(create_version(f, "va", "s3://b/a1", run1));
+    json_decref(create_version(f, "va", "s3://b/a2", run2));
     json_decref(create_version(f, "va", "gs://g/a3", NULL));
-    json_decref(create_version(f, "vb", "s3://b/b1", "run-1"));
+    json_decref(create_version(f, "vb", "s3://b/b1", run1));
     err_t err;
     assert_int_equal(registry_version_set_tag(f->store, "va", 2, "eval", "pass", &err), 0);
 
+    char run_eq[64], run_in[80], run_ne[64];
+    snprintf(run_eq, sizeof run_eq, "run_id = '%s'", run1);
+    snprintf(run_in, sizeof run_in, "run_id IN ('%s', 'nope')", run2);
+    snprintf(run_ne, sizeof run_ne, "run_id != '%s'", run1);
     struct {
         const char *filter, *order, *expected;
     } cases[] = {
         {"name = 'va'", "version_number ASC", "va:1,va:2,va:3"},
-        {"run_id = 'run-1'", "name DESC", "vb:1,va:1"},
-        {"run_id IN ('run-2', 'nope')", NULL, "va:2"},
-        {"run_id != 'run-1'", NULL, "va:2"}, /* no run_id: never equal, never unequal */
+        {run_eq, "name DESC", "vb:1,va:1"},
+        {run_in, NULL, "va:2"},
+        {run_ne, NULL, "va:2"}, /* no run_id: never equal, never unequal */
         {"version_number > 1 AND name = 'va'", "version_number DESC", "va:3,va:2"},
         {"version_number <= 1", "name ASC", "va:1,vb:1"},
         {"source_path LIKE 's3://b/%'", "name ASC", "va:2,va:1,vb:1"}, /* then version DESC */
