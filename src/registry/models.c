@@ -3,7 +3,9 @@
 
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
+#include "lineage/lineage.h"
 #include "registry/registry_load.h"
 
 /* Reword the store's unique-violation message the way MLflow words it. */
@@ -90,6 +92,39 @@ json_t *registry_model_get(store_t *s, const char *name, err_t *err)
     return out;
 }
 
+/* "3" but not "", "03" or "3/x": what follows "<name>/" in a version's lineage node id. Other
+ * suffixes belong to other models ("team/bot/3" is version 3 of "team/bot", not of "team"). */
+static int is_version_number(const char *suffix)
+{
+    if (suffix[0] < '1' || suffix[0] > '9')
+        return 0;
+    for (const char *p = suffix; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
+
+/* Lineage knows a version as model_version:<name>/<N>: carry every such node to the new name,
+ * in the rename's transaction, so the graph keeps following the model. */
+static int rename_lineage(store_conn_t *c, const char *old_name, const char *new_name, err_t *err)
+{
+    buf_t from, to;
+    buf_init(&from);
+    buf_init(&to);
+    buf_printf(&from, "%s/", old_name);
+    buf_printf(&to, "%s/", new_name);
+    int rc = lineage_rename_prefix(c, "model_version", buf_str(&from), buf_str(&to),
+                                   is_version_number, NULL, err);
+    buf_free(&from);
+    buf_free(&to);
+    if (rc != 0 && err && strcmp(err->field, "new_id") == 0)
+        err_invalid(err, "new_name",
+                    "cannot rename: a lineage node id \"<new_name>/<version>\" would be longer "
+                    "than %d bytes",
+                    LINEAGE_ID_MAX);
+    return rc;
+}
+
 json_t *registry_model_update(store_t *s, const char *name, const registry_model_patch_t *patch,
                               err_t *err)
 {
@@ -107,6 +142,7 @@ json_t *registry_model_update(store_t *s, const char *name, const registry_model
             ok = store_exec(c, "UPDATE registry_models SET name = ? WHERE id = ?", p, 2, err) >= 0;
             if (!ok)
                 already_exists(err, patch->new_name);
+            ok = ok && rename_lineage(c, name, patch->new_name, err) == 0;
             store_value_t q[] = {sv_int(now), sv_int(id)};
             ok = ok && store_exec(c,
                                   "UPDATE registry_versions SET last_updated_time = ? "

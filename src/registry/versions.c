@@ -14,9 +14,6 @@
 #include "registry/registry_load.h"
 #include "tracking/runs.h"
 
-/* Lineage node ids are at most this long (lineage.h). */
-#define LINEAGE_ID_MAX 256
-
 /* Commit, or roll back when anything before failed (ok == 0). 0 when committed. */
 static int finish_tx(store_conn_t *c, int ok, err_t *err)
 {

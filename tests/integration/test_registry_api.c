@@ -343,6 +343,15 @@ static void test_lineage_dataset_run_model_version(void **state)
     assert_int_equal(json_array_size(nodes), 3);
     assert_string_equal(str(json_array_get(nodes, 2), "id"), "qa-set@d41d8cd9");
     json_decref(graph);
+
+    /* Renaming the model carries its lineage node along. */
+    json_decref(expect("PATCH", "/api/v1/models/grounded", "{\"name\": \"grounded-2\"}", 200));
+    graph = expect("GET",
+                   "/api/v1/lineage/graph?type=dataset&id=qa-set%40d41d8cd9&direction=downstream",
+                   NULL, 200);
+    assert_string_equal(str(json_array_get(json_object_get(graph, "nodes"), 2), "id"),
+                        "grounded-2/1");
+    json_decref(graph);
 }
 
 /* ---- aliases -------------------------------------------------------------------------------- */

@@ -575,6 +575,165 @@ static void graph_rejects_bad_arguments(void **state)
     assert_string_equal(err.field, "id");
 }
 
+/* ---- renaming nodes ------------------------------------------------------------------------- */
+
+/* Run a rename on a connection of the store; returns its result and fills *n and err. */
+static int rename_node(fixture_t *f, const char *type, const char *from, const char *to, size_t *n,
+                       err_t *err)
+{
+    store_conn_t *c = store_acquire(f->store);
+    int rc = lineage_rename_node(c, type, from, to, n, err);
+    store_release(f->store, c);
+    return rc;
+}
+
+static int rename_prefix(fixture_t *f, const char *type, const char *from, const char *to,
+                         int (*match)(const char *), size_t *n, err_t *err)
+{
+    store_conn_t *c = store_acquire(f->store);
+    int rc = lineage_rename_prefix(c, type, from, to, match, n, err);
+    store_release(f->store, c);
+    return rc;
+}
+
+static size_t edge_count(fixture_t *f, const char *type, const char *id)
+{
+    json_t *edges = edges_ok(f, type, id, LINEAGE_BOTH);
+    size_t n = json_array_size(edges);
+    json_decref(edges);
+    return n;
+}
+
+static void rename_node_renames_both_ends(void **state)
+{
+    fixture_t *f = *state;
+    json_t *in = record(f, "dataset", "d", "model_version", "m/1", "input", NULL);
+    record_ok(f, "model_version", "m/1", "trace", "t", "served_by");
+    record_ok(f, "model_version", "m/10", "trace", "t", "served_by");
+    record_ok(f, "run", "m/1", "trace", "t", "produced"); /* same id, other type */
+    err_t err;
+    size_t n = 0;
+    assert_int_equal(rename_node(f, "model_version", "m/1", "n/1", &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(edge_count(f, "model_version", "m/1"), 0);
+    assert_int_equal(edge_count(f, "model_version", "n/1"), 2);
+    assert_int_equal(edge_count(f, "model_version", "m/10"), 1);
+    assert_int_equal(edge_count(f, "run", "m/1"), 1);
+    /* The edge keeps its id and time. */
+    json_t *up = edges_ok(f, "model_version", "n/1", LINEAGE_UPSTREAM);
+    json_t *moved = json_array_get(up, 0);
+    assert_int_equal(int_at(moved, "id"), int_at(in, "id"));
+    assert_int_equal(int_at(moved, "created_at"), int_at(in, "created_at"));
+    assert_string_equal(str_at(moved, "from", "id"), "d");
+    json_decref(up);
+    json_decref(in);
+    /* Nothing by that name: nothing to do. */
+    assert_int_equal(rename_node(f, "model_version", "m/1", "x/1", &n, &err), 0);
+    assert_int_equal(n, 0);
+}
+
+/* An edge that, renamed, equals one already recorded becomes that edge. */
+static void rename_merges_equal_edges(void **state)
+{
+    fixture_t *f = *state;
+    record_ok(f, "run", "r", "model_version", "a/1", "registered_as");
+    record_ok(f, "run", "r", "model_version", "b/1", "registered_as");
+    record_ok(f, "model_version", "b/1", "trace", "t", "served_by");
+    err_t err;
+    size_t n = 0;
+    assert_int_equal(rename_node(f, "model_version", "b/1", "a/1", &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(edge_count(f, "model_version", "a/1"), 2);
+    assert_int_equal(edge_count(f, "model_version", "b/1"), 0);
+    assert_int_equal(edge_count(f, "run", "r"), 1);
+}
+
+static int digits_only(const char *suffix)
+{
+    if (!*suffix)
+        return 0;
+    for (; *suffix; suffix++)
+        if (*suffix < '0' || *suffix > '9')
+            return 0;
+    return 1;
+}
+
+static void rename_prefix_takes_matching_suffixes(void **state)
+{
+    fixture_t *f = *state;
+    record_ok(f, "run", "r", "model_version", "team/1", "registered_as");
+    record_ok(f, "run", "r", "model_version", "team/2", "registered_as");
+    record_ok(f, "run", "r", "model_version", "team/bot/3", "registered_as"); /* model team/bot */
+    record_ok(f, "run", "r", "model_version", "teams/1", "registered_as");
+    record_ok(f, "run", "r", "model_version", "TEAM/4", "registered_as"); /* case matters */
+    record_ok(f, "run", "r", "model_version", "te%m/5", "registered_as"); /* LIKE's wildcards */
+    record_ok(f, "run", "team/1", "trace", "t", "produced");              /* other type */
+    err_t err;
+    size_t n = 0;
+    assert_int_equal(rename_prefix(f, "model_version", "team/", "crew/", digits_only, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(edge_count(f, "model_version", "crew/1"), 1);
+    assert_int_equal(edge_count(f, "model_version", "crew/2"), 1);
+    assert_int_equal(edge_count(f, "model_version", "team/1"), 0);
+    static const char *const untouched[] = {"team/bot/3", "teams/1", "TEAM/4", "te%m/5"};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(edge_count(f, "model_version", untouched[i]), 1);
+    assert_int_equal(edge_count(f, "run", "team/1"), 1);
+
+    /* '%' and '_' in the prefix are themselves. */
+    assert_int_equal(rename_prefix(f, "model_version", "te%m/", "x/", NULL, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(edge_count(f, "model_version", "x/5"), 1);
+}
+
+/* Renames are simultaneous: "a" -> "ab" while "ab" -> "abb" keeps the two nodes apart. */
+static void rename_prefix_is_simultaneous(void **state)
+{
+    fixture_t *f = *state;
+    record_ok(f, "node", "a", "sink", "s", "feeds");
+    record_ok(f, "node", "ab", "sink", "s", "feeds");
+    err_t err;
+    size_t n = 0;
+    assert_int_equal(rename_prefix(f, "node", "a", "ab", NULL, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(edge_count(f, "node", "ab"), 1);
+    assert_int_equal(edge_count(f, "node", "abb"), 1);
+    assert_int_equal(edge_count(f, "node", "a"), 0);
+}
+
+static void rename_rejects_bad_arguments(void **state)
+{
+    fixture_t *f = *state;
+    record_ok(f, "model_version", "m/1", "trace", "t", "served_by");
+    char long_id[LINEAGE_ID_MAX + 2];
+    memset(long_id, 'x', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    err_t err;
+    size_t n = 9;
+    assert_int_equal(rename_node(f, "Model", "m/1", "n/1", &n, &err), -1);
+    assert_string_equal(err.field, "type");
+    assert_int_equal(n, 0);
+    assert_int_equal(rename_node(f, "model_version", "", "n/1", &n, &err), -1);
+    assert_string_equal(err.field, "old_id");
+    assert_int_equal(rename_node(f, "model_version", "m/1", long_id, &n, &err), -1);
+    assert_string_equal(err.field, "new_id");
+    assert_int_equal(rename_prefix(f, "model_version", "", "n/", NULL, &n, &err), -1);
+    assert_string_equal(err.field, "old_id");
+    /* A prefix rename is checked against the renamed ids: 255 bytes + "1" fits, 256 + "1" does
+     * not, and then nothing changes. */
+    char p255[LINEAGE_ID_MAX], p256[LINEAGE_ID_MAX + 1], id256[LINEAGE_ID_MAX + 1];
+    snprintf(p255, sizeof p255, "%.*s", LINEAGE_ID_MAX - 1, long_id);
+    snprintf(p256, sizeof p256, "%.*s", LINEAGE_ID_MAX, long_id);
+    snprintf(id256, sizeof id256, "%s1", p255);
+    assert_int_equal(rename_prefix(f, "model_version", "m/", p255, NULL, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(edge_count(f, "model_version", id256), 1);
+    assert_int_equal(rename_prefix(f, "model_version", p255, p256, NULL, &n, &err), -1);
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.field, "new_id");
+    assert_int_equal(edge_count(f, "model_version", id256), 1);
+}
+
 /* ---- test list ------------------------------------------------------------------------------ */
 
 /* Test names carry the backend, so the TAP lines of the two groups differ. */
@@ -589,7 +748,9 @@ static void graph_rejects_bad_arguments(void **state)
         T(prefix, graph_downstream_from_dataset), T(prefix, graph_max_depth_limits_hops),          \
         T(prefix, graph_of_lonely_node_is_root_only),                                              \
         T(prefix, graph_diamond_reports_shortest_depth), T(prefix, graph_cycle_terminates),        \
-        T(prefix, graph_rejects_bad_arguments)
+        T(prefix, graph_rejects_bad_arguments), T(prefix, rename_node_renames_both_ends),          \
+        T(prefix, rename_merges_equal_edges), T(prefix, rename_prefix_takes_matching_suffixes),    \
+        T(prefix, rename_prefix_is_simultaneous), T(prefix, rename_rejects_bad_arguments)
 
 int main(void)
 {

@@ -363,6 +363,72 @@ static void model_update_renames_and_describes(void **state)
     free(after);
 }
 
+static size_t lineage_count(fixture_t *f, const char *id)
+{
+    err_t err;
+    json_t *r = lineage_edges(f->store, "model_version", id, LINEAGE_BOTH, &err);
+    if (!r)
+        fail_msg("lineage_edges: %s", err.message);
+    size_t n = json_array_size(json_object_get(r, "edges"));
+    json_decref(r);
+    return n;
+}
+
+/* Lineage knows versions as model_version:<name>/<N>: a rename carries them to the new name,
+ * and only this model's (not those of "team/bot" when "team" is renamed). */
+static void model_rename_carries_lineage(void **state)
+{
+    fixture_t *f = *state;
+    char run[RUN_ID_SIZE];
+    make_run(f, run);
+    create_model_ok(f, "team");
+    create_model_ok(f, "team/bot");
+    json_decref(create_version(f, "team", "s3://b/1", run));
+    json_decref(create_version(f, "team", "s3://b/2", run));
+    json_decref(create_version(f, "team/bot", "s3://b/3", run));
+    err_t err;
+    lineage_edge_in_t served = {"model_version", "team/2", "trace", "t1", "served_by"};
+    store_conn_t *c = store_acquire(f->store);
+    json_t *edge = lineage_record(c, &served, NULL, &err);
+    store_release(f->store, c);
+    assert_non_null(edge);
+    json_decref(edge);
+
+    registry_model_patch_t patch = {.new_name = "crew"};
+    json_t *m = registry_model_update(f->store, "team", &patch, &err);
+    assert_non_null(m);
+    json_decref(m);
+    assert_int_equal(lineage_count(f, "crew/1"), 1);
+    assert_int_equal(lineage_count(f, "crew/2"), 2);
+    assert_int_equal(lineage_count(f, "team/1"), 0);
+    assert_int_equal(lineage_count(f, "team/2"), 0);
+    assert_int_equal(lineage_count(f, "team/bot/1"), 1);
+
+    /* A rename that fails leaves lineage as it was: a taken name, and a name so long (750
+     * bytes) that "<name>/1" cannot be a lineage id. */
+    char *before = snapshot(f);
+    registry_model_patch_t clash = {.new_name = "team/bot"};
+    assert_null(registry_model_update(f->store, "crew", &clash, &err));
+    assert_int_equal(err.status, 409);
+    char name[751];
+    for (int i = 0; i < 250; i++)
+        memcpy(name + 3 * i, "\xe2\x82\xac", 3);
+    name[750] = '\0';
+    registry_model_patch_t too_long = {.new_name = name};
+    assert_null(registry_model_update(f->store, "crew", &too_long, &err));
+    assert_invalid(&err, "new_name");
+    char *after = snapshot(f);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    /* And "team/bot"'s own versions follow its own rename. */
+    m = registry_model_update(f->store, "team/bot", &(registry_model_patch_t){.new_name = "solo"},
+                              &err);
+    assert_non_null(m);
+    json_decref(m);
+    assert_int_equal(lineage_count(f, "solo/1"), 1);
+}
+
 static void model_tags_set_replace_delete(void **state)
 {
     fixture_t *f = *state;
@@ -1230,13 +1296,14 @@ static void serving_is_normalised(void **state)
 #define REGISTRY_TESTS(prefix)                                                                     \
     T(prefix, model_create_returns_json), T(prefix, model_create_rejects_bad_input),               \
         T(prefix, model_get_unknown_is_404), T(prefix, model_update_renames_and_describes),        \
-        T(prefix, model_tags_set_replace_delete), T(prefix, model_delete_cascades),                \
-        T(prefix, version_create_returns_json), T(prefix, version_numbers_are_never_reused),       \
-        T(prefix, version_create_rejects_bad_input), T(prefix, version_update_and_tags),           \
-        T(prefix, version_records_lineage), T(prefix, version_create_is_concurrency_safe),         \
-        T(prefix, latest_versions_by_stage), T(prefix, alias_set_move_get_delete),                 \
-        T(prefix, alias_rejects_bad_input), T(prefix, search_like_and_ilike),                      \
-        T(prefix, search_models_by_tag_order_and_pages), T(prefix, search_versions)
+        T(prefix, model_rename_carries_lineage), T(prefix, model_tags_set_replace_delete),         \
+        T(prefix, model_delete_cascades), T(prefix, version_create_returns_json),                  \
+        T(prefix, version_numbers_are_never_reused), T(prefix, version_create_rejects_bad_input),  \
+        T(prefix, version_update_and_tags), T(prefix, version_records_lineage),                    \
+        T(prefix, version_create_is_concurrency_safe), T(prefix, latest_versions_by_stage),        \
+        T(prefix, alias_set_move_get_delete), T(prefix, alias_rejects_bad_input),                  \
+        T(prefix, search_like_and_ilike), T(prefix, search_models_by_tag_order_and_pages),         \
+        T(prefix, search_versions)
 
 int main(void)
 {
