@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "store/sql_builder.h"
 
 #define EDGE_COLUMNS "id, src_type, src_id, dst_type, dst_id, relation, created_at"
 
@@ -120,20 +121,6 @@ static void moved_free(moved_edge_t *m, size_t n)
     free(m);
 }
 
-/* A LIKE pattern matching every text that starts with prefix ('\' escapes). Caller frees. */
-static char *like_prefix(const char *prefix)
-{
-    buf_t b;
-    buf_init(&b);
-    for (const char *p = prefix; *p; p++) {
-        if (*p == '%' || *p == '_' || *p == '\\')
-            buf_append_char(&b, '\\');
-        buf_append_char(&b, *p);
-    }
-    buf_append_char(&b, '%');
-    return buf_steal(&b);
-}
-
 int lineage_rename_prefix(store_conn_t *c, const char *type, const char *old_prefix,
                           const char *new_prefix, int (*match)(const char *suffix), size_t *renamed,
                           err_t *err)
@@ -148,7 +135,7 @@ int lineage_rename_prefix(store_conn_t *c, const char *type, const char *old_pre
                            "a rename needs the old and the new id");
     /* The LIKE only narrows the rows down (SQLite's LIKE ignores ASCII case); the exact test
      * is renamed_id(). */
-    char *pattern = like_prefix(old_prefix);
+    char *pattern = sqlb_like_prefix(old_prefix);
     store_value_t p[] = {sv_text(type), sv_text(pattern), sv_text(type), sv_text(pattern)};
     store_rows_t *rows = store_query(c,
                                      "SELECT " EDGE_COLUMNS " FROM lineage_edges WHERE "

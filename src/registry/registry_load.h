@@ -18,7 +18,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "registry/registry_sql.h"
+#include "store/sql_builder.h"
 #include "store/store.h"
 
 /* Heads of the queries the loaders take: continue with "WHERE ...". Tables are aliased m
@@ -33,9 +33,9 @@
 
 /* Run a query that starts with REGISTRY_VERSION_SELECT; an array of version objects in the
  * query's order (caller owns), or NULL with err. */
-json_t *registry_load_versions(store_conn_t *c, const registry_sql_t *query, err_t *err);
+json_t *registry_load_versions(store_conn_t *c, const sqlb_t *query, err_t *err);
 /* Run a query that starts with REGISTRY_MODEL_SELECT; an array of model objects. */
-json_t *registry_load_models(store_conn_t *c, const registry_sql_t *query, err_t *err);
+json_t *registry_load_models(store_conn_t *c, const sqlb_t *query, err_t *err);
 
 /* One version (name is the model's, for the message) / one model; NULL with 404 not_found
  * worded as MLflow words it when absent. */

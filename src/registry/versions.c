@@ -280,13 +280,13 @@ json_t *registry_latest_versions(store_t *s, const char *name, const char *const
         if (!want_none) {
             out = json_array();
         } else {
-            registry_sql_t q;
-            registry_sql_init(&q);
-            registry_sql_append(&q, REGISTRY_VERSION_SELECT "WHERE v.model_id = ");
-            registry_sql_value(&q, sv_int(id));
-            registry_sql_append(&q, " ORDER BY v.version DESC LIMIT 1");
+            sqlb_t q;
+            sqlb_init(&q, store_conn_kind(c));
+            sqlb_sql(&q, REGISTRY_VERSION_SELECT "WHERE v.model_id = ");
+            sqlb_param(&q, sv_int(id));
+            sqlb_sql(&q, " ORDER BY v.version DESC LIMIT 1");
             out = registry_load_versions(c, &q, err);
-            registry_sql_free(&q);
+            sqlb_free(&q);
         }
     }
     store_release(s, c);

@@ -105,6 +105,11 @@ store_kind_t store_kind(const store_t *s)
     return s->kind;
 }
 
+store_kind_t store_conn_kind(const store_conn_t *c)
+{
+    return c->store->kind;
+}
+
 const char *store_describe(const store_t *s)
 {
     return s->describe ? s->describe : "";

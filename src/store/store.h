@@ -70,6 +70,8 @@ typedef struct store_rows store_rows_t;
 int store_open(const char *url, int pool_size, store_t **out, err_t *err);
 void store_close(store_t *s);
 store_kind_t store_kind(const store_t *s);
+/* The kind of the store a connection belongs to. */
+store_kind_t store_conn_kind(const store_conn_t *c);
 /* "sqlite:/path/llmops.db" or the PostgreSQL URL without its password. Borrowed. */
 const char *store_describe(const store_t *s);
 

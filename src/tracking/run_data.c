@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "base/buf.h"
-#include "tracking/page_token.h"
+#include "base/page_token.h"
 #include "tracking/runs.h"
 #include "tracking/validate.h"
 
@@ -339,7 +339,7 @@ json_t *run_data_metric_history(store_t *s, const char *run_id, const char *key,
         return NULL;
     }
     int64_t offset;
-    if (tracking_page_token_parse(page_token, &offset, err) != 0)
+    if (page_token_parse(page_token, &offset, err) != 0)
         return NULL;
     store_conn_t *c = store_acquire(s);
     json_t *result = NULL;
@@ -363,11 +363,7 @@ json_t *run_data_metric_history(store_t *s, const char *run_id, const char *key,
                                                          store_rows_int(rows, r, 1),
                                                          store_rows_int(rows, r, 2)));
         result = json_pack("{s:o}", "metrics", list);
-        if ((int64_t)n > max) {
-            char *token = tracking_page_token_make(offset + max);
-            json_object_set_new(result, "next_page_token", json_string(token));
-            free(token);
-        }
+        page_token_add_next(result, n, max, offset);
     }
     store_rows_free(exists);
     store_rows_free(rows);

@@ -16,7 +16,7 @@
 #include "base/ids.h"
 #include "tracking/experiments.h"
 #include "tracking/run_names.h"
-#include "tracking/search_sql.h"
+#include "store/sql_builder.h"
 #include "tracking/validate.h"
 
 #define RUN_COLUMNS                                                                                \
@@ -68,7 +68,7 @@ static store_rows_t *query_in(store_conn_t *c, const char *head, const char *tai
                               const char *const *ids, size_t n, err_t *err)
 {
     sqlb_t b;
-    sqlb_init(&b, STORE_SQLITE);
+    sqlb_init(&b, store_conn_kind(c));
     sqlb_sql(&b, head);
     sqlb_sql(&b, " IN (");
     for (size_t i = 0; i < n; i++) {
@@ -78,7 +78,7 @@ static store_rows_t *query_in(store_conn_t *c, const char *head, const char *tai
     }
     sqlb_sql(&b, ") ");
     sqlb_sql(&b, tail);
-    store_rows_t *rows = store_query(c, buf_str(&b.sql), b.params, b.nparams, err);
+    store_rows_t *rows = sqlb_query(c, &b, err);
     sqlb_free(&b);
     return rows;
 }

@@ -4,114 +4,27 @@
  * and lineage_graph walks (a 4-node chain upstream and downstream with depths and edges, the
  * max_depth bound, cycles terminating, bad direction / depth rejected).
  *
- * Every test runs on SQLite (a file in a fresh temporary directory) and, when test_pg_url()
- * names a PostgreSQL server, again on PostgreSQL in a database of its own: created with
- * CREATE DATABASE over the admin URL (through the store API itself) and dropped afterwards.
- * Each backend's group migrates its store once; each test starts from an empty edge table. */
+ * Every test runs on SQLite and, when test_pg_url() names a PostgreSQL server, again on
+ * PostgreSQL in a database of its own (store_testutil.h). Each backend's group migrates its
+ * store once; each test starts from an empty edge table. */
 #include "unit/testutil.h"
 #include "unit/store_testutil.h"
 
 #include <jansson.h>
 
-#include "base/ids.h"
 #include "base/json.h"
 #include "lineage/lineage.h"
-#include "store/migrate.h"
 #include "store/store.h"
 
-/* ---- fixture: one migrated store per group -------------------------------------------------- */
+/* ---- fixture: the migrated store of store_testutil.h ---------------------------------------- */
 
-typedef struct fixture {
-    store_kind_t kind;
-    char *dir;       /* SQLite: temporary directory */
-    char dbname[64]; /* PostgreSQL: the throwaway database */
-    store_t *store;
-} fixture_t;
-
-/* Run one parameterless statement (CREATE / DROP DATABASE) over the admin URL. */
-static void pg_admin_exec(const char *sql)
-{
-    err_t err;
-    store_t *admin = NULL;
-    if (store_open(test_pg_url(), 1, &admin, &err) != 0)
-        fail_msg("cannot open admin store: %s", err.message);
-    store_conn_t *c = store_acquire(admin);
-    int64_t rc = store_exec(c, sql, NULL, 0, &err);
-    store_release(admin, c);
-    store_close(admin);
-    if (rc < 0)
-        fail_msg("%s: %s", sql, err.message);
-}
-
-/* Group setup: one store for the group, migrated once. */
-static int group_setup(void **state, store_kind_t kind)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->kind = kind;
-    char url[2048];
-    if (kind == STORE_SQLITE) {
-        f->dir = test_tmpdir();
-        snprintf(url, sizeof url, "sqlite:%s/t.db", f->dir);
-    } else {
-        char hex[ID_HEX_LEN + 1];
-        ids_uuid7_hex(hex);
-        /* The random tail of the id, so names differ even within one millisecond. */
-        snprintf(f->dbname, sizeof f->dbname, "llmops_lineage_%s", hex + 16);
-        char sql[128];
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
-        pg_admin_exec(sql);
-        test_pg_url_for(f->dbname, url, sizeof url);
-    }
-    err_t err;
-    if (store_open(url, 2, &f->store, &err) != 0)
-        fail_msg("store_open %s: %s", url, err.message);
-    assert_int_equal(store_kind(f->store), kind);
-    int applied = -1;
-    if (migrate_schema(f->store, &applied, &err) != 0)
-        fail_msg("migrate_schema: %s", err.message);
-    assert_true(applied >= 1);
-    *state = f;
-    return 0;
-}
-
-static int group_setup_sqlite(void **state)
-{
-    return group_setup(state, STORE_SQLITE);
-}
-
-static int group_setup_postgres(void **state)
-{
-    return group_setup(state, STORE_POSTGRES);
-}
-
-static int group_teardown(void **state)
-{
-    fixture_t *f = *state;
-    if (!f)
-        return 0;
-    store_close(f->store);
-    if (f->kind == STORE_SQLITE) {
-        test_rmtree(f->dir);
-    } else {
-        char sql[128];
-        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->dbname);
-        pg_admin_exec(sql);
-    }
-    free(f);
-    return 0;
-}
+typedef test_store_t fixture_t;
 
 /* Per test: start from an empty edge table. */
 static int setup(void **state)
 {
     fixture_t *f = *state;
-    err_t err;
-    store_conn_t *c = store_acquire(f->store);
-    int64_t rc = store_exec(c, "DELETE FROM lineage_edges", NULL, 0, &err);
-    store_release(f->store, c);
-    if (rc < 0)
-        fail_msg("clearing lineage_edges: %s", err.message);
+    test_store_exec(f->store, "DELETE FROM lineage_edges");
     return 0;
 }
 
@@ -758,12 +671,12 @@ int main(void)
         LINEAGE_TESTS("sqlite: "),
         cmocka_unit_test(direction_parse),
     };
-    int failed = cmocka_run_group_tests_name("lineage sqlite", sqlite_tests, group_setup_sqlite,
-                                             group_teardown);
+    int failed = cmocka_run_group_tests_name("lineage sqlite", sqlite_tests,
+                                             test_store_setup_sqlite, test_store_teardown);
     if (test_pg_url()) {
         const struct CMUnitTest pg_tests[] = {LINEAGE_TESTS("postgresql: ")};
-        failed += cmocka_run_group_tests_name("lineage postgresql", pg_tests, group_setup_postgres,
-                                              group_teardown);
+        failed += cmocka_run_group_tests_name("lineage postgresql", pg_tests, test_store_setup_pg,
+                                              test_store_teardown);
     }
     return failed;
 }

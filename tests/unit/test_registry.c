@@ -24,83 +24,22 @@
 #include "registry/registry_search.h"
 #include "registry/registry_validate.h"
 #include "registry/versions.h"
-#include "store/migrate.h"
 #include "store/store.h"
 #include "tracking/runs.h"
 
-/* ---- fixture: one migrated store per backend ------------------------------------------------ */
+/* ---- fixture: the migrated store of store_testutil.h ---------------------------------------- */
 
-typedef struct fixture {
-    test_db_t db;
-    store_t *store;
-} fixture_t;
-
-static int group_setup(void **state, store_kind_t kind)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    test_db_create(&f->db, kind);
-    err_t err;
-    /* Several connections, so the concurrency test really runs transactions side by side. */
-    if (store_open(f->db.url, 6, &f->store, &err) != 0)
-        fail_msg("store_open %s: %s", f->db.url, err.message);
-    if (migrate_schema(f->store, NULL, &err) != 0)
-        fail_msg("migrate_schema: %s", err.message);
-    *state = f;
-    return 0;
-}
-
-static int group_setup_sqlite(void **state)
-{
-    return group_setup(state, STORE_SQLITE);
-}
-
-static int group_setup_postgres(void **state)
-{
-    return group_setup(state, STORE_POSTGRES);
-}
-
-static int group_teardown(void **state)
-{
-    fixture_t *f = *state;
-    store_close(f->store);
-    test_db_drop(&f->db);
-    free(f);
-    return 0;
-}
-
-static void exec_ok(fixture_t *f, const char *sql)
-{
-    err_t err;
-    store_conn_t *c = store_acquire(f->store);
-    int64_t rc = store_exec(c, sql, NULL, 0, &err);
-    store_release(f->store, c);
-    if (rc < 0)
-        fail_msg("%s: %s", sql, err.message);
-}
+typedef test_store_t fixture_t;
 
 static int setup(void **state)
 {
     fixture_t *f = *state;
-    exec_ok(f, "DELETE FROM registry_models"); /* cascades to versions, tags, aliases */
-    exec_ok(f, "DELETE FROM lineage_edges");
+    test_store_exec(f->store, "DELETE FROM registry_models"); /* cascades to versions, tags */
+    test_store_exec(f->store, "DELETE FROM lineage_edges");
     return 0;
 }
 
 /* ---- helpers -------------------------------------------------------------------------------- */
-
-static int64_t count(fixture_t *f, const char *sql)
-{
-    err_t err;
-    store_conn_t *c = store_acquire(f->store);
-    store_rows_t *rows = store_query(c, sql, NULL, 0, &err);
-    store_release(f->store, c);
-    if (!rows)
-        fail_msg("%s: %s", sql, err.message);
-    int64_t n = store_rows_int(rows, 0, 0);
-    store_rows_free(rows);
-    return n;
-}
 
 /* A snapshot of every registry table as text, to prove a failed call changed nothing. */
 static char *snapshot(fixture_t *f)
@@ -296,7 +235,7 @@ static void model_create_rejects_bad_input(void **state)
     create_model_ok(f, name250);
     name250[498] = '\0'; /* 249 characters */
     create_model_ok(f, name250);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_models"), 3);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_models"), 3);
 }
 
 static void model_get_unknown_is_404(void **state)
@@ -444,7 +383,7 @@ static void model_tags_set_replace_delete(void **state)
 
     assert_int_equal(registry_model_delete_tag(f->store, "m", "owner", &err), 0);
     assert_int_equal(registry_model_delete_tag(f->store, "m", "never-set", &err), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_model_tags"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_model_tags"), 1);
 
     char *before = snapshot(f);
     static const char *const bad_keys[] = {"",     "/abs", "a//b",  "a/",   "..",
@@ -490,13 +429,13 @@ static void model_delete_cascades(void **state)
     json_decref(registry_alias_set(f->store, "survivor", "prod", 3, &err));
 
     assert_int_equal(registry_model_delete(f->store, "doomed", &err), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_models"), 1);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_versions"), 3);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_model_tags"), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_version_tags"), 1);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_aliases"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_models"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_versions"), 3);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_model_tags"), 0);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_version_tags"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_aliases"), 1);
     /* Lineage is history: it stays. */
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM lineage_edges"), 3);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM lineage_edges"), 3);
 
     assert_int_equal(registry_model_delete(f->store, "doomed", &err), -1);
     assert_not_found(&err);
@@ -583,7 +522,7 @@ static void version_numbers_are_never_reused(void **state)
     assert_int_equal(create_version_number(f, "a"), 4); /* the highest deleted: still used */
     assert_int_equal(registry_version_delete(f->store, "a", 1, &err), 0);
     assert_int_equal(create_version_number(f, "a"), 5);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_versions"), 4);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_versions"), 4);
 
     assert_int_equal(registry_version_delete(f->store, "a", 1, &err), -1);
     assert_not_found(&err);
@@ -702,7 +641,7 @@ static void version_update_and_tags(void **state)
     json_decref(v);
     assert_int_equal(registry_version_delete_tag(f->store, "m", 1, "eval.acc", &err), 0);
     assert_int_equal(registry_version_delete_tag(f->store, "m", 1, "eval.acc", &err), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_version_tags"), 0);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_version_tags"), 0);
 
     char *before = snapshot(f);
     assert_null(registry_version_update(f->store, "m", 2, "x", &err));
@@ -741,14 +680,14 @@ static void version_records_lineage(void **state)
     assert_string_equal(str(json_object_get(e, "to"), "id"), "ranker/1");
     assert_string_equal(str(e, "relation"), "registered_as");
     json_decref(edges);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM lineage_edges"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM lineage_edges"), 1);
 
     /* A create that fails records nothing. */
     registry_tag_t bad[] = {{"", "v"}};
     registry_version_in_t in = {
         .name = "ranker", .source = "s3://b/3", .run_id = run, .tags = bad, .ntags = 1};
     assert_null(registry_version_create(f->store, &in, &err));
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM lineage_edges"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM lineage_edges"), 1);
 
     /* A model name so long (in bytes) that "<name>/<version>" cannot be a lineage id: refused,
      * naming run_id, with nothing written. 250 three-byte characters are 750 bytes. */
@@ -760,7 +699,7 @@ static void version_records_lineage(void **state)
     registry_version_in_t long_in = {.name = name, .source = "s3://b/x", .run_id = run};
     assert_null(registry_version_create(f->store, &long_in, &err));
     assert_invalid(&err, "run_id");
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_versions"), 2);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_versions"), 2);
     registry_version_in_t no_run = {.name = name, .source = "s3://b/x"};
     json_t *v = registry_version_create(f->store, &no_run, &err);
     assert_non_null(v);
@@ -772,7 +711,7 @@ static void version_records_lineage(void **state)
     v = create_version(f, "ranker", "s3://b/4", run);
     assert_int_equal(num(v, "version"), 3);
     json_decref(v);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM lineage_edges"), 2);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM lineage_edges"), 2);
 }
 
 /* Several threads create versions of one model at once; every number must be handed out
@@ -827,8 +766,9 @@ static void version_create_is_concurrency_safe(void **state)
     }
     for (int n = 1; n <= TOTAL; n++)
         assert_int_equal(seen[n], 1);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_versions"), TOTAL);
-    assert_int_equal(count(f, "SELECT MAX(next_version) FROM registry_models"), TOTAL + 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_versions"), TOTAL);
+    assert_int_equal(test_store_count(f->store, "SELECT MAX(next_version) FROM registry_models"),
+                     TOTAL + 1);
 }
 
 static void latest_versions_by_stage(void **state)
@@ -913,7 +853,7 @@ static void alias_set_move_get_delete(void **state)
 
     /* Deleting the version drops the aliases on it. */
     assert_int_equal(registry_version_delete(f->store, "m", 2, &err), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_aliases"), 0);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_aliases"), 0);
     assert_null(registry_alias_get(f->store, "m", "champion", &err));
     assert_not_found(&err);
 }
@@ -1196,37 +1136,6 @@ static void search_versions(void **state)
     assert_invalid(&err, "max_results");
 }
 
-static void page_tokens_round_trip(void **state)
-{
-    (void)state;
-    err_t err;
-    int64_t offsets[] = {0, 1, 100, 199999, INT64_C(1) << 40};
-    for (size_t i = 0; i < 5; i++) {
-        char *token = registry_page_token_encode(offsets[i]);
-        int64_t back = -1;
-        assert_int_equal(registry_page_token_decode(token, &back, &err), 0);
-        assert_int_equal(back, offsets[i]);
-        free(token);
-    }
-    /* MLflow's own token for offset 100: base64 of {"offset": 100}. */
-    char *token = registry_page_token_encode(100);
-    assert_string_equal(token, "eyJvZmZzZXQiOiAxMDB9");
-    free(token);
-    const char *bad[] = {"",
-                         "!!!!",
-                         "abc",
-                         "eyJvZmZzZXQiOiAtMX0=",  /* {"offset": -1} */
-                         "eyJ4IjogMX0=",          /* {"x": 1} */
-                         "bm90IGpzb24=",          /* not json */
-                         "eyJvZmZzZXQiOiAiMSJ9"}; /* {"offset": "1"} */
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        int64_t off;
-        if (registry_page_token_decode(bad[i], &off, &err) == 0)
-            fail_msg("token '%s' accepted", bad[i]);
-        assert_invalid(&err, "page_token");
-    }
-}
-
 /* ---- validation helpers (no store) ---------------------------------------------------------- */
 
 static void parse_version_like_python_int(void **state)
@@ -1311,16 +1220,15 @@ int main(void)
         cmocka_unit_test(parse_version_like_python_int),
         cmocka_unit_test(utf8_length_counts_characters),
         cmocka_unit_test(serving_is_normalised),
-        cmocka_unit_test(page_tokens_round_trip),
     };
     int failed = cmocka_run_group_tests_name("registry validation", pure_tests, NULL, NULL);
     const struct CMUnitTest sqlite_tests[] = {REGISTRY_TESTS("sqlite: ")};
-    failed += cmocka_run_group_tests_name("registry sqlite", sqlite_tests, group_setup_sqlite,
-                                          group_teardown);
+    failed += cmocka_run_group_tests_name("registry sqlite", sqlite_tests, test_store_setup_sqlite,
+                                          test_store_teardown);
     if (test_pg_url()) {
         const struct CMUnitTest pg_tests[] = {REGISTRY_TESTS("postgresql: ")};
-        failed += cmocka_run_group_tests_name("registry postgresql", pg_tests, group_setup_postgres,
-                                              group_teardown);
+        failed += cmocka_run_group_tests_name("registry postgresql", pg_tests, test_store_setup_pg,
+                                              test_store_teardown);
     }
     return failed;
 }
