@@ -30,24 +30,6 @@ static int put_tags(store_conn_t *c, int64_t model_id, const registry_tag_t *tag
     return 0;
 }
 
-/* Commit, or roll back when anything before failed (ok == 0). 0 when committed. */
-static int finish_tx(store_conn_t *c, int ok, err_t *err)
-{
-    if (ok && store_commit(c, err) == 0)
-        return 0;
-    store_rollback(c);
-    return -1;
-}
-
-/* finish_tx for functions that return JSON: out on success, else NULL (out freed). */
-static json_t *finish(store_conn_t *c, int ok, json_t *out, err_t *err)
-{
-    if (finish_tx(c, ok, err) == 0)
-        return out;
-    json_decref(out);
-    return NULL;
-}
-
 json_t *registry_model_create(store_t *s, const registry_model_in_t *in, err_t *err)
 {
     if (registry_check_name(in->name, "name", err) != 0 ||
@@ -73,7 +55,7 @@ json_t *registry_model_create(store_t *s, const registry_model_in_t *in, err_t *
             ok = put_tags(c, id, in->tags, in->ntags, err) == 0 &&
                  (out = registry_load_model(c, id, err)) != NULL;
         }
-        out = finish(c, ok, out, err);
+        out = registry_commit(c, ok, out, err);
     }
     store_release(s, c);
     return out;
@@ -160,7 +142,7 @@ json_t *registry_model_update(store_t *s, const char *name, const registry_model
                             2, err) >= 0 &&
                  (out = registry_load_model(c, id, err)) != NULL;
         }
-        out = finish(c, ok, out, err);
+        out = registry_commit(c, ok, out, err);
     }
     store_release(s, c);
     return out;
@@ -195,7 +177,7 @@ int registry_model_set_tag(store_t *s, const char *name, const char *key, const 
         int64_t id;
         registry_tag_t tag = {key, value};
         int ok = registry_model_id(c, name, &id, err) == 0 && put_tags(c, id, &tag, 1, err) == 0;
-        rc = finish_tx(c, ok, err);
+        rc = store_finish(c, ok, err);
     }
     store_release(s, c);
     return rc;
@@ -213,7 +195,7 @@ int registry_model_delete_tag(store_t *s, const char *name, const char *key, err
         store_value_t p[] = {sv_int(id), sv_text(key)};
         ok = ok && store_exec(c, "DELETE FROM registry_model_tags WHERE model_id = ? AND key = ?",
                               p, 2, err) >= 0;
-        rc = finish_tx(c, ok, err);
+        rc = store_finish(c, ok, err);
     }
     store_release(s, c);
     return rc;

@@ -314,3 +314,11 @@ int registry_version_exists(store_conn_t *c, int64_t model_id, const char *name,
                              version);
     return 0;
 }
+
+json_t *registry_commit(store_conn_t *c, int ok, json_t *out, err_t *err)
+{
+    if (store_finish(c, ok, err) == 0)
+        return out;
+    json_decref(out);
+    return NULL;
+}

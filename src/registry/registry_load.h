@@ -43,6 +43,10 @@ json_t *registry_load_version(store_conn_t *c, int64_t model_id, const char *nam
                               err_t *err);
 json_t *registry_load_model(store_conn_t *c, int64_t model_id, err_t *err);
 
+/* End a registry write: commit when ok and hand back out; otherwise roll back, free out and
+ * return NULL. */
+json_t *registry_commit(store_conn_t *c, int ok, json_t *out, err_t *err);
+
 /* The id of the model called name: 0, or -1 with 404 "Registered Model with name=X not found"
  * (or a store error). */
 int registry_model_id(store_conn_t *c, const char *name, int64_t *id, err_t *err);

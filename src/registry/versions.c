@@ -14,23 +14,6 @@
 #include "registry/registry_load.h"
 #include "tracking/runs.h"
 
-/* Commit, or roll back when anything before failed (ok == 0). 0 when committed. */
-static int finish_tx(store_conn_t *c, int ok, err_t *err)
-{
-    if (ok && store_commit(c, err) == 0)
-        return 0;
-    store_rollback(c);
-    return -1;
-}
-
-static json_t *finish(store_conn_t *c, int ok, json_t *out, err_t *err)
-{
-    if (finish_tx(c, ok, err) == 0)
-        return out;
-    json_decref(out);
-    return NULL;
-}
-
 static int put_tags(store_conn_t *c, int64_t model_id, int64_t version, const registry_tag_t *tags,
                     size_t n, err_t *err)
 {
@@ -134,7 +117,7 @@ json_t *registry_version_create(store_t *s, const registry_version_in_t *in, err
         ok = ok && put_tags(c, model_id, version, in->tags, in->ntags, err) == 0;
         ok = ok && (!run_id || record_lineage(c, run_id, in->name, version, err) == 0);
         ok = ok && (out = registry_load_version(c, model_id, in->name, version, err)) != NULL;
-        out = finish(c, ok, out, err);
+        out = registry_commit(c, ok, out, err);
     }
     store_release(s, c);
     free(serving_text);
@@ -173,7 +156,7 @@ json_t *registry_version_update(store_t *s, const char *name, int64_t version,
                               "WHERE model_id = ? AND version = ?",
                               p, 4, err) >= 0;
         ok = ok && (out = registry_load_version(c, id, name, version, err)) != NULL;
-        out = finish(c, ok, out, err);
+        out = registry_commit(c, ok, out, err);
     }
     store_release(s, c);
     return out;
@@ -201,7 +184,7 @@ int registry_version_delete(store_t *s, const char *name, int64_t version, err_t
         store_value_t q[] = {sv_int(clock_now_ms()), sv_int(id)};
         ok = ok && store_exec(c, "UPDATE registry_models SET last_updated_time = ? WHERE id = ?", q,
                               2, err) >= 0;
-        rc = finish_tx(c, ok, err);
+        rc = store_finish(c, ok, err);
     }
     store_release(s, c);
     return rc;
@@ -222,7 +205,7 @@ int registry_version_set_tag(store_t *s, const char *name, int64_t version, cons
         int ok = registry_model_id(c, name, &id, err) == 0 &&
                  registry_version_exists(c, id, name, version, err) == 0 &&
                  put_tags(c, id, version, &tag, 1, err) == 0;
-        rc = finish_tx(c, ok, err);
+        rc = store_finish(c, ok, err);
     }
     store_release(s, c);
     return rc;
@@ -244,7 +227,7 @@ int registry_version_delete_tag(store_t *s, const char *name, int64_t version, c
                               "DELETE FROM registry_version_tags WHERE model_id = ? AND "
                               "version = ? AND key = ?",
                               p, 3, err) >= 0;
-        rc = finish_tx(c, ok, err);
+        rc = store_finish(c, ok, err);
     }
     store_release(s, c);
     return rc;

@@ -63,12 +63,12 @@ void sqlb_text_copy(sqlb_t *b, const char *text)
 void sqlb_splice(sqlb_t *b, const sqlb_t *src)
 {
     buf_append_str(&b->sql, buf_str(&src->sql));
-    if (b->nparams + src->nparams > b->cap) {
+    if (src->nparams && b->nparams + src->nparams > b->cap) {
         b->cap = b->nparams + src->nparams + 16;
         b->params = xrealloc(b->params, b->cap * sizeof *b->params);
     }
-    memcpy(b->params + b->nparams, src->params, src->nparams * sizeof *src->params);
-    b->nparams += src->nparams;
+    for (size_t i = 0; i < src->nparams; i++)
+        b->params[b->nparams++] = src->params[i];
 }
 
 store_rows_t *sqlb_query(store_conn_t *c, const sqlb_t *b, err_t *err)
@@ -79,6 +79,42 @@ store_rows_t *sqlb_query(store_conn_t *c, const sqlb_t *b, err_t *err)
 int64_t sqlb_exec(store_conn_t *c, const sqlb_t *b, err_t *err)
 {
     return store_exec(c, buf_str(&b->sql), b->params, b->nparams, err);
+}
+
+static const size_t row_chunks[] = {200, 100, 50, 20, 10, 5, 2, 1};
+
+int64_t sqlb_exec_rows(store_conn_t *c, const char *head, size_t ncols, const char *tail,
+                       const store_value_t *vals, size_t nrows, err_t *err)
+{
+    buf_t sql;
+    buf_init(&sql);
+    int64_t changed = 0;
+    for (size_t done = 0; done < nrows;) {
+        size_t k = 1;
+        for (size_t i = 0; i < sizeof row_chunks / sizeof *row_chunks; i++)
+            if (row_chunks[i] <= nrows - done) {
+                k = row_chunks[i];
+                break;
+            }
+        buf_reset(&sql);
+        buf_append_str(&sql, head);
+        for (size_t r = 0; r < k; r++) {
+            buf_append_str(&sql, r ? ", (" : " (");
+            for (size_t col = 0; col < ncols; col++)
+                buf_append_str(&sql, col ? ", ?" : "?");
+            buf_append_char(&sql, ')');
+        }
+        buf_append_str(&sql, tail ? tail : "");
+        int64_t n = store_exec(c, buf_str(&sql), vals + done * ncols, k * ncols, err);
+        if (n < 0) {
+            changed = -1;
+            break;
+        }
+        changed += n;
+        done += k;
+    }
+    buf_free(&sql);
+    return changed;
 }
 
 char *sqlb_like_to_glob(const char *like, sqlb_escape_t escape)

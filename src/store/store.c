@@ -232,6 +232,14 @@ void store_rollback(store_conn_t *c)
     c->store->ops->exec_script(c, "ROLLBACK", &ignored);
 }
 
+int store_finish(store_conn_t *c, int ok, err_t *err)
+{
+    if (ok && store_commit(c, err) == 0)
+        return 0;
+    store_rollback(c);
+    return -1;
+}
+
 int store_ping(store_t *s, err_t *err)
 {
     store_conn_t *c = store_acquire(s);

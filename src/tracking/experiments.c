@@ -213,10 +213,9 @@ int experiments_create(store_t *s, const char *name, const char *artifact_locati
     for (size_t i = 0; i < ntags; i++)
         if (upsert_tag(c, id, tags[i].key, tags[i].value, err) != 0)
             goto done;
-    rc = store_commit(c, err);
+    rc = 0;
 done:
-    if (rc != 0)
-        store_rollback(c);
+    rc = store_finish(c, rc == 0, err);
     store_rows_free(rows);
     store_release(s, c);
     return rc;
@@ -262,10 +261,9 @@ int experiments_rename(store_t *s, const char *experiment_id, const char *new_na
             err_conflict(err, "Experiment(name=%.300s) already exists.", new_name);
         goto done;
     }
-    rc = store_commit(c, err);
+    rc = 0;
 done:
-    if (rc != 0)
-        store_rollback(c);
+    rc = store_finish(c, rc == 0, err);
     store_release(s, c);
     return rc;
 }
@@ -296,10 +294,9 @@ static int set_stage(store_t *s, const char *experiment_id, int deleting, err_t 
                    "UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?",
                    r, 3, err) < 0)
         goto done;
-    rc = store_commit(c, err);
+    rc = 0;
 done:
-    if (rc != 0)
-        store_rollback(c);
+    rc = store_finish(c, rc == 0, err);
     store_release(s, c);
     return rc;
 }

@@ -47,6 +47,18 @@ static void builder_text_and_params(void **state)
     sqlb_free(&whole);
     sqlb_free(&part);
     sqlb_free(&b);
+
+    /* Splicing a part without parameters into a builder without any (the run search's usual
+     * case: no ordering joins). */
+    sqlb_t empty, none;
+    sqlb_init(&empty, STORE_SQLITE);
+    sqlb_init(&none, STORE_SQLITE);
+    sqlb_sql(&none, "SELECT 1");
+    sqlb_splice(&none, &empty);
+    assert_string_equal(buf_str(&none.sql), "SELECT 1");
+    assert_int_equal(none.nparams, 0);
+    sqlb_free(&none);
+    sqlb_free(&empty);
 }
 
 static void like_to_glob(void **state)
@@ -190,6 +202,38 @@ static void like_matches_alike_on_every_backend(void **state)
     }
 }
 
+/* Many rows in chunks of the fixed sizes: 437 = 200 + 200 + 20 + 10 + 5 + 2, all there, in
+ * order, and the count of rows changed is the total. */
+static void exec_rows_inserts_every_row(void **state)
+{
+    test_store_t *f = *state;
+    test_store_exec(f->store, "CREATE TABLE IF NOT EXISTS sqlb_rows (n BIGINT, t TEXT)");
+    test_store_exec(f->store, "DELETE FROM sqlb_rows");
+    enum { N = 437 };
+    store_value_t vals[N * 2];
+    char texts[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(texts[i], sizeof texts[i], "r%d", i);
+        vals[i * 2] = sv_int(i);
+        vals[i * 2 + 1] = sv_text(texts[i]);
+    }
+    err_t err;
+    store_conn_t *c = store_acquire(f->store);
+    int64_t n = sqlb_exec_rows(c, "INSERT INTO sqlb_rows (n, t) VALUES", 2, NULL, vals, N, &err);
+    /* The tail follows each chunk's VALUES (here a RETURNING): three more rows. */
+    int64_t m =
+        sqlb_exec_rows(c, "INSERT INTO sqlb_rows (n, t) VALUES", 2, " RETURNING n", vals, 3, &err);
+    store_release(f->store, c);
+    assert_int_equal(n, N);
+    assert_int_equal(m, 3);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM sqlb_rows"), N + 3);
+    assert_int_equal(test_store_count(f->store, "SELECT SUM(n) FROM sqlb_rows"),
+                     N * (N - 1) / 2 + 0 + 1 + 2);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM sqlb_rows WHERE t = 'r436' "
+                                                "AND n = 436"),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -200,6 +244,8 @@ int main(void)
     int failed = cmocka_run_group_tests_name("sql_builder", pure, NULL, NULL);
     const struct CMUnitTest stored[] = {
         cmocka_unit_test_setup(like_matches_alike_on_every_backend, setup_words),
+        cmocka_unit_test(exec_rows_inserts_every_row),
     };
-    return failed + test_store_run_groups(stored, 1, "sql_builder store");
+    return failed +
+           test_store_run_groups(stored, sizeof stored / sizeof *stored, "sql_builder store");
 }
