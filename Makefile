@@ -48,7 +48,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libllmops.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libllmops.a $(TEST_LIBS) $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/integration/%.c tests/integration/harness.h $(BUILD)/libllmops.a
+$(BUILD)/tests/%: tests/integration/%.c $(wildcard tests/integration/*.h) $(BUILD)/libllmops.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libllmops.a $(TEST_LIBS) $(LDFLAGS) $(LDLIBS)
 

@@ -20,6 +20,7 @@
 #include "registry/registry_search.h"
 #include "registry/versions.h"
 #include "store/migrate.h"
+#include "tracking/runs.h"
 
 #define SEQUENTIAL 2000
 #define THREADS    4
@@ -34,9 +35,12 @@ static void die(const char *what, const err_t *err)
     exit(1);
 }
 
+/* The run every version is registered from (each create checks it and records lineage). */
+static char bench_run[RUN_ID_SIZE];
+
 static void create_version(store_t *s, const char *name)
 {
-    registry_version_in_t in = {.name = name, .source = "s3://bench/model", .run_id = "bench"};
+    registry_version_in_t in = {.name = name, .source = "s3://bench/model", .run_id = bench_run};
     err_t err;
     json_t *v = registry_version_create(s, &in, &err);
     if (!v)
@@ -65,6 +69,14 @@ static void bench(const char *backend, const char *url)
         die("store_open", &err);
     if (migrate_schema(s, NULL, &err) != 0)
         die("migrate", &err);
+
+    run_create_t run_in = {.run_name = "bench"};
+    json_t *run = runs_create(s, &run_in, &err);
+    if (!run)
+        die("run create", &err);
+    snprintf(bench_run, sizeof bench_run, "%s",
+             json_string_value(json_object_get(json_object_get(run, "info"), "run_id")));
+    json_decref(run);
 
     registry_model_in_t one = {.name = "sequential"}, two = {.name = "contended"};
     json_decref(registry_model_create(s, &one, &err));

@@ -29,6 +29,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "store/migrate.h"
+#include "store/sql_builder.h"
 #include "store/store.h"
 
 #define SEED_RUNS 100000
@@ -219,32 +220,6 @@ static void bench_ingest(const char *base, double *points_per_s, double *req_per
 
 /* ---- 2: search --------------------------------------------------------------------------- */
 
-/* Insert rows of ncols values with multi-row statements of up to 100 rows. */
-static int insert_rows(store_conn_t *c, const char *head, size_t ncols, store_value_t *vals,
-                       size_t nrows, err_t *err)
-{
-    buf_t sql;
-    buf_init(&sql);
-    for (size_t done = 0; done < nrows;) {
-        size_t k = nrows - done < 100 ? nrows - done : 100;
-        buf_reset(&sql);
-        buf_append_str(&sql, head);
-        for (size_t r = 0; r < k; r++) {
-            buf_append_str(&sql, r ? ", (" : " (");
-            for (size_t col = 0; col < ncols; col++)
-                buf_append_str(&sql, col ? ", ?" : "?");
-            buf_append_char(&sql, ')');
-        }
-        if (store_exec(c, buf_str(&sql), vals + done * ncols, k * ncols, err) < 0) {
-            buf_free(&sql);
-            return -1;
-        }
-        done += k;
-    }
-    buf_free(&sql);
-    return 0;
-}
-
 /* Seed SEED_RUNS runs into experiment 1 ("bench-search") through the store API. */
 static int seed_runs(const char *store_url, err_t *err)
 {
@@ -318,17 +293,17 @@ static int seed_runs(const char *store_url, err_t *err)
             }
         }
         buf_free(&sql);
-        if (insert_rows(c, "INSERT INTO params (run_id, key, value) VALUES", 3, params, BATCH * 2,
-                        err) != 0 ||
-            insert_rows(c, "INSERT INTO tags (run_id, key, value) VALUES", 3, tags, BATCH, err) !=
-                0 ||
-            insert_rows(c,
-                        "INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan) VALUES",
-                        6, metrics, BATCH * 2, err) != 0 ||
-            insert_rows(c,
-                        "INSERT INTO latest_metrics (run_id, key, value, timestamp, step, "
-                        "is_nan) VALUES",
-                        6, metrics, BATCH * 2, err) != 0)
+        if (sqlb_exec_rows(c, "INSERT INTO params (run_id, key, value) VALUES", 3, NULL, params,
+                           BATCH * 2, err) < 0 ||
+            sqlb_exec_rows(c, "INSERT INTO tags (run_id, key, value) VALUES", 3, NULL, tags, BATCH,
+                           err) < 0 ||
+            sqlb_exec_rows(
+                c, "INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan) VALUES", 6,
+                NULL, metrics, BATCH * 2, err) < 0 ||
+            sqlb_exec_rows(c,
+                           "INSERT INTO latest_metrics (run_id, key, value, timestamp, step, "
+                           "is_nan) VALUES",
+                           6, NULL, metrics, BATCH * 2, err) < 0)
             goto done;
     }
     if (store_commit(c, err) != 0)

@@ -6,6 +6,7 @@
 #ifndef LLMOPS_BASE_BUF_H
 #define LLMOPS_BASE_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct buf {
@@ -21,6 +22,7 @@ void buf_append(buf_t *b, const void *data, size_t len);
 void buf_append_str(buf_t *b, const char *s);
 void buf_append_char(buf_t *b, char c);
 void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Take ownership of the bytes (caller frees); the buffer is left empty. Never NULL. */
 char *buf_steal(buf_t *b);
 /* The contents as a string: "" when nothing was appended. Borrowed. */

@@ -10,6 +10,7 @@
 #include "base/ids.h"
 #include "base/json.h"
 #include "cli/cli.h"
+#include "cli/cli_util.h"
 #include "http/dispatch.h"
 #include "http/routes.h"
 
@@ -125,30 +126,12 @@ int cli_call(cli_t *cli, const char *method, const char *target, const json_t *b
 
 int cli_call_and_print(cli_t *cli, const char *method, const char *target, const json_t *body)
 {
-    int status;
-    json_t *response = NULL;
-    cli_call(cli, method, target, body, &status, &response);
-    int ok = status >= 200 && status < 300;
-    if (ok) {
-        char *text = json_dump_text(response, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        printf("%s\n", text ? text : "null");
-        free(text);
-    } else {
-        const char *code =
-            json_string_value(json_object_get(json_object_get(response, "error"), "code"));
-        const char *message =
-            json_string_value(json_object_get(json_object_get(response, "error"), "message"));
-        if (message)
-            fprintf(stderr, "llmops: %s%s%s%s\n", message, code ? " (" : "", code ? code : "",
-                    code ? ")" : "");
-        else {
-            char *text = json_to_string(response);
-            fprintf(stderr, "llmops: HTTP %d: %s\n", status, text);
-            free(text);
-        }
-    }
-    json_decref(response);
-    return ok ? CLI_OK : CLI_FAILED;
+    json_t *reply = cli_call_json(cli, method, target, body);
+    if (!reply)
+        return CLI_FAILED;
+    cli_print_json(reply);
+    json_decref(reply);
+    return CLI_OK;
 }
 
 void cli_close(cli_t *cli)

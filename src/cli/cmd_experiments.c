@@ -1,35 +1,27 @@
 /* cmd_experiments.c - `llmops experiments list|create|show`: MLflow-style experiments from the
  * shell, through llmops' own API (/api/v1/experiments). */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/buf.h"
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 
 static int run_list(cli_t *cli, int argc, char **argv)
 {
     (void)argv;
-    if (argc > 0) {
-        fprintf(stderr, "llmops experiments list: takes no arguments; see `llmops experiments "
-                        "list --help`\n");
-        return CLI_USAGE;
-    }
+    if (argc > 0)
+        return cli_usage_error("experiments list", "takes no arguments");
     return cli_call_and_print(cli, "GET", "/api/v1/experiments?max_results=1000", NULL);
 }
 
 static int run_create(cli_t *cli, int argc, char **argv)
 {
-    if (argc != 1 || argv[0][0] == '-') {
-        fprintf(stderr, "llmops experiments create: expects one NAME; see `llmops experiments "
-                        "create --help`\n");
-        return CLI_USAGE;
-    }
+    if (argc != 1 || argv[0][0] == '-')
+        return cli_usage_error("experiments create", "expects one NAME");
     json_t *body = json_pack("{s:s}", "name", argv[0]);
-    if (!body) {
-        fprintf(stderr, "llmops experiments create: the name is not valid UTF-8\n");
-        return CLI_USAGE;
-    }
+    if (!body)
+        return cli_usage_error("experiments create", "the name is not valid UTF-8");
     int rc = cli_call_and_print(cli, "POST", "/api/v1/experiments", body);
     json_decref(body);
     return rc;
@@ -37,16 +29,12 @@ static int run_create(cli_t *cli, int argc, char **argv)
 
 static int run_show(cli_t *cli, int argc, char **argv)
 {
-    if (argc != 1) {
-        fprintf(stderr, "llmops experiments show: expects one ID or NAME; see `llmops "
-                        "experiments show --help`\n");
-        return CLI_USAGE;
-    }
-    char *escaped = curl_easy_escape(NULL, argv[0], 0);
+    if (argc != 1)
+        return cli_usage_error("experiments show", "expects one ID or NAME");
     buf_t target;
     buf_init(&target);
-    buf_printf(&target, "/api/v1/experiments/%s", escaped ? escaped : "");
-    curl_free(escaped);
+    buf_append_str(&target, "/api/v1/experiments");
+    cli_path_add(&target, argv[0]);
     int rc = cli_call_and_print(cli, "GET", buf_str(&target), NULL);
     buf_free(&target);
     return rc;

@@ -3,7 +3,6 @@
  * list, show and versions print a table (or the JSON reply with --json); the commands that
  * change something print the JSON reply. Names are percent-encoded into the path, so any
  * model name works ("team/bot" becomes /api/v1/models/team%2Fbot). */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 
 /* ---- arguments ------------------------------------------------------------------------------ */
@@ -36,10 +36,67 @@ enum {
     F_JSON = 1 << 6,
 };
 
-static int usage(const char *verb, const char *message)
+/* One option into the flags, when the verb's mask allows it. */
+typedef struct parse_ctx {
+    flags_t *f;
+    int mask;
+    const char *command;
+} parse_ctx_t;
+
+static int take_flag(int opt, const char *arg, void *ctx_)
 {
-    fprintf(stderr, "llmops models %s: %s; see `llmops models %s --help`\n", verb, message, verb);
-    return CLI_USAGE;
+    parse_ctx_t *ctx = ctx_;
+    flags_t *f = ctx->f;
+    int need = opt == 'd'                                             ? F_DESCRIPTION
+               : opt == 's'                                           ? F_SOURCE
+               : opt == 'r'                                           ? F_RUN_ID
+               : opt == 'p' || opt == 'm' || opt == 'u'               ? F_SERVING
+               : opt == 'f' || opt == 'o' || opt == 'n' || opt == 't' ? F_LIST
+               : opt == 'g'                                           ? F_TAG
+               : opt == 'j'                                           ? F_JSON
+                                                                      : 0;
+    if (!(ctx->mask & need))
+        return CLI_OPTION_UNKNOWN;
+    const char **text = opt == 'd'   ? &f->description
+                        : opt == 's' ? &f->source
+                        : opt == 'r' ? &f->run_id
+                        : opt == 'p' ? &f->provider
+                        : opt == 'm' ? &f->model
+                        : opt == 'u' ? &f->base_url
+                        : opt == 'f' ? &f->filter
+                        : opt == 'n' ? &f->max_results
+                        : opt == 't' ? &f->page_token
+                                     : NULL;
+    if (text) {
+        *text = arg;
+        return CLI_OPTION_OK;
+    }
+    switch (opt) {
+    case 'j':
+        f->json = 1;
+        break;
+    case 'o':
+        if (f->norder == 8) {
+            cli_usage_error(ctx->command, "at most 8 --order-by");
+            return CLI_OPTION_FAILED;
+        }
+        f->order_by[f->norder++] = arg;
+        break;
+    case 'g': {
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg) {
+            cli_usage_error(ctx->command, "--tag takes KEY=VALUE");
+            return CLI_OPTION_FAILED;
+        }
+        if (!f->tags)
+            f->tags = json_object();
+        char *key = xstrndup(arg, (size_t)(eq - arg));
+        json_object_set_new(f->tags, key, json_string(eq + 1));
+        free(key);
+        break;
+    }
+    }
+    return CLI_OPTION_OK;
 }
 
 /* Parse argv (the arguments after the verb) into f, allowing the flags in mask. Positionals
@@ -62,146 +119,44 @@ static int parse_flags(int argc, char **argv, const char *verb, int mask, flags_
         {NULL, 0, NULL, 0},
     };
     memset(f, 0, sizeof *f);
-    char *args[argc + 2];
-    args[0] = (char *)verb;
-    memcpy(args + 1, argv, sizeof(char *) * (size_t)argc);
-    args[argc + 1] = NULL;
-    optind = 0;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc + 1, args, "", longopts, NULL)) != -1) {
-        int need = opt == 'd'                                             ? F_DESCRIPTION
-                   : opt == 's'                                           ? F_SOURCE
-                   : opt == 'r'                                           ? F_RUN_ID
-                   : opt == 'p' || opt == 'm' || opt == 'u'               ? F_SERVING
-                   : opt == 'f' || opt == 'o' || opt == 'n' || opt == 't' ? F_LIST
-                   : opt == 'g'                                           ? F_TAG
-                   : opt == 'j'                                           ? F_JSON
-                                                                          : 0;
-        if (!need || !(mask & need)) {
-            fprintf(stderr, "llmops models %s: unknown option %s; see `llmops models %s --help`\n",
-                    verb, args[optind - 1], verb);
-            json_decref(f->tags);
-            return -1;
-        }
-        switch (opt) {
-        case 'd':
-            f->description = optarg;
-            break;
-        case 's':
-            f->source = optarg;
-            break;
-        case 'r':
-            f->run_id = optarg;
-            break;
-        case 'p':
-            f->provider = optarg;
-            break;
-        case 'm':
-            f->model = optarg;
-            break;
-        case 'u':
-            f->base_url = optarg;
-            break;
-        case 'f':
-            f->filter = optarg;
-            break;
-        case 'n':
-            f->max_results = optarg;
-            break;
-        case 't':
-            f->page_token = optarg;
-            break;
-        case 'j':
-            f->json = 1;
-            break;
-        case 'o':
-            if (f->norder == 8) {
-                fprintf(stderr, "llmops models %s: at most 8 --order-by\n", verb);
-                json_decref(f->tags);
-                return -1;
-            }
-            f->order_by[f->norder++] = optarg;
-            break;
-        case 'g': {
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg) {
-                fprintf(stderr, "llmops models %s: --tag takes KEY=VALUE\n", verb);
-                json_decref(f->tags);
-                return -1;
-            }
-            if (!f->tags)
-                f->tags = json_object();
-            char *key = xstrndup(optarg, (size_t)(eq - optarg));
-            json_object_set_new(f->tags, key, json_string(eq + 1));
-            free(key);
-            break;
-        }
-        }
+    char command[48];
+    snprintf(command, sizeof command, "models %s", verb);
+    parse_ctx_t ctx = {f, mask, command};
+    int n = cli_parse_options(argc, argv, command, NULL, longopts, take_flag, &ctx);
+    if (n < 0) {
+        json_decref(f->tags);
+        f->tags = NULL;
     }
-    int first = optind - 1;
-    /* getopt_long moved the positionals after the options: put them first in argv. */
-    for (int i = 0; i < argc - first; i++)
-        argv[i] = args[optind + i];
-    return argc - first;
+    return n;
 }
 
-/* Append a percent-encoded path segment. */
-static void path_add(buf_t *target, const char *segment)
+static int usage(const char *verb, const char *message)
 {
-    char *escaped = curl_easy_escape(NULL, segment, 0);
-    buf_printf(target, "/%s", escaped ? escaped : "");
-    curl_free(escaped);
+    char command[48];
+    snprintf(command, sizeof command, "models %s", verb);
+    return cli_usage_error(command, "%s", message);
 }
 
-static void query_add(buf_t *target, const char *name, const char *value)
+/* Target "/api/v1/models/<name>[<rest>]" with name percent-encoded. */
+static void model_target(buf_t *target, const char *name, const char *rest)
 {
-    if (!value)
-        return;
-    char *escaped = curl_easy_escape(NULL, value, 0);
-    buf_printf(target, "%c%s=%s", strchr(buf_str(target), '?') ? '&' : '?', name,
-               escaped ? escaped : "");
-    curl_free(escaped);
+    buf_init(target);
+    buf_append_str(target, "/api/v1/models");
+    cli_path_add(target, name);
+    if (rest)
+        buf_append_str(target, rest);
 }
 
 static void list_query_add(buf_t *target, const flags_t *f)
 {
-    query_add(target, "filter", f->filter);
+    cli_query_add(target, "filter", f->filter);
     for (int i = 0; i < f->norder; i++)
-        query_add(target, "order_by", f->order_by[i]);
-    query_add(target, "max_results", f->max_results);
-    query_add(target, "page_token", f->page_token);
+        cli_query_add(target, "order_by", f->order_by[i]);
+    cli_query_add(target, "max_results", f->max_results);
+    cli_query_add(target, "page_token", f->page_token);
 }
 
 /* ---- output --------------------------------------------------------------------------------- */
-
-/* Call and hand back the JSON of a 2xx reply; otherwise print the error as cli_call_and_print
- * does and return NULL. */
-static json_t *call_ok(cli_t *cli, const char *method, const char *target, const json_t *body)
-{
-    int status = 0;
-    json_t *response = NULL;
-    cli_call(cli, method, target, body, &status, &response);
-    if (status >= 200 && status < 300)
-        return response;
-    const json_t *error = json_object_get(response, "error");
-    const char *message = json_string_value(json_object_get(error, "message"));
-    const char *code = json_string_value(json_object_get(error, "code"));
-    if (message)
-        fprintf(stderr, "llmops: %s%s%s%s\n", message, code ? " (" : "", code ? code : "",
-                code ? ")" : "");
-    else
-        fprintf(stderr, "llmops: HTTP %d\n", status);
-    json_decref(response);
-    return NULL;
-}
-
-static void print_json(const json_t *value)
-{
-    char *text = json_dump_text(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    printf("%s\n", text ? text : "null");
-    free(text);
-}
 
 /* "2026-11-23 12:39" (UTC) from ms since the epoch. */
 static const char *when(const json_t *ms, char *out, size_t size)
@@ -244,15 +199,10 @@ static void aliases_text(const json_t *aliases, buf_t *out)
         buf_append_str(out, "-");
 }
 
-/* Cut a cell to width columns (bytes; good enough for a terminal table), with "..." when cut. */
-static const char *cell(const char *text, int width, char *out, size_t size)
+/* A table cell: text cut to width characters, with "..." when cut. */
+static const char *cell(const char *text, size_t width, char *out, size_t size)
 {
-    size_t len = strlen(text);
-    if ((int)len <= width || width < 4)
-        snprintf(out, size, "%s", text);
-    else
-        snprintf(out, size, "%.*s...", width - 3, text);
-    return out;
+    return cli_clip(text, width, "...", out, size);
 }
 
 static void print_next_page(const json_t *reply)
@@ -276,12 +226,12 @@ static int run_list(cli_t *cli, int argc, char **argv)
     buf_init(&target);
     buf_append_str(&target, "/api/v1/models");
     list_query_add(&target, &f);
-    json_t *reply = call_ok(cli, "GET", buf_str(&target), NULL);
+    json_t *reply = cli_call_json(cli, "GET", buf_str(&target), NULL);
     buf_free(&target);
     if (!reply)
         return CLI_FAILED;
     if (f.json) {
-        print_json(reply);
+        cli_print_json(reply);
     } else {
         buf_t aliases;
         buf_init(&aliases);
@@ -353,16 +303,14 @@ static int run_show(cli_t *cli, int argc, char **argv)
     if (n != 1)
         return usage("show", "expects one model NAME");
     buf_t target;
-    buf_init(&target);
-    buf_append_str(&target, "/api/v1/models");
-    path_add(&target, argv[0]);
-    json_t *reply = call_ok(cli, "GET", buf_str(&target), NULL);
+    model_target(&target, argv[0], NULL);
+    json_t *reply = cli_call_json(cli, "GET", buf_str(&target), NULL);
     buf_free(&target);
     if (!reply)
         return CLI_FAILED;
     json_t *m = json_object_get(reply, "model");
     if (f.json) {
-        print_json(reply);
+        cli_print_json(reply);
     } else {
         char t1[32], t2[32];
         buf_t aliases;
@@ -400,17 +348,14 @@ static int run_versions(cli_t *cli, int argc, char **argv)
     if (n != 1)
         return usage("versions", "expects one model NAME");
     buf_t target;
-    buf_init(&target);
-    buf_append_str(&target, "/api/v1/models");
-    path_add(&target, argv[0]);
-    buf_append_str(&target, "/versions");
+    model_target(&target, argv[0], "/versions");
     list_query_add(&target, &f);
-    json_t *reply = call_ok(cli, "GET", buf_str(&target), NULL);
+    json_t *reply = cli_call_json(cli, "GET", buf_str(&target), NULL);
     buf_free(&target);
     if (!reply)
         return CLI_FAILED;
     if (f.json) {
-        print_json(reply);
+        cli_print_json(reply);
     } else {
         buf_t aliases;
         buf_init(&aliases);
@@ -472,12 +417,23 @@ static int run_delete(cli_t *cli, int argc, char **argv)
     if (n != 1)
         return usage("delete", "expects one model NAME");
     buf_t target;
-    buf_init(&target);
-    buf_append_str(&target, "/api/v1/models");
-    path_add(&target, argv[0]);
+    model_target(&target, argv[0], NULL);
     int rc = cli_call_and_print(cli, "DELETE", buf_str(&target), NULL);
     buf_free(&target);
     return rc;
+}
+
+/* The run id of a "runs:/<run_id>/<path>" source, as MLflow's register_model takes it (the
+ * server stores run_id as sent and never derives it). Caller frees; NULL when source is not
+ * such a URI. */
+static char *run_id_of_source(const char *source)
+{
+    static const char prefix[] = "runs:/";
+    if (strncmp(source, prefix, sizeof prefix - 1) != 0)
+        return NULL;
+    const char *id = source + sizeof prefix - 1;
+    size_t len = strcspn(id, "/");
+    return len ? xstrndup(id, len) : NULL;
 }
 
 static int run_version_create(cli_t *cli, int argc, char **argv)
@@ -497,8 +453,10 @@ static int run_version_create(cli_t *cli, int argc, char **argv)
         return usage("version-create", problem);
     }
     json_t *body = json_pack("{s:s}", "source", f.source);
-    if (f.run_id)
-        json_object_set_new(body, "run_id", json_string(f.run_id));
+    char *derived = f.run_id ? NULL : run_id_of_source(f.source);
+    if (f.run_id || derived)
+        json_object_set_new(body, "run_id", json_string(f.run_id ? f.run_id : derived));
+    free(derived);
     if (f.description)
         json_object_set_new(body, "description", json_string(f.description));
     if (f.tags)
@@ -510,10 +468,7 @@ static int run_version_create(cli_t *cli, int argc, char **argv)
         json_object_set_new(body, "serving", serving);
     }
     buf_t target;
-    buf_init(&target);
-    buf_append_str(&target, "/api/v1/models");
-    path_add(&target, argv[0]);
-    buf_append_str(&target, "/versions");
+    model_target(&target, argv[0], "/versions");
     int rc = cli_call_and_print(cli, "POST", buf_str(&target), body);
     buf_free(&target);
     json_decref(body);
@@ -535,11 +490,8 @@ static int run_alias(cli_t *cli, int argc, char **argv)
         return usage("alias",
                      is_set ? "set takes NAME ALIAS VERSION" : "delete and get take NAME ALIAS");
     buf_t target;
-    buf_init(&target);
-    buf_append_str(&target, "/api/v1/models");
-    path_add(&target, argv[1]);
-    buf_append_str(&target, "/aliases");
-    path_add(&target, argv[2]);
+    model_target(&target, argv[1], "/aliases");
+    cli_path_add(&target, argv[2]);
     json_t *body = NULL;
     if (is_set) {
         char *end = NULL;
@@ -585,7 +537,8 @@ const cli_command_t cmd_models_commands[] = {
      "register a new version of a model (numbered 1, 2, 3...)",
      "--serving-* describe how the gateway calls this version: the provider (openai, anthropic,\n"
      "vllm, ...), the upstream model name and, optionally, the provider's base URL.\n"
-     "With --run-id, lineage records run:ID --registered_as--> model_version:NAME/VERSION.\n"
+     "With --run-id, lineage records run:ID --registered_as--> model_version:NAME/VERSION; the\n"
+     "run must exist. A --source runs:/RUN_ID/PATH without --run-id gives the run id.\n"
      "Example: llmops models version-create support-bot --source s3://models/bot/7 \\\n"
      "           --run-id 0190ab --serving-provider openai --serving-model gpt-4o-mini",
      run_version_create},

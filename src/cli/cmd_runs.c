@@ -1,24 +1,27 @@
 /* cmd_runs.c - `llmops runs list|show|compare`: runs from the shell, through llmops' own API
  * (/api/v1/runs). compare prints a text table, params then final metrics, one column per run,
  * with '*' in front of every row whose values differ. */
-#include <curl/curl.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 
-static void query_add(buf_t *target, const char *name, const char *value)
+/* --experiment, --filter, --order-by and --max become query parameters of /api/v1/runs. */
+static int take_list_option(int opt, const char *arg, void *target)
 {
-    if (!value)
-        return;
-    char *escaped = curl_easy_escape(NULL, value, 0);
-    buf_printf(target, "%c%s=%s", strchr(buf_str(target), '?') ? '&' : '?', name,
-               escaped ? escaped : "");
-    curl_free(escaped);
+    const char *name = opt == 'e'   ? "experiment_id"
+                       : opt == 'f' ? "filter"
+                       : opt == 'o' ? "order_by"
+                       : opt == 'm' ? "max_results"
+                                    : NULL;
+    if (!name)
+        return CLI_OPTION_UNKNOWN;
+    cli_query_add(target, name, arg);
+    return CLI_OPTION_OK;
 }
 
 static int run_list(cli_t *cli, int argc, char **argv)
@@ -28,51 +31,25 @@ static int run_list(cli_t *cli, int argc, char **argv)
                                              {"order-by", required_argument, NULL, 'o'},
                                              {"max", required_argument, NULL, 'm'},
                                              {NULL, 0, NULL, 0}};
-    char *args[argc + 2];
-    args[0] = (char *)"list";
-    memcpy(args + 1, argv, sizeof(char *) * (size_t)argc);
-    args[argc + 1] = NULL;
-    optind = 0;
-    opterr = 0;
     buf_t target;
     buf_init(&target);
     buf_append_str(&target, "/api/v1/runs");
-    int opt;
-    while ((opt = getopt_long(argc + 1, args, "", longopts, NULL)) != -1) {
-        const char *name = opt == 'e'   ? "experiment_id"
-                           : opt == 'f' ? "filter"
-                           : opt == 'o' ? "order_by"
-                           : opt == 'm' ? "max_results"
-                                        : NULL;
-        if (!name) {
-            fprintf(stderr, "llmops runs list: unknown option %s; see `llmops runs list --help`\n",
-                    args[optind - 1]);
-            buf_free(&target);
-            return CLI_USAGE;
-        }
-        query_add(&target, name, optarg);
-    }
-    if (optind != argc + 1) {
-        fprintf(stderr, "llmops runs list: unexpected argument '%s'\n", args[optind]);
-        buf_free(&target);
-        return CLI_USAGE;
-    }
-    int rc = cli_call_and_print(cli, "GET", buf_str(&target), NULL);
+    int n = cli_parse_options(argc, argv, "runs list", NULL, longopts, take_list_option, &target);
+    int rc = n < 0    ? CLI_USAGE
+             : n != 0 ? cli_usage_error("runs list", "unexpected argument '%s'", argv[0])
+                      : cli_call_and_print(cli, "GET", buf_str(&target), NULL);
     buf_free(&target);
     return rc;
 }
 
 static int run_show(cli_t *cli, int argc, char **argv)
 {
-    if (argc != 1 || argv[0][0] == '-') {
-        fprintf(stderr, "llmops runs show: expects one RUN_ID; see `llmops runs show --help`\n");
-        return CLI_USAGE;
-    }
-    char *escaped = curl_easy_escape(NULL, argv[0], 0);
+    if (argc != 1 || argv[0][0] == '-')
+        return cli_usage_error("runs show", "expects one RUN_ID");
     buf_t target;
     buf_init(&target);
-    buf_printf(&target, "/api/v1/runs/%s", escaped ? escaped : "");
-    curl_free(escaped);
+    buf_append_str(&target, "/api/v1/runs");
+    cli_path_add(&target, argv[0]);
     int rc = cli_call_and_print(cli, "GET", buf_str(&target), NULL);
     buf_free(&target);
     return rc;
@@ -97,26 +74,11 @@ static void cell_text(const json_t *v, char *out, size_t size)
 
 #define CELL_MAX 40
 
-static size_t width_of(const char *s)
-{
-    size_t n = 0; /* count UTF-8 characters, not bytes, so columns line up */
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
 static void print_cell(const char *text, size_t width)
 {
     char clipped[CELL_MAX * 4 + 4];
-    snprintf(clipped, sizeof clipped, "%s", text);
-    if (width_of(clipped) > CELL_MAX) { /* cut at a character boundary, mark with "~" */
-        size_t chars = 0, i = 0;
-        for (; clipped[i] && chars < CELL_MAX - 1; i++)
-            chars += ((unsigned char)clipped[i + 1] & 0xc0) != 0x80;
-        clipped[i] = '~';
-        clipped[i + 1] = '\0';
-    }
-    printf("  %s%*s", clipped, (int)(width - width_of(clipped)), "");
+    cli_clip(text, CELL_MAX, "~", clipped, sizeof clipped); /* "~" marks a cut */
+    printf("  %s%*s", clipped, (int)(width - cli_text_width(clipped)), "");
 }
 
 static void print_rows(const json_t *rows, const char *title, size_t key_width,
@@ -129,7 +91,7 @@ static void print_rows(const json_t *rows, const char *title, size_t key_width,
     {
         const char *key = json_string_value(json_object_get(row, "key"));
         printf("%c %s%*s", json_is_true(json_object_get(row, "differs")) ? '*' : ' ', key,
-               (int)(key_width - width_of(key)), "");
+               (int)(key_width - cli_text_width(key)), "");
         for (size_t r = 0; r < n; r++) {
             char text[CELL_MAX * 4 + 4];
             cell_text(json_array_get(json_object_get(row, "values"), r), text, sizeof text);
@@ -151,19 +113,19 @@ static void print_table(const json_t *cmp)
         json_t *row;
         json_array_foreach(sections[s], i, row)
         {
-            size_t w = width_of(json_string_value(json_object_get(row, "key")));
+            size_t w = cli_text_width(json_string_value(json_object_get(row, "key")));
             key_width = w > key_width ? w : key_width;
             for (size_t r = 0; r < n; r++) {
                 char text[CELL_MAX * 4 + 4];
                 cell_text(json_array_get(json_object_get(row, "values"), r), text, sizeof text);
-                size_t cw = width_of(text);
+                size_t cw = cli_text_width(text);
                 widths[r] = cw > widths[r] ? cw : widths[r];
             }
         }
     }
     for (size_t r = 0; r < n; r++) {
         const json_t *run = json_array_get(runs, r);
-        size_t w = width_of(json_string_value(json_object_get(run, "run_name")));
+        size_t w = cli_text_width(json_string_value(json_object_get(run, "run_name")));
         widths[r] = w > widths[r] ? w : widths[r];
         widths[r] = widths[r] < 10 ? 10 : widths[r] > CELL_MAX ? CELL_MAX : widths[r];
     }
@@ -190,31 +152,20 @@ static void print_table(const json_t *cmp)
 
 static int run_compare(cli_t *cli, int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "llmops runs compare: expects two or more RUN_IDs; see `llmops runs "
-                        "compare --help`\n");
-        return CLI_USAGE;
-    }
+    if (argc < 2)
+        return cli_usage_error("runs compare", "expects two or more RUN_IDs");
     buf_t target;
     buf_init(&target);
     buf_append_str(&target, "/api/v1/runs/compare");
     for (int i = 0; i < argc; i++)
-        query_add(&target, "run_id", argv[i]);
-    int status = 0;
-    json_t *response = NULL;
-    cli_call(cli, "GET", buf_str(&target), NULL, &status, &response);
+        cli_query_add(&target, "run_id", argv[i]);
+    json_t *reply = cli_call_json(cli, "GET", buf_str(&target), NULL);
     buf_free(&target);
-    int rc = CLI_OK;
-    if (status == 200) {
-        print_table(response);
-    } else {
-        const char *msg =
-            json_string_value(json_object_get(json_object_get(response, "error"), "message"));
-        fprintf(stderr, "llmops runs compare: %s\n", msg ? msg : "the call failed");
-        rc = CLI_FAILED;
-    }
-    json_decref(response);
-    return rc;
+    if (!reply)
+        return CLI_FAILED;
+    print_table(reply);
+    json_decref(reply);
+    return CLI_OK;
 }
 
 const cli_command_t cmd_runs_commands[] = {

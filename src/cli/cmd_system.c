@@ -1,6 +1,5 @@
 /* cmd_system.c - commands about the platform itself: run the server, show status, apply
  * migrations, and a raw API call for anything the CLI has no command for yet. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +7,11 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "store/migrate.h"
-
-static int usage_error(const char *command, const char *message)
-{
-    fprintf(stderr, "llmops %s: %s; see `llmops %s --help`\n", command, message, command);
-    return CLI_USAGE;
-}
 
 static int run_server(cli_t *cli, int argc, char **argv)
 {
@@ -41,7 +35,7 @@ static int run_server(cli_t *cli, int argc, char **argv)
 static int run_status(cli_t *cli, int argc, char **argv)
 {
     if (argc > 0)
-        return usage_error("status", "takes no arguments");
+        return cli_usage_error("status", "takes no arguments");
     (void)argv;
     return cli_call_and_print(cli, "GET", "/api/v1/status", NULL);
 }
@@ -50,10 +44,10 @@ static int run_migrate(cli_t *cli, int argc, char **argv)
 {
     (void)argv;
     if (argc > 0)
-        return usage_error("migrate", "takes no arguments");
+        return cli_usage_error("migrate", "takes no arguments");
     if (cli->cfg.server_url[0])
-        return usage_error("migrate", "works on a store directly; use --store or --data, "
-                                      "not --server");
+        return cli_usage_error("migrate", "works on a store directly; use --store or --data, "
+                                          "not --server");
     err_t err;
     if (app_open(&cli->app, &cli->cfg, &err) != 0) { /* app_open applies the migrations */
         fprintf(stderr, "llmops migrate: %s\n", err.message);
@@ -99,34 +93,32 @@ static int read_body_arg(const char *arg, json_t **out)
     return 0;
 }
 
+static int take_body(int opt, const char *arg, void *body)
+{
+    if (opt != 'd')
+        return CLI_OPTION_UNKNOWN;
+    *(const char **)body = arg;
+    return CLI_OPTION_OK;
+}
+
 static int run_api(cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"body", required_argument, NULL, 'd'},
                                              {NULL, 0, NULL, 0}};
     const char *data = NULL;
-    optind = 0; /* getopt_long starts at argv[optind]; 0 also resets its internal state */
-    char *args[argc + 2];
-    args[0] = "api";
-    memcpy(args + 1, argv, sizeof(char *) * (size_t)argc);
-    args[argc + 1] = NULL;
-    int opt;
-    opterr = 0;
-    while ((opt = getopt_long(argc + 1, args, "d:", longopts, NULL)) != -1) {
-        if (opt == 'd')
-            data = optarg;
-        else
-            return usage_error("api", "unknown option");
-    }
-    if (argc + 1 - optind != 2)
-        return usage_error("api", "expects METHOD and PATH");
-    const char *method = args[optind], *path = args[optind + 1];
+    int n = cli_parse_options(argc, argv, "api", "d:", longopts, take_body, &data);
+    if (n < 0)
+        return CLI_USAGE;
+    if (n != 2)
+        return cli_usage_error("api", "expects METHOD and PATH");
+    const char *method = argv[0], *path = argv[1];
     char upper[16];
     size_t i = 0;
     for (; method[i] && i + 1 < sizeof upper; i++)
         upper[i] = (char)(method[i] >= 'a' && method[i] <= 'z' ? method[i] - 32 : method[i]);
     upper[i] = '\0';
     if (path[0] != '/')
-        return usage_error("api", "PATH must start with '/'");
+        return cli_usage_error("api", "PATH must start with '/'");
     json_t *body = NULL;
     if (data && read_body_arg(data, &body) != 0)
         return CLI_USAGE;

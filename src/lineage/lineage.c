@@ -6,9 +6,12 @@
 #include "lineage/lineage.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
+#include "store/sql_builder.h"
 
 #define EDGE_COLUMNS "id, src_type, src_id, dst_type, dst_id, relation, created_at"
 
@@ -31,8 +34,8 @@ static int check_node(const char *type, const char *id, const char *type_field,
         return err_invalid(err, type_field,
                            "%s must be 1-40 characters of a-z, 0-9 and '_' (e.g. \"dataset\")",
                            type_field);
-    if (!id || !id[0] || strlen(id) > 256)
-        return err_invalid(err, id_field, "%s must be 1-256 characters", id_field);
+    if (!id || !id[0] || strlen(id) > LINEAGE_ID_MAX)
+        return err_invalid(err, id_field, "%s must be 1-%d characters", id_field, LINEAGE_ID_MAX);
     return 0;
 }
 
@@ -80,6 +83,133 @@ json_t *lineage_record(store_conn_t *c, const lineage_edge_in_t *e, int *created
     if (created)
         *created = n > 0;
     return edge;
+}
+
+/* ---- renaming nodes ------------------------------------------------------------------------- */
+
+/* The renamed id of one side of an edge, or NULL when that side is not renamed. Caller frees. */
+static char *renamed_id(const char *side_type, const char *side_id, const char *type,
+                        const char *old_prefix, const char *new_prefix,
+                        int (*match)(const char *suffix))
+{
+    size_t n = strlen(old_prefix);
+    if (strcmp(side_type, type) != 0 || strncmp(side_id, old_prefix, n) != 0 ||
+        (match && !match(side_id + n)))
+        return NULL;
+    buf_t b;
+    buf_init(&b);
+    buf_printf(&b, "%s%s", new_prefix, side_id + n);
+    return buf_steal(&b);
+}
+
+/* Move one edge to its renamed ends: delete it and insert it again under its own id (the
+ * inserts run after every delete, so that the rename is simultaneous). */
+typedef struct moved_edge {
+    int64_t id, created_at;
+    char *src_type, *src_id, *dst_type, *dst_id, *relation;
+} moved_edge_t;
+
+static void moved_free(moved_edge_t *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(m[i].src_type);
+        free(m[i].src_id);
+        free(m[i].dst_type);
+        free(m[i].dst_id);
+        free(m[i].relation);
+    }
+    free(m);
+}
+
+int lineage_rename_prefix(store_conn_t *c, const char *type, const char *old_prefix,
+                          const char *new_prefix, int (*match)(const char *suffix), size_t *renamed,
+                          err_t *err)
+{
+    if (renamed)
+        *renamed = 0;
+    if (!type || !valid_type(type))
+        return err_invalid(err, "type",
+                           "type must be 1-40 characters of a-z, 0-9 and '_' (e.g. \"dataset\")");
+    if (!old_prefix || !*old_prefix || !new_prefix)
+        return err_invalid(err, !old_prefix || !*old_prefix ? "old_id" : "new_id",
+                           "a rename needs the old and the new id");
+    /* The LIKE only narrows the rows down (SQLite's LIKE ignores ASCII case); the exact test
+     * is renamed_id(). */
+    char *pattern = sqlb_like_prefix(old_prefix);
+    store_value_t p[] = {sv_text(type), sv_text(pattern), sv_text(type), sv_text(pattern)};
+    store_rows_t *rows = store_query(c,
+                                     "SELECT " EDGE_COLUMNS " FROM lineage_edges WHERE "
+                                     "(src_type = ? AND src_id LIKE ? ESCAPE '\\') OR "
+                                     "(dst_type = ? AND dst_id LIKE ? ESCAPE '\\') ORDER BY id",
+                                     p, 4, err);
+    free(pattern);
+    if (!rows)
+        return -1;
+    size_t nrows = store_rows_count(rows), n = 0;
+    moved_edge_t *moved = xcalloc(nrows ? nrows : 1, sizeof *moved);
+    int rc = 0;
+    for (size_t r = 0; r < nrows && rc == 0; r++) {
+        const char *src_type = store_rows_text(rows, r, 1), *dst_type = store_rows_text(rows, r, 3);
+        char *src =
+            renamed_id(src_type, store_rows_text(rows, r, 2), type, old_prefix, new_prefix, match);
+        char *dst =
+            renamed_id(dst_type, store_rows_text(rows, r, 4), type, old_prefix, new_prefix, match);
+        if (!src && !dst)
+            continue;
+        const char *too_long = src && strlen(src) > LINEAGE_ID_MAX   ? src
+                               : dst && strlen(dst) > LINEAGE_ID_MAX ? dst
+                                                                     : NULL;
+        if (too_long || (src && !*src) || (dst && !*dst))
+            rc = err_invalid(err, "new_id", "the renamed node id '%.60s%s' must be 1-%d bytes long",
+                             too_long ? too_long : "", too_long ? "..." : "", LINEAGE_ID_MAX);
+        moved[n++] = (moved_edge_t){
+            .id = store_rows_int(rows, r, 0),
+            .created_at = store_rows_int(rows, r, 6),
+            .src_type = xstrdup(src_type),
+            .src_id = src ? src : xstrdup(store_rows_text(rows, r, 2)),
+            .dst_type = xstrdup(dst_type),
+            .dst_id = dst ? dst : xstrdup(store_rows_text(rows, r, 4)),
+            .relation = xstrdup(store_rows_text(rows, r, 5)),
+        };
+    }
+    store_rows_free(rows);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        store_value_t id = sv_int(moved[i].id);
+        if (store_exec(c, "DELETE FROM lineage_edges WHERE id = ?", &id, 1, err) < 0)
+            rc = -1;
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const moved_edge_t *m = &moved[i];
+        store_value_t q[] = {sv_int(m->id),        sv_text(m->src_type), sv_text(m->src_id),
+                             sv_text(m->dst_type), sv_text(m->dst_id),   sv_text(m->relation),
+                             sv_int(m->created_at)};
+        /* DO NOTHING: an equal edge is already there, and this one merges into it. */
+        if (store_exec(c,
+                       "INSERT INTO lineage_edges (" EDGE_COLUMNS
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                       q, 7, err) < 0)
+            rc = -1;
+    }
+    moved_free(moved, n);
+    if (rc == 0 && renamed)
+        *renamed = n;
+    return rc;
+}
+
+static int suffix_is_empty(const char *suffix)
+{
+    return *suffix == '\0';
+}
+
+int lineage_rename_node(store_conn_t *c, const char *type, const char *old_id, const char *new_id,
+                        size_t *renamed, err_t *err)
+{
+    if (renamed)
+        *renamed = 0;
+    if (check_node(type, old_id, "type", "old_id", err) != 0 ||
+        check_node(type, new_id, "type", "new_id", err) != 0)
+        return -1;
+    return lineage_rename_prefix(c, type, old_id, new_id, suffix_is_empty, renamed, err);
 }
 
 int lineage_direction_parse(const char *text, lineage_direction_t *out, err_t *err)

@@ -14,6 +14,7 @@
 #include "store/store.h"
 
 #define LINEAGE_MAX_DEPTH 50
+#define LINEAGE_ID_MAX    256 /* bytes in a node id */
 
 typedef enum lineage_direction {
     LINEAGE_UPSTREAM,   /* what this node came from: follow edges backwards */
@@ -32,6 +33,24 @@ typedef struct lineage_edge_in {
  * edge as JSON ({"id","from":{"type","id"},"to":{...},"relation","created_at"}), caller owns;
  * NULL with err (400 naming the field for bad input). */
 json_t *lineage_record(store_conn_t *c, const lineage_edge_in_t *edge, int *created, err_t *err);
+
+/* Renaming nodes, for services whose node ids carry a name that can change (a registered
+ * model's versions are "model_version:<model name>/<N>"). Both run on the caller's connection,
+ * inside its transaction, and rewrite the id wherever the node appears, as source or
+ * destination. The rename is simultaneous: an edge that, renamed, equals one already recorded
+ * merges into it (recording an edge twice is a no-op, so equal edges are one), and keeps its
+ * id and created_at otherwise. Errors: 400 naming "type", "old_id" or "new_id" (a new id must
+ * be 1-LINEAGE_ID_MAX bytes); store errors. *renamed (may be NULL) counts the edges changed. */
+
+/* Exactly (type, old_id) -> (type, new_id). */
+int lineage_rename_node(store_conn_t *c, const char *type, const char *old_id, const char *new_id,
+                        size_t *renamed, err_t *err);
+
+/* Every node (type, <old_prefix><suffix>) for which match(suffix) is true (match NULL: every
+ * suffix, the empty one included) -> (type, <new_prefix><suffix>). */
+int lineage_rename_prefix(store_conn_t *c, const char *type, const char *old_prefix,
+                          const char *new_prefix, int (*match)(const char *suffix), size_t *renamed,
+                          err_t *err);
 
 /* "upstream" | "downstream" | "both" -> direction; -1 with err for anything else. */
 int lineage_direction_parse(const char *text, lineage_direction_t *out, err_t *err);

@@ -22,13 +22,7 @@ json_t *registry_alias_set(store_t *s, const char *name, const char *alias, int6
                               "DO UPDATE SET version = excluded.version",
                               p, 3, err) >= 0;
         ok = ok && (out = registry_load_version(c, id, name, version, err)) != NULL;
-        if (ok && store_commit(c, err) != 0)
-            ok = 0;
-        if (!ok) {
-            store_rollback(c);
-            json_decref(out);
-            out = NULL;
-        }
+        out = registry_commit(c, ok, out, err);
     }
     store_release(s, c);
     return out;
@@ -47,13 +41,9 @@ int registry_alias_delete(store_t *s, const char *name, const char *alias, int *
             n = store_exec(c, "DELETE FROM registry_aliases WHERE model_id = ? AND alias = ?", p, 2,
                            err);
         }
-        if (n >= 0 && store_commit(c, err) == 0) {
-            rc = 0;
-            if (deleted)
-                *deleted = n > 0;
-        } else {
-            store_rollback(c);
-        }
+        rc = store_finish(c, n >= 0, err);
+        if (rc == 0 && deleted)
+            *deleted = n > 0;
     }
     store_release(s, c);
     return rc;

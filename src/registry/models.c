@@ -3,7 +3,9 @@
 
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
+#include "lineage/lineage.h"
 #include "registry/registry_load.h"
 
 /* Reword the store's unique-violation message the way MLflow words it. */
@@ -26,24 +28,6 @@ static int put_tags(store_conn_t *c, int64_t model_id, const registry_tag_t *tag
             return -1;
     }
     return 0;
-}
-
-/* Commit, or roll back when anything before failed (ok == 0). 0 when committed. */
-static int finish_tx(store_conn_t *c, int ok, err_t *err)
-{
-    if (ok && store_commit(c, err) == 0)
-        return 0;
-    store_rollback(c);
-    return -1;
-}
-
-/* finish_tx for functions that return JSON: out on success, else NULL (out freed). */
-static json_t *finish(store_conn_t *c, int ok, json_t *out, err_t *err)
-{
-    if (finish_tx(c, ok, err) == 0)
-        return out;
-    json_decref(out);
-    return NULL;
 }
 
 json_t *registry_model_create(store_t *s, const registry_model_in_t *in, err_t *err)
@@ -71,7 +55,7 @@ json_t *registry_model_create(store_t *s, const registry_model_in_t *in, err_t *
             ok = put_tags(c, id, in->tags, in->ntags, err) == 0 &&
                  (out = registry_load_model(c, id, err)) != NULL;
         }
-        out = finish(c, ok, out, err);
+        out = registry_commit(c, ok, out, err);
     }
     store_release(s, c);
     return out;
@@ -88,6 +72,39 @@ json_t *registry_model_get(store_t *s, const char *name, err_t *err)
         out = registry_load_model(c, id, err);
     store_release(s, c);
     return out;
+}
+
+/* "3" but not "", "03" or "3/x": what follows "<name>/" in a version's lineage node id. Other
+ * suffixes belong to other models ("team/bot/3" is version 3 of "team/bot", not of "team"). */
+static int is_version_number(const char *suffix)
+{
+    if (suffix[0] < '1' || suffix[0] > '9')
+        return 0;
+    for (const char *p = suffix; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
+
+/* Lineage knows a version as model_version:<name>/<N>: carry every such node to the new name,
+ * in the rename's transaction, so the graph keeps following the model. */
+static int rename_lineage(store_conn_t *c, const char *old_name, const char *new_name, err_t *err)
+{
+    buf_t from, to;
+    buf_init(&from);
+    buf_init(&to);
+    buf_printf(&from, "%s/", old_name);
+    buf_printf(&to, "%s/", new_name);
+    int rc = lineage_rename_prefix(c, "model_version", buf_str(&from), buf_str(&to),
+                                   is_version_number, NULL, err);
+    buf_free(&from);
+    buf_free(&to);
+    if (rc != 0 && err && strcmp(err->field, "new_id") == 0)
+        err_invalid(err, "new_name",
+                    "cannot rename: a lineage node id \"<new_name>/<version>\" would be longer "
+                    "than %d bytes",
+                    LINEAGE_ID_MAX);
+    return rc;
 }
 
 json_t *registry_model_update(store_t *s, const char *name, const registry_model_patch_t *patch,
@@ -107,6 +124,7 @@ json_t *registry_model_update(store_t *s, const char *name, const registry_model
             ok = store_exec(c, "UPDATE registry_models SET name = ? WHERE id = ?", p, 2, err) >= 0;
             if (!ok)
                 already_exists(err, patch->new_name);
+            ok = ok && rename_lineage(c, name, patch->new_name, err) == 0;
             store_value_t q[] = {sv_int(now), sv_int(id)};
             ok = ok && store_exec(c,
                                   "UPDATE registry_versions SET last_updated_time = ? "
@@ -124,7 +142,7 @@ json_t *registry_model_update(store_t *s, const char *name, const registry_model
                             2, err) >= 0 &&
                  (out = registry_load_model(c, id, err)) != NULL;
         }
-        out = finish(c, ok, out, err);
+        out = registry_commit(c, ok, out, err);
     }
     store_release(s, c);
     return out;
@@ -159,7 +177,7 @@ int registry_model_set_tag(store_t *s, const char *name, const char *key, const 
         int64_t id;
         registry_tag_t tag = {key, value};
         int ok = registry_model_id(c, name, &id, err) == 0 && put_tags(c, id, &tag, 1, err) == 0;
-        rc = finish_tx(c, ok, err);
+        rc = store_finish(c, ok, err);
     }
     store_release(s, c);
     return rc;
@@ -177,7 +195,7 @@ int registry_model_delete_tag(store_t *s, const char *name, const char *key, err
         store_value_t p[] = {sv_int(id), sv_text(key)};
         ok = ok && store_exec(c, "DELETE FROM registry_model_tags WHERE model_id = ? AND key = ?",
                               p, 2, err) >= 0;
-        rc = finish_tx(c, ok, err);
+        rc = store_finish(c, ok, err);
     }
     store_release(s, c);
     return rc;

@@ -32,7 +32,9 @@ typedef struct registry_model_patch {
 json_t *registry_model_create(store_t *s, const registry_model_in_t *in, err_t *err);
 json_t *registry_model_get(store_t *s, const char *name, err_t *err);
 /* Rename and/or change the description, atomically. Touches last_updated_timestamp (and, on a
- * rename, that of every version, as MLflow does). */
+ * rename, that of every version, as MLflow does). A rename also renames the lineage nodes
+ * model_version:<name>/<N> to model_version:<new_name>/<N> in the same transaction (400 naming
+ * new_name if such an id would pass lineage's 256-byte limit). */
 json_t *registry_model_update(store_t *s, const char *name, const registry_model_patch_t *patch,
                               err_t *err);
 /* Delete the model with its versions, tags and aliases. Lineage edges stay: they are history. */

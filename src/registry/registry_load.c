@@ -56,14 +56,14 @@ static json_t *version_from_row(const store_rows_t *rows, size_t r)
 }
 
 /* Append "(model_id = ? AND version = ?) OR ..." for keys[from, to). */
-static void where_keys(registry_sql_t *q, const version_key_t *keys, size_t from, size_t to)
+static void where_keys(sqlb_t *q, const version_key_t *keys, size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++) {
-        registry_sql_append(q, i > from ? " OR (model_id = " : "(model_id = ");
-        registry_sql_value(q, sv_int(keys[i].model_id));
-        registry_sql_append(q, " AND version = ");
-        registry_sql_value(q, sv_int(keys[i].version));
-        registry_sql_append(q, ")");
+        sqlb_sql(q, i > from ? " OR (model_id = " : "(model_id = ");
+        sqlb_param(q, sv_int(keys[i].model_id));
+        sqlb_sql(q, " AND version = ");
+        sqlb_param(q, sv_int(keys[i].version));
+        sqlb_sql(q, ")");
     }
 }
 
@@ -74,16 +74,16 @@ static int attach_version_extras(store_conn_t *c, const version_key_t *keys, siz
     for (size_t from = 0; from < n; from += REGISTRY_LOAD_CHUNK) {
         size_t to = from + REGISTRY_LOAD_CHUNK < n ? from + REGISTRY_LOAD_CHUNK : n;
         for (int pass = 0; pass < 2; pass++) {
-            registry_sql_t q;
-            registry_sql_init(&q);
-            registry_sql_append(&q, pass == 0 ? "SELECT model_id, version, key, value "
-                                                "FROM registry_version_tags WHERE "
-                                              : "SELECT model_id, version, alias "
-                                                "FROM registry_aliases WHERE ");
+            sqlb_t q;
+            sqlb_init(&q, store_conn_kind(c));
+            sqlb_sql(&q, pass == 0 ? "SELECT model_id, version, key, value "
+                                     "FROM registry_version_tags WHERE "
+                                   : "SELECT model_id, version, alias "
+                                     "FROM registry_aliases WHERE ");
             where_keys(&q, keys, from, to);
-            registry_sql_append(&q, pass == 0 ? " ORDER BY key" : " ORDER BY alias");
-            store_rows_t *rows = store_query(c, buf_str(&q.text), q.params, q.nparams, err);
-            registry_sql_free(&q);
+            sqlb_sql(&q, pass == 0 ? " ORDER BY key" : " ORDER BY alias");
+            store_rows_t *rows = sqlb_query(c, &q, err);
+            sqlb_free(&q);
             if (!rows)
                 return -1;
             for (size_t r = 0; r < store_rows_count(rows); r++) {
@@ -106,9 +106,9 @@ static int attach_version_extras(store_conn_t *c, const version_key_t *keys, siz
     return 0;
 }
 
-json_t *registry_load_versions(store_conn_t *c, const registry_sql_t *query, err_t *err)
+json_t *registry_load_versions(store_conn_t *c, const sqlb_t *query, err_t *err)
 {
-    store_rows_t *rows = store_query(c, buf_str(&query->text), query->params, query->nparams, err);
+    store_rows_t *rows = sqlb_query(c, query, err);
     if (!rows)
         return NULL;
     size_t n = store_rows_count(rows);
@@ -136,16 +136,15 @@ json_t *registry_load_versions(store_conn_t *c, const registry_sql_t *query, err
 }
 
 /* Append "model_id IN (?, ...)" for ids[from, to) with the column named col. */
-static void where_ids(registry_sql_t *q, const char *col, const int64_t *ids, size_t from,
-                      size_t to)
+static void where_ids(sqlb_t *q, const char *col, const int64_t *ids, size_t from, size_t to)
 {
-    registry_sql_printf(q, "%s IN (", col);
+    sqlb_printf(q, "%s IN (", col);
     for (size_t i = from; i < to; i++) {
         if (i > from)
-            registry_sql_append(q, ", ");
-        registry_sql_value(q, sv_int(ids[i]));
+            sqlb_sql(q, ", ");
+        sqlb_param(q, sv_int(ids[i]));
     }
-    registry_sql_append(q, ")");
+    sqlb_sql(q, ")");
 }
 
 /* Tags, aliases and the latest version of the models in ids, attached through index (by id)
@@ -156,16 +155,15 @@ static int attach_model_extras(store_conn_t *c, const int64_t *ids, size_t n, js
     for (size_t from = 0; from < n; from += REGISTRY_LOAD_CHUNK) {
         size_t to = from + REGISTRY_LOAD_CHUNK < n ? from + REGISTRY_LOAD_CHUNK : n;
         for (int pass = 0; pass < 2; pass++) {
-            registry_sql_t q;
-            registry_sql_init(&q);
-            registry_sql_append(
-                &q, pass == 0 ? "SELECT model_id, key, value FROM registry_model_tags WHERE "
-                              : "SELECT model_id, alias, version FROM registry_aliases "
-                                "WHERE ");
+            sqlb_t q;
+            sqlb_init(&q, store_conn_kind(c));
+            sqlb_sql(&q, pass == 0 ? "SELECT model_id, key, value FROM registry_model_tags WHERE "
+                                   : "SELECT model_id, alias, version FROM registry_aliases "
+                                     "WHERE ");
             where_ids(&q, "model_id", ids, from, to);
-            registry_sql_append(&q, pass == 0 ? " ORDER BY key" : " ORDER BY alias");
-            store_rows_t *rows = store_query(c, buf_str(&q.text), q.params, q.nparams, err);
-            registry_sql_free(&q);
+            sqlb_sql(&q, pass == 0 ? " ORDER BY key" : " ORDER BY alias");
+            store_rows_t *rows = sqlb_query(c, &q, err);
+            sqlb_free(&q);
             if (!rows)
                 return -1;
             for (size_t r = 0; r < store_rows_count(rows); r++) {
@@ -182,15 +180,14 @@ static int attach_model_extras(store_conn_t *c, const int64_t *ids, size_t n, js
             store_rows_free(rows);
         }
 
-        registry_sql_t q;
-        registry_sql_init(&q);
-        registry_sql_append(&q, REGISTRY_VERSION_SELECT "WHERE ");
+        sqlb_t q;
+        sqlb_init(&q, store_conn_kind(c));
+        sqlb_sql(&q, REGISTRY_VERSION_SELECT "WHERE ");
         where_ids(&q, "v.model_id", ids, from, to);
-        registry_sql_append(&q,
-                            " AND v.version = (SELECT MAX(v2.version) FROM registry_versions v2 "
-                            "WHERE v2.model_id = v.model_id)");
+        sqlb_sql(&q, " AND v.version = (SELECT MAX(v2.version) FROM registry_versions v2 "
+                     "WHERE v2.model_id = v.model_id)");
         json_t *latest = registry_load_versions(c, &q, err);
-        registry_sql_free(&q);
+        sqlb_free(&q);
         if (!latest)
             return -1;
         size_t i;
@@ -207,9 +204,9 @@ static int attach_model_extras(store_conn_t *c, const int64_t *ids, size_t n, js
     return 0;
 }
 
-json_t *registry_load_models(store_conn_t *c, const registry_sql_t *query, err_t *err)
+json_t *registry_load_models(store_conn_t *c, const sqlb_t *query, err_t *err)
 {
-    store_rows_t *rows = store_query(c, buf_str(&query->text), query->params, query->nparams, err);
+    store_rows_t *rows = sqlb_query(c, query, err);
     if (!rows)
         return NULL;
     size_t n = store_rows_count(rows);
@@ -255,14 +252,14 @@ static json_t *first_of(json_t *list)
 json_t *registry_load_version(store_conn_t *c, int64_t model_id, const char *name, int64_t version,
                               err_t *err)
 {
-    registry_sql_t q;
-    registry_sql_init(&q);
-    registry_sql_append(&q, REGISTRY_VERSION_SELECT "WHERE v.model_id = ");
-    registry_sql_value(&q, sv_int(model_id));
-    registry_sql_append(&q, " AND v.version = ");
-    registry_sql_value(&q, sv_int(version));
+    sqlb_t q;
+    sqlb_init(&q, store_conn_kind(c));
+    sqlb_sql(&q, REGISTRY_VERSION_SELECT "WHERE v.model_id = ");
+    sqlb_param(&q, sv_int(model_id));
+    sqlb_sql(&q, " AND v.version = ");
+    sqlb_param(&q, sv_int(version));
     json_t *list = registry_load_versions(c, &q, err);
-    registry_sql_free(&q);
+    sqlb_free(&q);
     if (list && json_array_size(list) == 0) {
         json_decref(list);
         err_not_found(err, "Model Version (name=%s, version=%" PRId64 ") not found", name, version);
@@ -273,12 +270,12 @@ json_t *registry_load_version(store_conn_t *c, int64_t model_id, const char *nam
 
 json_t *registry_load_model(store_conn_t *c, int64_t model_id, err_t *err)
 {
-    registry_sql_t q;
-    registry_sql_init(&q);
-    registry_sql_append(&q, REGISTRY_MODEL_SELECT "WHERE m.id = ");
-    registry_sql_value(&q, sv_int(model_id));
+    sqlb_t q;
+    sqlb_init(&q, store_conn_kind(c));
+    sqlb_sql(&q, REGISTRY_MODEL_SELECT "WHERE m.id = ");
+    sqlb_param(&q, sv_int(model_id));
     json_t *list = registry_load_models(c, &q, err);
-    registry_sql_free(&q);
+    sqlb_free(&q);
     if (list && json_array_size(list) == 0) {
         json_decref(list);
         err_not_found(err, "Registered Model with id %" PRId64 " not found", model_id);
@@ -316,4 +313,12 @@ int registry_version_exists(store_conn_t *c, int64_t model_id, const char *name,
         return err_not_found(err, "Model Version (name=%s, version=%" PRId64 ") not found", name,
                              version);
     return 0;
+}
+
+json_t *registry_commit(store_conn_t *c, int ok, json_t *out, err_t *err)
+{
+    if (store_finish(c, ok, err) == 0)
+        return out;
+    json_decref(out);
+    return NULL;
 }

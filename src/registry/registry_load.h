@@ -18,7 +18,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "registry/registry_sql.h"
+#include "store/sql_builder.h"
 #include "store/store.h"
 
 /* Heads of the queries the loaders take: continue with "WHERE ...". Tables are aliased m
@@ -33,15 +33,19 @@
 
 /* Run a query that starts with REGISTRY_VERSION_SELECT; an array of version objects in the
  * query's order (caller owns), or NULL with err. */
-json_t *registry_load_versions(store_conn_t *c, const registry_sql_t *query, err_t *err);
+json_t *registry_load_versions(store_conn_t *c, const sqlb_t *query, err_t *err);
 /* Run a query that starts with REGISTRY_MODEL_SELECT; an array of model objects. */
-json_t *registry_load_models(store_conn_t *c, const registry_sql_t *query, err_t *err);
+json_t *registry_load_models(store_conn_t *c, const sqlb_t *query, err_t *err);
 
 /* One version (name is the model's, for the message) / one model; NULL with 404 not_found
  * worded as MLflow words it when absent. */
 json_t *registry_load_version(store_conn_t *c, int64_t model_id, const char *name, int64_t version,
                               err_t *err);
 json_t *registry_load_model(store_conn_t *c, int64_t model_id, err_t *err);
+
+/* End a registry write: commit when ok and hand back out; otherwise roll back, free out and
+ * return NULL. */
+json_t *registry_commit(store_conn_t *c, int ok, json_t *out, err_t *err);
 
 /* The id of the model called name: 0, or -1 with 404 "Registered Model with name=X not found"
  * (or a store error). */

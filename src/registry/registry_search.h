@@ -18,9 +18,9 @@
  * value (a missing tag never matches, not even '!='). Text orders by byte value on both.
  *
  * Paging: a page holds max_results items; when more follow, the answer carries
- * next_page_token, an opaque string (base64 of {"offset": N}, as MLflow makes them) to pass as
- * page_token for the next page. Offsets are positions in the ordered result, so rows created or
- * deleted between pages can shift a page by those rows, as in MLflow. */
+ * next_page_token (base/page_token.h) to pass as page_token for the next page. Offsets are
+ * positions in the ordered result, so rows created or deleted between pages can shift a page by
+ * those rows, as in MLflow. */
 #ifndef LLMOPS_REGISTRY_REGISTRY_SEARCH_H
 #define LLMOPS_REGISTRY_REGISTRY_SEARCH_H
 
@@ -49,10 +49,5 @@ typedef struct registry_search {
 json_t *registry_models_search(store_t *s, const registry_search_t *q, err_t *err);
 /* {"versions": [version, ...], "next_page_token": "..."?}; caller owns. */
 json_t *registry_versions_search(store_t *s, const registry_search_t *q, err_t *err);
-
-/* Page tokens (exposed for tests): encode returns a malloc'd string; decode fills *offset or
- * fails with 400 naming "page_token". */
-char *registry_page_token_encode(int64_t offset);
-int registry_page_token_decode(const char *token, int64_t *offset, err_t *err);
 
 #endif

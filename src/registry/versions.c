@@ -12,26 +12,7 @@
 #include "base/json.h"
 #include "lineage/lineage.h"
 #include "registry/registry_load.h"
-
-/* Lineage node ids are at most this long (lineage.h). */
-#define LINEAGE_ID_MAX 256
-
-/* Commit, or roll back when anything before failed (ok == 0). 0 when committed. */
-static int finish_tx(store_conn_t *c, int ok, err_t *err)
-{
-    if (ok && store_commit(c, err) == 0)
-        return 0;
-    store_rollback(c);
-    return -1;
-}
-
-static json_t *finish(store_conn_t *c, int ok, json_t *out, err_t *err)
-{
-    if (finish_tx(c, ok, err) == 0)
-        return out;
-    json_decref(out);
-    return NULL;
-}
+#include "tracking/runs.h"
 
 static int put_tags(store_conn_t *c, int64_t model_id, int64_t version, const registry_tag_t *tags,
                     size_t n, err_t *err)
@@ -122,7 +103,9 @@ json_t *registry_version_create(store_t *s, const registry_version_in_t *in, err
     json_t *out = NULL;
     if (store_begin(c, err) == 0) {
         int64_t now = clock_now_ms(), model_id = 0, version = 0;
-        int ok = allocate_version(c, in->name, now, &model_id, &version, err) == 0;
+        /* The run first, as MLflow validates the source run before it touches the registry. */
+        int ok = (!run_id || runs_check_exists(c, run_id, err) == 0) &&
+                 allocate_version(c, in->name, now, &model_id, &version, err) == 0;
         store_value_t p[] = {sv_int(model_id), sv_int(version),          sv_int(now),
                              sv_int(now),      sv_text(in->description), sv_text(in->source),
                              sv_text(run_id),  sv_text(in->run_link),    sv_text(serving_text)};
@@ -134,7 +117,7 @@ json_t *registry_version_create(store_t *s, const registry_version_in_t *in, err
         ok = ok && put_tags(c, model_id, version, in->tags, in->ntags, err) == 0;
         ok = ok && (!run_id || record_lineage(c, run_id, in->name, version, err) == 0);
         ok = ok && (out = registry_load_version(c, model_id, in->name, version, err)) != NULL;
-        out = finish(c, ok, out, err);
+        out = registry_commit(c, ok, out, err);
     }
     store_release(s, c);
     free(serving_text);
@@ -173,7 +156,7 @@ json_t *registry_version_update(store_t *s, const char *name, int64_t version,
                               "WHERE model_id = ? AND version = ?",
                               p, 4, err) >= 0;
         ok = ok && (out = registry_load_version(c, id, name, version, err)) != NULL;
-        out = finish(c, ok, out, err);
+        out = registry_commit(c, ok, out, err);
     }
     store_release(s, c);
     return out;
@@ -201,7 +184,7 @@ int registry_version_delete(store_t *s, const char *name, int64_t version, err_t
         store_value_t q[] = {sv_int(clock_now_ms()), sv_int(id)};
         ok = ok && store_exec(c, "UPDATE registry_models SET last_updated_time = ? WHERE id = ?", q,
                               2, err) >= 0;
-        rc = finish_tx(c, ok, err);
+        rc = store_finish(c, ok, err);
     }
     store_release(s, c);
     return rc;
@@ -222,7 +205,7 @@ int registry_version_set_tag(store_t *s, const char *name, int64_t version, cons
         int ok = registry_model_id(c, name, &id, err) == 0 &&
                  registry_version_exists(c, id, name, version, err) == 0 &&
                  put_tags(c, id, version, &tag, 1, err) == 0;
-        rc = finish_tx(c, ok, err);
+        rc = store_finish(c, ok, err);
     }
     store_release(s, c);
     return rc;
@@ -244,7 +227,7 @@ int registry_version_delete_tag(store_t *s, const char *name, int64_t version, c
                               "DELETE FROM registry_version_tags WHERE model_id = ? AND "
                               "version = ? AND key = ?",
                               p, 3, err) >= 0;
-        rc = finish_tx(c, ok, err);
+        rc = store_finish(c, ok, err);
     }
     store_release(s, c);
     return rc;
@@ -280,13 +263,13 @@ json_t *registry_latest_versions(store_t *s, const char *name, const char *const
         if (!want_none) {
             out = json_array();
         } else {
-            registry_sql_t q;
-            registry_sql_init(&q);
-            registry_sql_append(&q, REGISTRY_VERSION_SELECT "WHERE v.model_id = ");
-            registry_sql_value(&q, sv_int(id));
-            registry_sql_append(&q, " ORDER BY v.version DESC LIMIT 1");
+            sqlb_t q;
+            sqlb_init(&q, store_conn_kind(c));
+            sqlb_sql(&q, REGISTRY_VERSION_SELECT "WHERE v.model_id = ");
+            sqlb_param(&q, sv_int(id));
+            sqlb_sql(&q, " ORDER BY v.version DESC LIMIT 1");
             out = registry_load_versions(c, &q, err);
-            registry_sql_free(&q);
+            sqlb_free(&q);
         }
     }
     store_release(s, c);

@@ -7,10 +7,14 @@
  * llmops' serving spec ({"provider", "model", "base_url"?, "params"?}, see
  * registry_serving_normalize) that the gateway reads to call the upstream model.
  *
- * Creating a version with a run_id records the lineage edge
+ * A run_id must name a run the tracking service knows (tracking/runs.h; a deleted run counts,
+ * as it does for MLflow's get_run): otherwise 404 "Run with id=... not found" and nothing is
+ * written. Creating a version with a run_id records the lineage edge
  *   run:<run_id> --registered_as--> model_version:<name>/<version>
- * in the same transaction. The run's existence is not checked here (the tracking service owns
- * runs). Errors as in models.h, plus 404 "Model Version (name=N, version=V) not found".
+ * in the same transaction, so the edge always joins two real nodes. The run_id is taken as
+ * given: like MLflow's server, the registry does not derive it from a "runs:/<id>/..." source
+ * (MLflow's client does that in register_model, and so does `llmops models version-create`).
+ * Errors as in models.h, plus 404 "Model Version (name=N, version=V) not found".
  * Versions are JSON in the shape registry_load.h describes; caller owns it. */
 #ifndef LLMOPS_REGISTRY_VERSIONS_H
 #define LLMOPS_REGISTRY_VERSIONS_H

@@ -105,6 +105,11 @@ store_kind_t store_kind(const store_t *s)
     return s->kind;
 }
 
+store_kind_t store_conn_kind(const store_conn_t *c)
+{
+    return c->store->kind;
+}
+
 const char *store_describe(const store_t *s)
 {
     return s->describe ? s->describe : "";
@@ -225,6 +230,14 @@ void store_rollback(store_conn_t *c)
         return;
     err_t ignored;
     c->store->ops->exec_script(c, "ROLLBACK", &ignored);
+}
+
+int store_finish(store_conn_t *c, int ok, err_t *err)
+{
+    if (ok && store_commit(c, err) == 0)
+        return 0;
+    store_rollback(c);
+    return -1;
 }
 
 int store_ping(store_t *s, err_t *err)

@@ -70,6 +70,8 @@ typedef struct store_rows store_rows_t;
 int store_open(const char *url, int pool_size, store_t **out, err_t *err);
 void store_close(store_t *s);
 store_kind_t store_kind(const store_t *s);
+/* The kind of the store a connection belongs to. */
+store_kind_t store_conn_kind(const store_conn_t *c);
 /* "sqlite:/path/llmops.db" or the PostgreSQL URL without its password. Borrowed. */
 const char *store_describe(const store_t *s);
 
@@ -94,6 +96,9 @@ int store_exec_script(store_conn_t *c, const char *sql, err_t *err);
 int store_begin(store_conn_t *c, err_t *err);
 int store_commit(store_conn_t *c, err_t *err);
 void store_rollback(store_conn_t *c);
+/* End a transaction: commit when ok, else roll back (also when the commit fails). 0 when it
+ * committed; -1 otherwise, err filled by a failed commit or left as the caller set it. */
+int store_finish(store_conn_t *c, int ok, err_t *err);
 
 /* Check that the database answers (SELECT 1 on a pooled connection). 0 or -1 with err. */
 int store_ping(store_t *s, err_t *err);

@@ -95,10 +95,9 @@ static int put_normalised(store_t *s, blobs_t *blobs, const char *run_id, const 
                    "size = excluded.size, created_at = excluded.created_at",
                    p, 5, err) < 0)
         goto done;
-    rc = store_commit(c, err);
+    rc = 0;
 done:
-    if (rc != 0)
-        store_rollback(c);
+    rc = store_finish(c, rc == 0, err);
     store_release(s, c);
     return rc;
 }

@@ -11,7 +11,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
-#include "tracking/page_token.h"
+#include "base/page_token.h"
 #include "tracking/search_sql.h"
 
 #define EXP_COLUMNS                                                                                \
@@ -27,7 +27,7 @@ static json_t *experiments_from_rows(store_conn_t *c, const store_rows_t *rows, 
     if (n == 0)
         return list;
     sqlb_t b;
-    sqlb_init(&b, STORE_SQLITE); /* no string operators here, the dialect does not matter */
+    sqlb_init(&b, store_conn_kind(c));
     sqlb_sql(&b, "SELECT experiment_id, key, value FROM experiment_tags WHERE experiment_id IN (");
     for (size_t r = 0; r < n; r++) {
         if (r)
@@ -35,7 +35,7 @@ static json_t *experiments_from_rows(store_conn_t *c, const store_rows_t *rows, 
         sqlb_param(&b, sv_int(store_rows_int(rows, r, 0)));
     }
     sqlb_sql(&b, ") ORDER BY experiment_id, key");
-    store_rows_t *tags = store_query(c, buf_str(&b.sql), b.params, b.nparams, err);
+    store_rows_t *tags = sqlb_query(c, &b, err);
     sqlb_free(&b);
     if (!tags) {
         json_decref(list);
@@ -213,10 +213,9 @@ int experiments_create(store_t *s, const char *name, const char *artifact_locati
     for (size_t i = 0; i < ntags; i++)
         if (upsert_tag(c, id, tags[i].key, tags[i].value, err) != 0)
             goto done;
-    rc = store_commit(c, err);
+    rc = 0;
 done:
-    if (rc != 0)
-        store_rollback(c);
+    rc = store_finish(c, rc == 0, err);
     store_rows_free(rows);
     store_release(s, c);
     return rc;
@@ -262,10 +261,9 @@ int experiments_rename(store_t *s, const char *experiment_id, const char *new_na
             err_conflict(err, "Experiment(name=%.300s) already exists.", new_name);
         goto done;
     }
-    rc = store_commit(c, err);
+    rc = 0;
 done:
-    if (rc != 0)
-        store_rollback(c);
+    rc = store_finish(c, rc == 0, err);
     store_release(s, c);
     return rc;
 }
@@ -296,10 +294,9 @@ static int set_stage(store_t *s, const char *experiment_id, int deleting, err_t 
                    "UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE experiment_id = ?",
                    r, 3, err) < 0)
         goto done;
-    rc = store_commit(c, err);
+    rc = 0;
 done:
-    if (rc != 0)
-        store_rollback(c);
+    rc = store_finish(c, rc == 0, err);
     store_release(s, c);
     return rc;
 }
@@ -367,14 +364,14 @@ static int add_filter(sqlb_t *b, const search_filter_t *f, err_t *err)
                         "e.experiment_id AND t.key = ");
             sqlb_param(b, sv_text(cl->key));
             sqlb_sql(b, " AND ");
-            sqlb_string_compare(b, "t.value", cl);
+            sqlb_string_compare(b, "t.value", cl, SQLB_ESCAPE_NONE);
             sqlb_sql(b, ")");
         } else if (cl->entity == SEARCH_ATTRIBUTE && strcmp(cl->key, "name") == 0) {
             if (!sqlb_op_is_string(cl->op) || cl->is_number)
                 return err_invalid(err, "filter",
                                    "Invalid comparator '%s' for string attribute 'name'",
                                    search_op_name(cl->op));
-            sqlb_string_compare(b, "e.name", cl);
+            sqlb_string_compare(b, "e.name", cl, SQLB_ESCAPE_NONE);
         } else if (cl->entity == SEARCH_ATTRIBUTE && (strcmp(cl->key, "creation_time") == 0 ||
                                                       strcmp(cl->key, "last_update_time") == 0)) {
             if (!sqlb_op_is_numeric(cl->op) || !cl->is_number)
@@ -454,7 +451,7 @@ json_t *experiments_search(store_t *s, const experiments_query_t *q, err_t *err)
         return NULL;
     }
     int64_t offset;
-    if (tracking_page_token_parse(q->page_token, &offset, err) != 0)
+    if (page_token_parse(q->page_token, &offset, err) != 0)
         return NULL;
     search_filter_t filter = {0};
     if (search_filter_parse(q->filter ? q->filter : "", exp_numeric_attributes, &filter, err) != 0)
@@ -473,17 +470,15 @@ json_t *experiments_search(store_t *s, const experiments_query_t *q, err_t *err)
     sqlb_param(&b, sv_int(offset));
 
     store_conn_t *c = store_acquire(s);
-    store_rows_t *rows = store_query(c, buf_str(&b.sql), b.params, b.nparams, err);
+    store_rows_t *rows = sqlb_query(c, &b, err);
     json_t *list = rows ? experiments_from_rows(c, rows, err) : NULL;
     store_release(s, c);
     if (list) {
         result = json_object();
-        if ((int64_t)json_array_size(list) > max) {
-            json_array_remove(list, json_array_size(list) - 1);
-            char *token = tracking_page_token_make(offset + max);
-            json_object_set_new(result, "next_page_token", json_string(token));
-            free(token);
-        }
+        size_t fetched = json_array_size(list);
+        if ((int64_t)fetched > max)
+            json_array_remove(list, fetched - 1);
+        page_token_add_next(result, fetched, max, offset);
         json_object_set_new(result, "experiments", list);
     }
     store_rows_free(rows);

@@ -3,8 +3,7 @@
  * log-batch is the hot path (clients log thousands of metric points per second), so it is
  * written to make few round trips: everything is validated in memory, the run is checked and
  * the existing params are read with one query each, and rows go in with multi-row INSERT
- * statements of up to CHUNK rows. Chunks take sizes from a short fixed list (200, 100, 50, ...)
- * so that the SQL texts, and with them SQLite's cached prepared statements, stay few.
+ * statements (sqlb_exec_rows).
  * latest_metrics gets one upsert row per distinct key, the batch's own maximum, whose
  * ON CONFLICT ... WHERE keeps whichever of the stored and the new row is later. (PostgreSQL
  * refuses an upsert that touches one row twice, which is another reason to reduce per key
@@ -18,44 +17,10 @@
 #include <string.h>
 
 #include "base/buf.h"
-#include "tracking/page_token.h"
+#include "base/page_token.h"
+#include "store/sql_builder.h"
 #include "tracking/runs.h"
 #include "tracking/validate.h"
-
-static const size_t chunk_sizes[] = {200, 100, 50, 20, 10, 5, 2, 1};
-
-/* Run head + k rows of ncols placeholders + tail for successive chunks of vals (nrows rows of
- * ncols values each). */
-static int exec_rows(store_conn_t *c, const char *head, size_t ncols, const char *tail,
-                     const store_value_t *vals, size_t nrows, err_t *err)
-{
-    buf_t sql;
-    buf_init(&sql);
-    size_t done = 0;
-    int rc = 0;
-    while (done < nrows && rc == 0) {
-        size_t k = 0;
-        for (size_t i = 0; i < sizeof chunk_sizes / sizeof *chunk_sizes; i++)
-            if (chunk_sizes[i] <= nrows - done) {
-                k = chunk_sizes[i];
-                break;
-            }
-        buf_reset(&sql);
-        buf_append_str(&sql, head);
-        for (size_t r = 0; r < k; r++) {
-            buf_append_str(&sql, r ? ", (" : " (");
-            for (size_t col = 0; col < ncols; col++)
-                buf_append_str(&sql, col ? ", ?" : "?");
-            buf_append_char(&sql, ')');
-        }
-        buf_append_str(&sql, tail);
-        if (store_exec(c, buf_str(&sql), vals + done * ncols, k * ncols, err) < 0)
-            rc = -1;
-        done += k;
-    }
-    buf_free(&sql);
-    return rc;
-}
 
 /* ---- validation --------------------------------------------------------------------------- */
 
@@ -163,8 +128,10 @@ static int write_params(store_conn_t *c, const char *run_id, const run_batch_t *
         }
     }
     store_rows_free(rows);
-    if (rc == 0 && nnew)
-        rc = exec_rows(c, "INSERT INTO params (run_id, key, value) VALUES", 3, "", vals, nnew, err);
+    if (rc == 0 && nnew &&
+        sqlb_exec_rows(c, "INSERT INTO params (run_id, key, value) VALUES", 3, NULL, vals, nnew,
+                       err) < 0)
+        rc = -1;
     free(vals);
     return rc;
 }
@@ -213,9 +180,12 @@ static int write_metrics(store_conn_t *c, const char *run_id, const run_batch_t 
     store_value_t *vals = xmalloc(n * 6 * sizeof *vals);
     for (size_t i = 0; i < n; i++)
         metric_values(vals + i * 6, run_id, &b->metrics[i]);
-    int rc =
-        exec_rows(c, "INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan) VALUES", 6,
-                  " ON CONFLICT DO NOTHING", vals, n, err);
+    int rc = sqlb_exec_rows(c,
+                            "INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan) "
+                            "VALUES",
+                            6, " ON CONFLICT DO NOTHING", vals, n, err) < 0
+                 ? -1
+                 : 0;
 
     /* The batch's latest point per key: sort by key, then keep the latest of each run of
      * equal keys. */
@@ -235,8 +205,8 @@ static int write_metrics(store_conn_t *c, const char *run_id, const run_batch_t 
         i = j;
     }
     free(order);
-    if (rc == 0)
-        rc = exec_rows(c,
+    if (rc == 0 &&
+        sqlb_exec_rows(c,
                        "INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan) "
                        "VALUES",
                        6,
@@ -246,7 +216,8 @@ static int write_metrics(store_conn_t *c, const char *run_id, const run_batch_t 
                        "(excluded.step = latest_metrics.step AND (excluded.timestamp > "
                        "latest_metrics.timestamp OR (excluded.timestamp = "
                        "latest_metrics.timestamp AND excluded.value > latest_metrics.value)))",
-                       vals, nlatest, err);
+                       vals, nlatest, err) < 0)
+        rc = -1;
     free(vals);
     return rc;
 }
@@ -272,9 +243,11 @@ static int write_tags(store_conn_t *c, const char *run_id, const run_batch_t *b,
         vals[n * 3 + 2] = sv_text(b->tags[i].value);
         n++;
     }
-    int rc =
-        exec_rows(c, "INSERT INTO tags (run_id, key, value) VALUES", 3,
-                  " ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", vals, n, err);
+    int rc = sqlb_exec_rows(c, "INSERT INTO tags (run_id, key, value) VALUES", 3,
+                            " ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value", vals,
+                            n, err) < 0
+                 ? -1
+                 : 0;
     free(vals);
     if (rc == 0 && run_name) { /* the tag and the run's name are one thing (MLflow) */
         if (tracking_check_length("Run name", run_name, TRACKING_MAX_RUN_NAME_LEN, "tags", err) !=
@@ -294,13 +267,10 @@ int run_data_log_batch(store_t *s, const char *run_id, const run_batch_t *b, err
     if (check_batch(b, err) != 0)
         return -1;
     store_conn_t *c = store_acquire(s);
-    int rc = -1;
-    if (store_begin(c, err) == 0 && runs_check_active(c, run_id, NULL, err) == 0 &&
-        write_params(c, run_id, b, err) == 0 && write_metrics(c, run_id, b, err) == 0 &&
-        write_tags(c, run_id, b, err) == 0)
-        rc = store_commit(c, err);
-    if (rc != 0)
-        store_rollback(c);
+    int ok = store_begin(c, err) == 0 && runs_check_active(c, run_id, NULL, err) == 0 &&
+             write_params(c, run_id, b, err) == 0 && write_metrics(c, run_id, b, err) == 0 &&
+             write_tags(c, run_id, b, err) == 0;
+    int rc = store_finish(c, ok, err);
     store_release(s, c);
     return rc;
 }
@@ -339,7 +309,7 @@ json_t *run_data_metric_history(store_t *s, const char *run_id, const char *key,
         return NULL;
     }
     int64_t offset;
-    if (tracking_page_token_parse(page_token, &offset, err) != 0)
+    if (page_token_parse(page_token, &offset, err) != 0)
         return NULL;
     store_conn_t *c = store_acquire(s);
     json_t *result = NULL;
@@ -363,11 +333,7 @@ json_t *run_data_metric_history(store_t *s, const char *run_id, const char *key,
                                                          store_rows_int(rows, r, 1),
                                                          store_rows_int(rows, r, 2)));
         result = json_pack("{s:o}", "metrics", list);
-        if ((int64_t)n > max) {
-            char *token = tracking_page_token_make(offset + max);
-            json_object_set_new(result, "next_page_token", json_string(token));
-            free(token);
-        }
+        page_token_add_next(result, n, max, offset);
     }
     store_rows_free(exists);
     store_rows_free(rows);

@@ -145,10 +145,9 @@ int run_inputs_log(store_t *s, const char *run_id, const tracking_dataset_input_
     for (size_t i = 0; i < n; i++)
         if (log_one(c, run_id, experiment_id, &in[i], err) != 0)
             goto done;
-    rc = store_commit(c, err);
+    rc = 0;
 done:
-    if (rc != 0)
-        store_rollback(c);
+    rc = store_finish(c, rc == 0, err);
     store_release(s, c);
     return rc;
 }

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "base/buf.h"
-#include "tracking/page_token.h"
+#include "base/page_token.h"
 #include "tracking/runs.h"
 #include "tracking/search_sql.h"
 
@@ -104,7 +104,7 @@ static int add_clause(sqlb_t *b, const search_clause_t *cl, int correlated, err_
         sqlb_sql(b, "p.key = ");
         sqlb_param(b, sv_text(cl->key));
         sqlb_sql(b, " AND ");
-        sqlb_string_compare(b, "p.value", cl);
+        sqlb_string_compare(b, "p.value", cl, SQLB_ESCAPE_NONE);
         sqlb_sql(b, ")");
         return 0;
     }
@@ -114,11 +114,12 @@ static int add_clause(sqlb_t *b, const search_clause_t *cl, int correlated, err_
         if (strcmp(cl->key, "name") == 0 || strcmp(cl->key, "digest") == 0) {
             open_subquery(b, correlated, "i",
                           "run_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid");
-            sqlb_string_compare(b, strcmp(cl->key, "name") == 0 ? "d.name" : "d.digest", cl);
+            sqlb_string_compare(b, strcmp(cl->key, "name") == 0 ? "d.name" : "d.digest", cl,
+                                SQLB_ESCAPE_NONE);
         } else if (strcmp(cl->key, "context") == 0) {
             open_subquery(b, correlated, "t", "input_tags t");
             sqlb_sql(b, "t.key = 'mlflow.data.context' AND ");
-            sqlb_string_compare(b, "t.value", cl);
+            sqlb_string_compare(b, "t.value", cl, SQLB_ESCAPE_NONE);
         } else {
             return err_invalid(err, "filter",
                                "Invalid dataset attribute '%.250s'. Valid ones are 'name', "
@@ -138,7 +139,7 @@ static int add_clause(sqlb_t *b, const search_clause_t *cl, int correlated, err_
         } else {
             if (cl->is_number || !sqlb_op_is_string(cl->op))
                 return bad_comparator(cl, "attribute", err);
-            sqlb_string_compare(b, column, cl);
+            sqlb_string_compare(b, column, cl, SQLB_ESCAPE_NONE);
         }
         return 0;
     }
@@ -243,7 +244,7 @@ json_t *run_search(store_t *s, const run_search_query_t *q, err_t *err)
         return NULL;
     }
     int64_t offset;
-    if (tracking_page_token_parse(q->page_token, &offset, err) != 0)
+    if (page_token_parse(q->page_token, &offset, err) != 0)
         return NULL;
     int64_t *exp_ids = xcalloc(q->nexperiments + 1, sizeof *exp_ids);
     for (size_t i = 0; i < q->nexperiments; i++) {
@@ -274,14 +275,7 @@ json_t *run_search(store_t *s, const run_search_query_t *q, err_t *err)
     if (plan_order(&joins, &order, q, &filter, lead, sizeof lead, &has_start_time, err) != 0)
         goto done;
     sqlb_sql(&b, "SELECT r.run_id FROM runs r");
-    sqlb_sql(&b, buf_str(&joins.sql));
-    for (size_t i = 0; i < joins.nparams; i++) { /* re-bind the joins' '?'s, in order */
-        if (b.nparams == b.cap) {
-            b.cap = b.cap ? b.cap * 2 : 16;
-            b.params = xrealloc(b.params, b.cap * sizeof *b.params);
-        }
-        b.params[b.nparams++] = joins.params[i];
-    }
+    sqlb_splice(&b, &joins);
     sqlb_sql(&b, " WHERE r.lifecycle_stage ");
     sqlb_sql(&b, tracking_view_type_sql(q->view_type ? q->view_type : TRACKING_ACTIVE_ONLY));
     if (!q->all_experiments) {
@@ -320,7 +314,7 @@ json_t *run_search(store_t *s, const run_search_query_t *q, err_t *err)
     sqlb_param(&b, sv_int(offset));
 
     store_conn_t *c = store_acquire(s);
-    rows = store_query(c, buf_str(&b.sql), b.params, b.nparams, err);
+    rows = sqlb_query(c, &b, err);
     if (rows) {
         size_t n = store_rows_count(rows);
         size_t page = n > (size_t)max ? (size_t)max : n;
@@ -331,11 +325,7 @@ json_t *run_search(store_t *s, const run_search_query_t *q, err_t *err)
         free(ids);
         if (runs) {
             result = json_pack("{s:o}", "runs", runs);
-            if (n > (size_t)max) {
-                char *token = tracking_page_token_make(offset + max);
-                json_object_set_new(result, "next_page_token", json_string(token));
-                free(token);
-            }
+            page_token_add_next(result, n, max, offset);
         }
     }
     store_release(s, c);
@@ -343,8 +333,7 @@ done:
     store_rows_free(rows);
     buf_free(&order);
     sqlb_free(&joins);
-    /* b's parameters borrowed joins' owned strings; free b's own storage without touching
-     * them (b owns nothing itself). */
+    /* Each builder frees what it owns; b only borrowed joins' parameters (sqlb_splice). */
     sqlb_free(&b);
     search_filter_free(&filter);
     free(exp_ids);

@@ -16,7 +16,7 @@
 #include "base/ids.h"
 #include "tracking/experiments.h"
 #include "tracking/run_names.h"
-#include "tracking/search_sql.h"
+#include "store/sql_builder.h"
 #include "tracking/validate.h"
 
 #define RUN_COLUMNS                                                                                \
@@ -68,7 +68,7 @@ static store_rows_t *query_in(store_conn_t *c, const char *head, const char *tai
                               const char *const *ids, size_t n, err_t *err)
 {
     sqlb_t b;
-    sqlb_init(&b, STORE_SQLITE);
+    sqlb_init(&b, store_conn_kind(c));
     sqlb_sql(&b, head);
     sqlb_sql(&b, " IN (");
     for (size_t i = 0; i < n; i++) {
@@ -78,7 +78,7 @@ static store_rows_t *query_in(store_conn_t *c, const char *head, const char *tai
     }
     sqlb_sql(&b, ") ");
     sqlb_sql(&b, tail);
-    store_rows_t *rows = store_query(c, buf_str(&b.sql), b.params, b.nparams, err);
+    store_rows_t *rows = sqlb_query(c, &b, err);
     sqlb_free(&b);
     return rows;
 }
@@ -259,6 +259,11 @@ int runs_check_active(store_conn_t *c, const char *run_id, int64_t *experiment_i
                            "deleted.",
                            run_id);
     return 0;
+}
+
+int runs_check_exists(store_conn_t *c, const char *run_id, err_t *err)
+{
+    return run_stage(c, run_id, NULL, err) < 0 ? -1 : 0;
 }
 
 static int check_tags(const tracking_kv_t *tags, size_t n, err_t *err)

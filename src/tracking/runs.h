@@ -53,6 +53,12 @@ int runs_restore(store_t *s, const char *run_id, err_t *err);
  * *experiment_id (may be NULL). */
 int runs_check_active(store_conn_t *c, const char *run_id, int64_t *experiment_id, err_t *err);
 
+/* For the services that refer to a run without writing to it (a model version registered from
+ * it): 0 when the run exists, active or deleted (a deleted run can still be restored, and
+ * MLflow's get_run finds it too); otherwise 404 "Run with id=... not found", or 400 naming
+ * "run_id" when run_id is empty. */
+int runs_check_exists(store_conn_t *c, const char *run_id, err_t *err);
+
 /* The Run JSON of each id, in the given order (ids that do not exist are skipped). Loads data
  * for all of them with a few queries per 500 ids. Returns a JSON array, caller owns. */
 json_t *runs_load(store_conn_t *c, const char *const *run_ids, size_t n, err_t *err);

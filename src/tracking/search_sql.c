@@ -1,81 +1,7 @@
-/* search_sql.c - parameterised SQL assembly and string operators (see search_sql.h). */
+/* search_sql.c - MLflow search clauses as SQL conditions (see search_sql.h). */
 #include "tracking/search_sql.h"
 
-#include <stdlib.h>
 #include <math.h>
-#include <string.h>
-
-void sqlb_init(sqlb_t *b, store_kind_t kind)
-{
-    memset(b, 0, sizeof *b);
-    b->kind = kind;
-    buf_init(&b->sql);
-}
-
-void sqlb_free(sqlb_t *b)
-{
-    buf_free(&b->sql);
-    free(b->params);
-    for (size_t i = 0; i < b->nowned; i++)
-        free(b->owned[i]);
-    free(b->owned);
-    memset(b, 0, sizeof *b);
-}
-
-void sqlb_sql(sqlb_t *b, const char *text)
-{
-    buf_append_str(&b->sql, text);
-}
-
-void sqlb_param(sqlb_t *b, store_value_t v)
-{
-    if (b->nparams == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 16;
-        b->params = xrealloc(b->params, b->cap * sizeof *b->params);
-    }
-    b->params[b->nparams++] = v;
-    buf_append_char(&b->sql, '?');
-}
-
-static const char *sqlb_own(sqlb_t *b, char *text)
-{
-    b->owned = xrealloc(b->owned, (b->nowned + 1) * sizeof *b->owned);
-    b->owned[b->nowned++] = text;
-    return text;
-}
-
-void sqlb_text_copy(sqlb_t *b, const char *text)
-{
-    sqlb_param(b, sv_text(sqlb_own(b, xstrdup(text))));
-}
-
-char *sqlb_like_to_glob(const char *like)
-{
-    buf_t out;
-    buf_init(&out);
-    for (const char *p = like; *p; p++) {
-        switch (*p) {
-        case '%':
-            buf_append_char(&out, '*');
-            break;
-        case '_':
-            buf_append_char(&out, '?');
-            break;
-        case '*':
-            buf_append_str(&out, "[*]");
-            break;
-        case '?':
-            buf_append_str(&out, "[?]");
-            break;
-        case '[':
-            buf_append_str(&out, "[[]");
-            break;
-        default:
-            buf_append_char(&out, *p);
-        }
-    }
-    return buf_steal(&out);
-}
 
 int sqlb_op_is_numeric(search_op_t op)
 {
@@ -89,35 +15,14 @@ int sqlb_op_is_string(search_op_t op)
            op == SEARCH_IN || op == SEARCH_NOT_IN;
 }
 
-void sqlb_string_compare(sqlb_t *b, const char *column, const search_clause_t *clause)
+void sqlb_string_compare(sqlb_t *b, const char *column, const search_clause_t *clause,
+                         sqlb_escape_t escape)
 {
     const char *text = clause->text ? clause->text : "";
     switch (clause->op) {
     case SEARCH_LIKE:
-        if (b->kind == STORE_SQLITE) {
-            sqlb_sql(b, column);
-            sqlb_sql(b, " GLOB ");
-            sqlb_param(b, sv_text(sqlb_own(b, sqlb_like_to_glob(text))));
-        } else {
-            sqlb_sql(b, column);
-            sqlb_sql(b, " LIKE ");
-            sqlb_param(b, sv_text(text));
-            sqlb_sql(b, " ESCAPE ''");
-        }
-        return;
     case SEARCH_ILIKE:
-        if (b->kind == STORE_SQLITE) {
-            sqlb_sql(b, "lower(");
-            sqlb_sql(b, column);
-            sqlb_sql(b, ") LIKE lower(");
-            sqlb_param(b, sv_text(text));
-            sqlb_sql(b, ")");
-        } else {
-            sqlb_sql(b, column);
-            sqlb_sql(b, " ILIKE ");
-            sqlb_param(b, sv_text(text));
-            sqlb_sql(b, " ESCAPE ''");
-        }
+        sqlb_like(b, column, text, clause->op == SEARCH_ILIKE, escape);
         return;
     case SEARCH_IN:
     case SEARCH_NOT_IN:
@@ -130,14 +35,14 @@ void sqlb_string_compare(sqlb_t *b, const char *column, const search_clause_t *c
         for (size_t i = 0; i < clause->nlist; i++) {
             if (i)
                 sqlb_sql(b, ", ");
-            sqlb_param(b, sv_text(clause->list[i]));
+            sqlb_text_copy(b, clause->list[i]);
         }
         sqlb_sql(b, ")");
         return;
     default:
         sqlb_sql(b, column);
         sqlb_sql(b, clause->op == SEARCH_NE ? " <> " : " = ");
-        sqlb_param(b, sv_text(text));
+        sqlb_text_copy(b, text);
         return;
     }
 }

@@ -1,23 +1,7 @@
 /* test_http.c - the HTTP server end to end: routing and errors, limits, slow clients, request
  * ids and the access log, graceful shutdown. Runs against the store in LLMOPS_TEST_STORE
  * (SQLite when unset); tests/run.sh runs it against both. */
-#include "integration/harness.h"
-
-static test_server_t server; /* shared by the tests that need no special flags */
-
-static int setup_server(void **state)
-{
-    (void)state;
-    harness_start(&server, NULL);
-    return 0;
-}
-
-static int teardown_server(void **state)
-{
-    (void)state;
-    assert_int_equal(harness_stop(&server), 0);
-    return 0;
-}
+#include "integration/api_testutil.h" /* `server`: shared by the tests that need no special flags */
 
 static void test_healthz(void **state)
 {

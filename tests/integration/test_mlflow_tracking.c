@@ -4,65 +4,7 @@
  * malformed filters and deleted runs, with checks that a rejected request changed nothing;
  * log-batch all-or-nothing; search filters, ordering and paging across pages; and the llmops
  * /api/v1 tracking routes. Runs on the store in LLMOPS_TEST_STORE (SQLite when unset). */
-#include "integration/harness.h"
-
-static test_server_t server;
-
-static int setup_server(void **state)
-{
-    (void)state;
-    harness_start(&server, NULL);
-    return 0;
-}
-
-static int teardown_server(void **state)
-{
-    (void)state;
-    assert_int_equal(harness_stop(&server), 0);
-    return 0;
-}
-
-/* POST/GET an MLflow path; returns the parsed body (caller frees) and the status. */
-static json_t *call(const char *method, const char *path, const char *body, long *status)
-{
-    test_response_t res;
-    char full[2048];
-    snprintf(full, sizeof full, "%s%s", strncmp(path, "/api", 4) == 0 ? "" : "/api/2.0/mlflow",
-             path);
-    assert_int_equal(harness_request(server.url, method, full, NULL, body, &res), 0);
-    *status = res.status;
-    json_t *out = res.json ? json_incref(res.json) : NULL;
-    if (!out)
-        fail_msg("%s %s: not JSON: %s", method, path, res.body);
-    harness_response_free(&res);
-    return out;
-}
-
-static json_t *ok(const char *method, const char *path, const char *body)
-{
-    long status;
-    json_t *out = call(method, path, body, &status);
-    if (status != 200) {
-        char *text = json_dumps(out, 0);
-        fail_msg("%s %s -> %ld %s", method, path, status, text);
-    }
-    return out;
-}
-
-/* Expect an MLflow error with this code and status; returns the message (copied). */
-static void expect_error(const char *method, const char *path, const char *body, long status,
-                         const char *code)
-{
-    long got;
-    json_t *out = call(method, path, body, &got);
-    const char *c = json_string_value(json_object_get(out, "error_code"));
-    if (got != status || !c || strcmp(c, code) != 0) {
-        char *text = json_dumps(out, 0);
-        fail_msg("%s %s: expected %ld %s, got %ld %s", method, path, status, code, got, text);
-    }
-    assert_non_null(json_string_value(json_object_get(out, "message")));
-    json_decref(out);
-}
+#include "integration/api_testutil.h"
 
 static const char *str(const json_t *v, const char *path)
 {
@@ -79,7 +21,7 @@ static char *create_experiment(const char *name)
 {
     char body[512];
     snprintf(body, sizeof body, "{\"name\":\"%s\"}", name);
-    json_t *out = ok("POST", "/experiments/create", body);
+    json_t *out = mlflow_ok("POST", "/experiments/create", body);
     char *id = strdup(str(out, "experiment_id"));
     json_decref(out);
     return id;
@@ -90,7 +32,7 @@ static char *create_run(const char *exp, const char *extra)
     char body[1024];
     snprintf(body, sizeof body, "{\"experiment_id\":\"%s\"%s%s}", exp, extra ? "," : "",
              extra ? extra : "");
-    json_t *out = ok("POST", "/runs/create", body);
+    json_t *out = mlflow_ok("POST", "/runs/create", body);
     char *id = strdup(str(out, "run.info.run_id"));
     json_decref(out);
     return id;
@@ -101,7 +43,7 @@ static json_t *data_map(const char *run_id, const char *list)
 {
     char path[256];
     snprintf(path, sizeof path, "/runs/get?run_id=%s", run_id);
-    json_t *run = ok("GET", path, NULL);
+    json_t *run = mlflow_ok("GET", path, NULL);
     json_t *map = json_object();
     size_t i;
     json_t *item;
@@ -118,14 +60,14 @@ static json_t *data_map(const char *run_id, const char *list)
 static void test_default_experiment(void **state)
 {
     (void)state;
-    json_t *out = ok("GET", "/experiments/get?experiment_id=0", NULL);
+    json_t *out = mlflow_ok("GET", "/experiments/get?experiment_id=0", NULL);
     assert_string_equal(str(out, "experiment.name"), "Default");
     assert_string_equal(str(out, "experiment.experiment_id"), "0");
     assert_string_equal(str(out, "experiment.lifecycle_stage"), "active");
     assert_true(
         json_is_integer(json_object_get(json_object_get(out, "experiment"), "creation_time")));
     json_decref(out);
-    out = ok("GET", "/experiments/get-by-name?experiment_name=Default", NULL);
+    out = mlflow_ok("GET", "/experiments/get-by-name?experiment_name=Default", NULL);
     assert_string_equal(str(out, "experiment.experiment_id"), "0");
     json_decref(out);
 }
@@ -133,23 +75,23 @@ static void test_default_experiment(void **state)
 static void test_experiment_lifecycle(void **state)
 {
     (void)state;
-    json_t *out = ok("POST", "/experiments/create",
-                     "{\"name\":\"life\",\"tags\":[{\"key\":\"team\",\"value\":\"nlp\"}],"
-                     "\"unknown_field\":1}");
+    json_t *out = mlflow_ok("POST", "/experiments/create",
+                            "{\"name\":\"life\",\"tags\":[{\"key\":\"team\",\"value\":\"nlp\"}],"
+                            "\"unknown_field\":1}");
     char *id = strdup(str(out, "experiment_id"));
     json_decref(out);
-    expect_error("POST", "/experiments/create", "{\"name\":\"life\"}", 400,
+    mlflow_fails("POST", "/experiments/create", "{\"name\":\"life\"}", 400,
                  "RESOURCE_ALREADY_EXISTS");
-    expect_error("POST", "/experiments/create", "{}", 400, "INVALID_PARAMETER_VALUE");
-    expect_error("POST", "/experiments/create", "{\"name\":\"\"}", 400, "INVALID_PARAMETER_VALUE");
-    expect_error("GET", "/experiments/get?experiment_id=987654", NULL, 404,
+    mlflow_fails("POST", "/experiments/create", "{}", 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/experiments/create", "{\"name\":\"\"}", 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("GET", "/experiments/get?experiment_id=987654", NULL, 404,
                  "RESOURCE_DOES_NOT_EXIST");
-    expect_error("GET", "/experiments/get-by-name?experiment_name=nope", NULL, 404,
+    mlflow_fails("GET", "/experiments/get-by-name?experiment_name=nope", NULL, 404,
                  "RESOURCE_DOES_NOT_EXIST");
 
     char path[256], body[256];
     snprintf(path, sizeof path, "/experiments/get?experiment_id=%s", id);
-    out = ok("GET", path, NULL);
+    out = mlflow_ok("GET", path, NULL);
     assert_string_equal(str(out, "experiment.name"), "life");
     json_t *tags = json_object_get(json_object_get(out, "experiment"), "tags");
     assert_int_equal(json_array_size(tags), 1);
@@ -161,16 +103,16 @@ static void test_experiment_lifecycle(void **state)
 
     /* rename, set/delete tag */
     snprintf(body, sizeof body, "{\"experiment_id\":\"%s\",\"new_name\":\"life2\"}", id);
-    json_decref(ok("POST", "/experiments/update", body));
-    expect_error("POST", "/experiments/update", "{\"experiment_id\":\"0\",\"new_name\":\"life2\"}",
+    json_decref(mlflow_ok("POST", "/experiments/update", body));
+    mlflow_fails("POST", "/experiments/update", "{\"experiment_id\":\"0\",\"new_name\":\"life2\"}",
                  400, "RESOURCE_ALREADY_EXISTS");
     snprintf(body, sizeof body, "{\"experiment_id\":\"%s\",\"key\":\"k2\",\"value\":\"v2\"}", id);
-    json_decref(ok("POST", "/experiments/set-experiment-tag", body));
+    json_decref(mlflow_ok("POST", "/experiments/set-experiment-tag", body));
     snprintf(body, sizeof body, "{\"experiment_id\":\"%s\",\"key\":\"team\"}", id);
-    json_decref(ok("POST", "/experiments/delete-experiment-tag", body));
-    expect_error("POST", "/experiments/delete-experiment-tag", body, 404,
+    json_decref(mlflow_ok("POST", "/experiments/delete-experiment-tag", body));
+    mlflow_fails("POST", "/experiments/delete-experiment-tag", body, 404,
                  "RESOURCE_DOES_NOT_EXIST");
-    out = ok("GET", "/experiments/get-by-name?experiment_name=life2", NULL);
+    out = mlflow_ok("GET", "/experiments/get-by-name?experiment_name=life2", NULL);
     tags = json_object_get(json_object_get(out, "experiment"), "tags");
     assert_int_equal(json_array_size(tags), 1);
     assert_string_equal(str(json_array_get(tags, 0), "key"), "k2");
@@ -179,22 +121,23 @@ static void test_experiment_lifecycle(void **state)
     /* delete: gone from ACTIVE_ONLY search, visible with DELETED_ONLY; runs follow */
     char *run = create_run(id, NULL);
     snprintf(body, sizeof body, "{\"experiment_id\":\"%s\"}", id);
-    json_decref(ok("POST", "/experiments/delete", body));
-    expect_error("POST", "/experiments/delete", body, 404, "RESOURCE_DOES_NOT_EXIST");
+    json_decref(mlflow_ok("POST", "/experiments/delete", body));
+    mlflow_fails("POST", "/experiments/delete", body, 404, "RESOURCE_DOES_NOT_EXIST");
     snprintf(path, sizeof path, "/runs/get?run_id=%s", run);
-    out = ok("GET", path, NULL);
+    out = mlflow_ok("GET", path, NULL);
     assert_string_equal(str(out, "run.info.lifecycle_stage"), "deleted");
     json_decref(out);
     snprintf(body, sizeof body, "{\"experiment_id\":\"%s\"}", id);
-    expect_error("POST", "/runs/create", body, 400, "INVALID_PARAMETER_VALUE");
-    out = ok("GET", "/experiments/search?view_type=DELETED_ONLY&filter=name%3D%27life2%27", NULL);
+    mlflow_fails("POST", "/runs/create", body, 400, "INVALID_PARAMETER_VALUE");
+    out = mlflow_ok("GET", "/experiments/search?view_type=DELETED_ONLY&filter=name%3D%27life2%27",
+                    NULL);
     assert_int_equal(json_array_size(json_object_get(out, "experiments")), 1);
     json_decref(out);
-    out = ok("GET", "/experiments/search?filter=name%3D%27life2%27", NULL);
+    out = mlflow_ok("GET", "/experiments/search?filter=name%3D%27life2%27", NULL);
     assert_null(json_object_get(out, "experiments")); /* empty lists are omitted, as MLflow */
     json_decref(out);
-    json_decref(ok("POST", "/experiments/restore", body));
-    out = ok("GET", path, NULL);
+    json_decref(mlflow_ok("POST", "/experiments/restore", body));
+    out = mlflow_ok("GET", path, NULL);
     assert_string_equal(str(out, "run.info.lifecycle_stage"), "active");
     json_decref(out);
     free(run);
@@ -220,7 +163,7 @@ static void test_experiment_search_paging(void **state)
                  "{\"filter\":\"name LIKE 'page-exp-%%'\",\"order_by\":[\"name DESC\"],"
                  "\"max_results\":2%s%s%s}",
                  token ? ",\"page_token\":\"" : "", token ? token : "", token ? "\"" : "");
-        json_t *next = ok("POST", "/experiments/search", body);
+        json_t *next = mlflow_ok("POST", "/experiments/search", body);
         json_decref(out);
         out = next;
         size_t i;
@@ -239,17 +182,17 @@ static void test_experiment_search_paging(void **state)
     json_decref(out);
     assert_int_equal(seen, 5);
     /* case-sensitive LIKE, case-insensitive ILIKE */
-    out = ok("GET", "/experiments/search?filter=name%20LIKE%20%27PAGE-%25%27", NULL);
+    out = mlflow_ok("GET", "/experiments/search?filter=name%20LIKE%20%27PAGE-%25%27", NULL);
     assert_null(json_object_get(out, "experiments"));
     json_decref(out);
-    out = ok("GET", "/experiments/search?filter=name%20ILIKE%20%27PAGE-%25%27", NULL);
+    out = mlflow_ok("GET", "/experiments/search?filter=name%20ILIKE%20%27PAGE-%25%27", NULL);
     assert_int_equal(json_array_size(json_object_get(out, "experiments")), 5);
     json_decref(out);
-    expect_error("GET", "/experiments/search?filter=name%20%3E%3E%201", NULL, 400,
+    mlflow_fails("GET", "/experiments/search?filter=name%20%3E%3E%201", NULL, 400,
                  "INVALID_PARAMETER_VALUE");
-    expect_error("GET", "/experiments/search?max_results=50001", NULL, 400,
+    mlflow_fails("GET", "/experiments/search?max_results=50001", NULL, 400,
                  "INVALID_PARAMETER_VALUE");
-    expect_error("GET", "/experiments/search?page_token=%21%21", NULL, 400,
+    mlflow_fails("GET", "/experiments/search?page_token=%21%21", NULL, 400,
                  "INVALID_PARAMETER_VALUE");
 }
 
@@ -259,9 +202,9 @@ static void test_run_create_get_update(void **state)
 {
     (void)state;
     json_t *out =
-        ok("POST", "/runs/create",
-           "{\"experiment_id\":\"0\",\"start_time\":\"1700000000000\",\"user_id\":\"ann\","
-           "\"tags\":[{\"key\":\"mlflow.user\",\"value\":\"ann\"}]}");
+        mlflow_ok("POST", "/runs/create",
+                  "{\"experiment_id\":\"0\",\"start_time\":\"1700000000000\",\"user_id\":\"ann\","
+                  "\"tags\":[{\"key\":\"mlflow.user\",\"value\":\"ann\"}]}");
     json_t *info = json_object_get(json_object_get(out, "run"), "info");
     const char *id = str(info, "run_id");
     assert_int_equal(strlen(id), 32);
@@ -287,7 +230,7 @@ static void test_run_create_get_update(void **state)
              "{\"run_id\":\"%s\",\"status\":\"FINISHED\",\"end_time\":1700000005000,"
              "\"run_name\":\"renamed\"}",
              run_id);
-    out = ok("POST", "/runs/update", body);
+    out = mlflow_ok("POST", "/runs/update", body);
     assert_string_equal(str(out, "run_info.status"), "FINISHED");
     assert_string_equal(str(out, "run_info.run_name"), "renamed");
     assert_int_equal(
@@ -298,29 +241,29 @@ static void test_run_create_get_update(void **state)
     assert_string_equal(json_string_value(json_object_get(tags, "mlflow.runName")), "renamed");
     json_decref(tags);
     snprintf(body, sizeof body, "{\"run_id\":\"%s\",\"status\":\"DONE\"}", run_id);
-    expect_error("POST", "/runs/update", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/update", body, 400, "INVALID_PARAMETER_VALUE");
 
     /* Given names, and name vs mlflow.runName tag conflict */
-    out = ok("POST", "/runs/create", "{\"experiment_id\":\"0\",\"run_name\":\"mine\"}");
+    out = mlflow_ok("POST", "/runs/create", "{\"experiment_id\":\"0\",\"run_name\":\"mine\"}");
     assert_string_equal(str(out, "run.info.run_name"), "mine");
     json_decref(out);
-    expect_error("POST", "/runs/create",
+    mlflow_fails("POST", "/runs/create",
                  "{\"run_name\":\"a\",\"tags\":[{\"key\":\"mlflow.runName\",\"value\":\"b\"}]}",
                  400, "INVALID_PARAMETER_VALUE");
-    expect_error("POST", "/runs/create", "{\"experiment_id\":\"424242\"}", 404,
+    mlflow_fails("POST", "/runs/create", "{\"experiment_id\":\"424242\"}", 404,
                  "RESOURCE_DOES_NOT_EXIST");
-    expect_error("GET", "/runs/get?run_id=0123456789abcdef0123456789abcdef", NULL, 404,
+    mlflow_fails("GET", "/runs/get?run_id=0123456789abcdef0123456789abcdef", NULL, 404,
                  "RESOURCE_DOES_NOT_EXIST");
-    expect_error("GET", "/runs/get", NULL, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("GET", "/runs/get", NULL, 400, "INVALID_PARAMETER_VALUE");
 
     /* delete / restore; a deleted run refuses writes and nothing is written */
     snprintf(body, sizeof body, "{\"run_id\":\"%s\"}", run_id);
-    json_decref(ok("POST", "/runs/delete", body));
+    json_decref(mlflow_ok("POST", "/runs/delete", body));
     snprintf(body, sizeof body,
              "{\"run_id\":\"%s\",\"key\":\"m\",\"value\":1,\"timestamp\":1,\"step\":0}", run_id);
-    expect_error("POST", "/runs/log-metric", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/log-metric", body, 400, "INVALID_PARAMETER_VALUE");
     snprintf(body, sizeof body, "{\"run_id\":\"%s\"}", run_id);
-    json_decref(ok("POST", "/runs/restore", body));
+    json_decref(mlflow_ok("POST", "/runs/restore", body));
     json_t *metrics = data_map(run_id, "metrics");
     assert_int_equal(json_object_size(metrics), 0);
     json_decref(metrics);
@@ -334,12 +277,10 @@ static void test_params_metrics_tags(void **state)
     char *run = create_run("0", NULL);
     char body[1024], path[256];
     snprintf(body, sizeof body, "{\"run_id\":\"%s\",\"key\":\"lr\",\"value\":\"0.01\"}", run);
-    json_decref(ok("POST", "/runs/log-parameter", body));
-    json_decref(ok("POST", "/runs/log-parameter", body)); /* same value again: fine */
+    json_decref(mlflow_ok("POST", "/runs/log-parameter", body));
+    json_decref(mlflow_ok("POST", "/runs/log-parameter", body)); /* same value again: fine */
     snprintf(body, sizeof body, "{\"run_uuid\":\"%s\",\"key\":\"lr\",\"value\":\"0.02\"}", run);
-    long status;
-    json_t *out = call("POST", "/runs/log-parameter", body, &status);
-    assert_int_equal(status, 400);
+    json_t *out = api_expect("POST", "/runs/log-parameter", body, 400);
     const char *msg = str(out, "message");
     assert_non_null(strstr(msg, "lr"));
     assert_non_null(strstr(msg, "0.01"));
@@ -358,7 +299,7 @@ static void test_params_metrics_tags(void **state)
                             "{\"key\":\"ninf\",\"value\":\"-Infinity\",\"timestamp\":1}"};
     for (size_t i = 0; i < 6; i++) {
         snprintf(body, sizeof body, "{\"run_id\":\"%s\",%s", run, points[i] + 1);
-        json_decref(ok("POST", "/runs/log-metric", body));
+        json_decref(mlflow_ok("POST", "/runs/log-metric", body));
     }
     json_t *metrics = data_map(run, "metrics");
     assert_true(json_real_value(json_object_get(metrics, "acc")) == 0.9);
@@ -367,7 +308,7 @@ static void test_params_metrics_tags(void **state)
     assert_string_equal(json_string_value(json_object_get(metrics, "ninf")), "-Infinity");
     json_decref(metrics);
     snprintf(path, sizeof path, "/metrics/get-history?run_id=%s&metric_key=acc", run);
-    out = ok("GET", path, NULL);
+    out = mlflow_ok("GET", path, NULL);
     json_t *hist = json_object_get(out, "metrics");
     assert_int_equal(json_array_size(hist), 3);
     /* ordered by timestamp */
@@ -376,42 +317,42 @@ static void test_params_metrics_tags(void **state)
     json_decref(out);
     /* history paging */
     snprintf(path, sizeof path, "/metrics/get-history?run_id=%s&metric_key=acc&max_results=2", run);
-    out = ok("GET", path, NULL);
+    out = mlflow_ok("GET", path, NULL);
     assert_int_equal(json_array_size(json_object_get(out, "metrics")), 2);
     const char *token = str(out, "next_page_token");
     assert_non_null(token);
     char path2[512];
     snprintf(path2, sizeof path2, "%s&page_token=%s", path, token);
     json_decref(out);
-    out = ok("GET", path2, NULL);
+    out = mlflow_ok("GET", path2, NULL);
     assert_int_equal(json_array_size(json_object_get(out, "metrics")), 1);
     assert_null(json_object_get(out, "next_page_token"));
     json_decref(out);
     snprintf(path, sizeof path, "/metrics/get-history?run_id=%s&metric_key=acc&max_results=25001",
              run);
-    expect_error("GET", path, NULL, 400, "INVALID_PARAMETER_VALUE");
-    expect_error("GET",
+    mlflow_fails("GET", path, NULL, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("GET",
                  "/metrics/get-history?run_id=0123456789abcdef0123456789abcdef&metric_key=acc",
                  NULL, 404, "RESOURCE_DOES_NOT_EXIST");
     /* bad metric input */
     snprintf(body, sizeof body, "{\"run_id\":\"%s\",\"key\":\"a\",\"value\":\"x\",\"timestamp\":1}",
              run);
-    expect_error("POST", "/runs/log-metric", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/log-metric", body, 400, "INVALID_PARAMETER_VALUE");
     snprintf(body, sizeof body, "{\"run_id\":\"%s\",\"key\":\"../a\",\"value\":1,\"timestamp\":1}",
              run);
-    expect_error("POST", "/runs/log-metric", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/log-metric", body, 400, "INVALID_PARAMETER_VALUE");
 
     /* tags */
     snprintf(body, sizeof body, "{\"run_id\":\"%s\",\"key\":\"t\",\"value\":\"1\"}", run);
-    json_decref(ok("POST", "/runs/set-tag", body));
+    json_decref(mlflow_ok("POST", "/runs/set-tag", body));
     snprintf(body, sizeof body, "{\"run_id\":\"%s\",\"key\":\"t\",\"value\":\"2\"}", run);
-    json_decref(ok("POST", "/runs/set-tag", body));
+    json_decref(mlflow_ok("POST", "/runs/set-tag", body));
     json_t *tags = data_map(run, "tags");
     assert_string_equal(json_string_value(json_object_get(tags, "t")), "2");
     json_decref(tags);
     snprintf(body, sizeof body, "{\"run_id\":\"%s\",\"key\":\"t\"}", run);
-    json_decref(ok("POST", "/runs/delete-tag", body));
-    expect_error("POST", "/runs/delete-tag", body, 404, "RESOURCE_DOES_NOT_EXIST");
+    json_decref(mlflow_ok("POST", "/runs/delete-tag", body));
+    mlflow_fails("POST", "/runs/delete-tag", body, 404, "RESOURCE_DOES_NOT_EXIST");
     free(run);
 }
 
@@ -426,20 +367,20 @@ static void test_log_batch_all_or_nothing(void **state)
              "1552550804},{\"key\":\"rmse\",\"value\":2.7,\"timestamp\":1552550804}],"
              "\"params\":[{\"key\":\"model_class\",\"value\":\"LogisticRegression\"}]}",
              run);
-    json_decref(ok("POST", "/runs/log-batch", body));
+    json_decref(mlflow_ok("POST", "/runs/log-batch", body));
     /* an invalid item anywhere: nothing written */
     snprintf(body, 200000,
              "{\"run_id\":\"%s\",\"metrics\":[{\"key\":\"new1\",\"value\":1,\"timestamp\":1}],"
              "\"params\":[{\"key\":\"p_ok\",\"value\":\"1\"}],"
              "\"tags\":[{\"key\":\"bad//key\",\"value\":\"x\"}]}",
              run);
-    expect_error("POST", "/runs/log-batch", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/log-batch", body, 400, "INVALID_PARAMETER_VALUE");
     /* a changed param: nothing written either */
     snprintf(body, 200000,
              "{\"run_id\":\"%s\",\"metrics\":[{\"key\":\"new2\",\"value\":1,\"timestamp\":1}],"
              "\"params\":[{\"key\":\"model_class\",\"value\":\"Other\"}]}",
              run);
-    expect_error("POST", "/runs/log-batch", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/log-batch", body, 400, "INVALID_PARAMETER_VALUE");
     json_t *metrics = data_map(run, "metrics");
     assert_int_equal(json_object_size(metrics), 2);
     assert_null(json_object_get(metrics, "new1"));
@@ -455,13 +396,13 @@ static void test_log_batch_all_or_nothing(void **state)
                                 "%s{\"key\":\"m%d\",\"value\":%d,\"timestamp\":1}", i ? "," : "", i,
                                 i);
     snprintf(body + len, 200000 - len, "]}");
-    expect_error("POST", "/runs/log-batch", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/log-batch", body, 400, "INVALID_PARAMETER_VALUE");
     len = (size_t)snprintf(body, 200000, "{\"run_id\":\"%s\",\"params\":[", run);
     for (int i = 0; i < 101; i++)
         len += (size_t)snprintf(body + len, 200000 - len, "%s{\"key\":\"p%d\",\"value\":\"v\"}",
                                 i ? "," : "", i);
     snprintf(body + len, 200000 - len, "]}");
-    expect_error("POST", "/runs/log-batch", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/log-batch", body, 400, "INVALID_PARAMETER_VALUE");
     /* 1000 metrics in one batch are fine */
     len = (size_t)snprintf(body, 200000, "{\"run_id\":\"%s\",\"metrics\":[", run);
     for (int i = 0; i < 1000; i++)
@@ -469,11 +410,11 @@ static void test_log_batch_all_or_nothing(void **state)
                                 "%s{\"key\":\"loss\",\"value\":%d,\"timestamp\":%d,\"step\":%d}",
                                 i ? "," : "", 1000 - i, i, i);
     snprintf(body + len, 200000 - len, "]}");
-    json_decref(ok("POST", "/runs/log-batch", body));
+    json_decref(mlflow_ok("POST", "/runs/log-batch", body));
     metrics = data_map(run, "metrics");
     assert_true(json_number_value(json_object_get(metrics, "loss")) == 1.0);
     json_decref(metrics);
-    expect_error("POST", "/runs/log-batch",
+    mlflow_fails("POST", "/runs/log-batch",
                  "{\"run_id\":\"0123456789abcdef0123456789abcdef\",\"tags\":[{\"key\":\"a\","
                  "\"value\":\"b\"}]}",
                  404, "RESOURCE_DOES_NOT_EXIST");
@@ -492,10 +433,10 @@ static void test_log_inputs(void **state)
         "\"value\":\"training\"}],\"dataset\":{\"name\":\"qa\",\"digest\":\"abc123\","
         "\"source_type\":\"local\",\"source\":\"{\\\"uri\\\":\\\"/d\\\"}\",\"schema\":\"{}\"}}]}",
         run);
-    json_decref(ok("POST", "/runs/log-inputs", body));
-    json_decref(ok("POST", "/runs/log-inputs", body)); /* again: no duplicate */
+    json_decref(mlflow_ok("POST", "/runs/log-inputs", body));
+    json_decref(mlflow_ok("POST", "/runs/log-inputs", body)); /* again: no duplicate */
     snprintf(path, sizeof path, "/runs/get?run_id=%s", run);
-    json_t *out = ok("GET", path, NULL);
+    json_t *out = mlflow_ok("GET", path, NULL);
     json_t *inputs =
         json_object_get(json_object_get(json_object_get(out, "run"), "inputs"), "dataset_inputs");
     assert_int_equal(json_array_size(inputs), 1);
@@ -507,7 +448,7 @@ static void test_log_inputs(void **state)
     json_decref(out);
     /* the lineage edge dataset -> run */
     snprintf(path, sizeof path, "/api/v1/lineage/edges?type=run&id=%s&direction=upstream", run);
-    out = ok("GET", path, NULL);
+    out = mlflow_ok("GET", path, NULL);
     json_t *edges = json_object_get(out, "edges");
     assert_int_equal(json_array_size(edges), 1);
     assert_string_equal(str(json_array_get(edges, 0), "from.id"), "qa@abc123");
@@ -517,7 +458,7 @@ static void test_log_inputs(void **state)
              "{\"run_id\":\"%s\",\"datasets\":[{\"dataset\":{\"name\":\"x\",\"source_type\":\"l\","
              "\"source\":\"s\"}}]}",
              run);
-    expect_error("POST", "/runs/log-inputs", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/log-inputs", body, 400, "INVALID_PARAMETER_VALUE");
     free(run);
 }
 
@@ -547,11 +488,11 @@ static void test_run_search(void **state)
                      "\"value\":\"%s\"}],\"tags\":[{\"key\":\"Team\",\"value\":\"%s\"}]}",
                      ids[i], metric, i % 2 ? "b" : "a", i < 3 ? "Vision" : "nlp");
         }
-        json_decref(ok("POST", "/runs/log-batch", body));
+        json_decref(mlflow_ok("POST", "/runs/log-batch", body));
     }
     /* default order: start_time DESC */
     snprintf(body, sizeof body, "{\"experiment_ids\":[\"%s\"]}", exp);
-    json_t *out = ok("POST", "/runs/search", body);
+    json_t *out = mlflow_ok("POST", "/runs/search", body);
     json_t *runs = json_object_get(out, "runs");
     assert_int_equal(json_array_size(runs), 6);
     assert_string_equal(str(json_array_get(runs, 0), "info.run_id"), ids[5]);
@@ -562,7 +503,7 @@ static void test_run_search(void **state)
              "{\"experiment_ids\":[\"%s\"],\"filter\":\"metrics.acc >= 0.1 and params.model = "
              "'a'\",\"order_by\":[\"metrics.acc DESC\"]}",
              exp);
-    out = ok("POST", "/runs/search", body);
+    out = mlflow_ok("POST", "/runs/search", body);
     runs = json_object_get(out, "runs");
     assert_int_equal(json_array_size(runs), 2); /* runs 2 and 4 */
     assert_string_equal(str(json_array_get(runs, 0), "info.run_id"), ids[4]);
@@ -572,7 +513,7 @@ static void test_run_search(void **state)
     /* order by metric ASC puts the run without it last */
     snprintf(body, sizeof body, "{\"experiment_ids\":[\"%s\"],\"order_by\":[\"metrics.acc ASC\"]}",
              exp);
-    out = ok("POST", "/runs/search", body);
+    out = mlflow_ok("POST", "/runs/search", body);
     runs = json_object_get(out, "runs");
     assert_string_equal(str(json_array_get(runs, 0), "info.run_id"), ids[0]);
     assert_string_equal(str(json_array_get(runs, 5), "info.run_id"), ids[5]);
@@ -581,19 +522,19 @@ static void test_run_search(void **state)
     /* tags LIKE is case-sensitive, ILIKE not; attributes */
     snprintf(body, sizeof body,
              "{\"experiment_ids\":[\"%s\"],\"filter\":\"tags.Team LIKE 'vis%%'\"}", exp);
-    out = ok("POST", "/runs/search", body);
+    out = mlflow_ok("POST", "/runs/search", body);
     assert_null(json_object_get(out, "runs"));
     json_decref(out);
     snprintf(body, sizeof body,
              "{\"experiment_ids\":[\"%s\"],\"filter\":\"tags.Team ILIKE 'vis%%'\"}", exp);
-    out = ok("POST", "/runs/search", body);
+    out = mlflow_ok("POST", "/runs/search", body);
     assert_int_equal(json_array_size(json_object_get(out, "runs")), 3);
     json_decref(out);
     snprintf(body, sizeof body,
              "{\"experiment_ids\":[\"%s\"],\"filter\":\"attributes.run_name = 'r3' and "
              "attributes.start_time > 1000\"}",
              exp);
-    out = ok("POST", "/runs/search", body);
+    out = mlflow_ok("POST", "/runs/search", body);
     runs = json_object_get(out, "runs");
     assert_int_equal(json_array_size(runs), 1);
     assert_string_equal(str(json_array_get(runs, 0), "info.run_id"), ids[3]);
@@ -604,7 +545,7 @@ static void test_run_search(void **state)
              "{\"experiment_ids\":[\"%s\"],\"max_results\":4,\"order_by\":[\"attributes.start_time "
              "ASC\"]}",
              exp);
-    out = ok("POST", "/runs/search", body);
+    out = mlflow_ok("POST", "/runs/search", body);
     assert_int_equal(json_array_size(json_object_get(out, "runs")), 4);
     const char *token = str(out, "next_page_token");
     assert_non_null(token);
@@ -614,7 +555,7 @@ static void test_run_search(void **state)
              "ASC\"],\"page_token\":\"%s\"}",
              exp, token);
     json_decref(out);
-    out = ok("POST", "/runs/search", body2);
+    out = mlflow_ok("POST", "/runs/search", body2);
     runs = json_object_get(out, "runs");
     assert_int_equal(json_array_size(runs), 2);
     assert_string_equal(str(json_array_get(runs, 1), "info.run_id"), ids[5]);
@@ -624,26 +565,26 @@ static void test_run_search(void **state)
     /* malformed filters and bad arguments */
     snprintf(body, sizeof body, "{\"experiment_ids\":[\"%s\"],\"filter\":\"metrics.acc >> 1\"}",
              exp);
-    expect_error("POST", "/runs/search", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/search", body, 400, "INVALID_PARAMETER_VALUE");
     snprintf(body, sizeof body, "{\"experiment_ids\":[\"%s\"],\"filter\":\"params.model > 1\"}",
              exp);
-    expect_error("POST", "/runs/search", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/search", body, 400, "INVALID_PARAMETER_VALUE");
     snprintf(body, sizeof body,
              "{\"experiment_ids\":[\"%s\"],\"filter\":\"attributes.bogus = 'x'\"}", exp);
-    expect_error("POST", "/runs/search", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/search", body, 400, "INVALID_PARAMETER_VALUE");
     snprintf(body, sizeof body, "{\"experiment_ids\":[\"%s\"],\"max_results\":50001}", exp);
-    expect_error("POST", "/runs/search", body, 400, "INVALID_PARAMETER_VALUE");
+    mlflow_fails("POST", "/runs/search", body, 400, "INVALID_PARAMETER_VALUE");
 
     /* deleted runs: only with DELETED_ONLY / ALL */
     snprintf(body, sizeof body, "{\"run_id\":\"%s\"}", ids[0]);
-    json_decref(ok("POST", "/runs/delete", body));
+    json_decref(mlflow_ok("POST", "/runs/delete", body));
     snprintf(body, sizeof body, "{\"experiment_ids\":[\"%s\"],\"run_view_type\":\"DELETED_ONLY\"}",
              exp);
-    out = ok("POST", "/runs/search", body);
+    out = mlflow_ok("POST", "/runs/search", body);
     assert_int_equal(json_array_size(json_object_get(out, "runs")), 1);
     json_decref(out);
     snprintf(body, sizeof body, "{\"experiment_ids\":[\"%s\"],\"run_view_type\":\"ALL\"}", exp);
-    out = ok("POST", "/runs/search", body);
+    out = mlflow_ok("POST", "/runs/search", body);
     assert_int_equal(json_array_size(json_object_get(out, "runs")), 6);
     json_decref(out);
 
@@ -651,20 +592,20 @@ static void test_run_search(void **state)
     char path[512];
     snprintf(path, sizeof path,
              "/api/v1/runs?experiment_id=%s&filter=params.model%%20%%3D%%20%%27b%%27", exp);
-    out = ok("GET", path, NULL);
+    out = mlflow_ok("GET", path, NULL);
     assert_int_equal(json_array_size(json_object_get(out, "runs")), 3);
     json_decref(out);
     snprintf(path, sizeof path, "/api/v1/runs/compare?run_id=%s&run_id=%s", ids[1], ids[2]);
-    out = ok("GET", path, NULL);
+    out = mlflow_ok("GET", path, NULL);
     json_t *params = json_object_get(out, "params");
     assert_int_equal(json_array_size(params), 1);
     assert_true(json_is_true(json_object_get(json_array_get(params, 0), "differs")));
     json_decref(out);
     snprintf(path, sizeof path, "/api/v1/runs/%s/metrics/acc", ids[1]);
-    out = ok("GET", path, NULL);
+    out = mlflow_ok("GET", path, NULL);
     assert_int_equal(json_array_size(json_object_get(out, "metrics")), 1);
     json_decref(out);
-    out = ok("GET", "/api/v1/experiments/search-exp", NULL);
+    out = mlflow_ok("GET", "/api/v1/experiments/search-exp", NULL);
     assert_string_equal(str(out, "experiment.experiment_id"), exp);
     json_decref(out);
     for (int i = 0; i < 6; i++)

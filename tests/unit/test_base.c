@@ -7,7 +7,9 @@
  *           too long, with err.field naming the field);
  *   ids.h   UUIDv7 shape (length, dashes, version and variant nibbles), the hex form,
  *           uniqueness, and time ordering across milliseconds;
- *   clock.h plausible wall clock, monotonic clock that does not go back. */
+ *   clock.h plausible wall clock, monotonic clock that does not go back;
+ *   page_token.h tokens round-tripping, MLflow's own token text, malformed tokens refused
+ *           (field "page_token"), the next-page token set only when a page overflowed. */
 #include "unit/testutil.h"
 
 #include <ctype.h>
@@ -17,6 +19,7 @@
 #include "base/error.h"
 #include "base/ids.h"
 #include "base/json.h"
+#include "base/page_token.h"
 
 /* ---- buf ------------------------------------------------------------------------------------ */
 
@@ -638,10 +641,87 @@ static void clock_mono_increases(void **state)
     assert_true(c - a < 10 * 1000 * 1000);
 }
 
+/* ---- page_token ----------------------------------------------------------------------------- */
+
+static void page_tokens_round_trip(void **state)
+{
+    (void)state;
+    err_t err;
+    int64_t offsets[] = {0, 1, 100, 1234, 199999, INT64_C(1) << 40};
+    for (size_t i = 0; i < sizeof offsets / sizeof *offsets; i++) {
+        char *token = page_token_make(offsets[i]);
+        int64_t back = -1;
+        assert_int_equal(page_token_parse(token, &back, &err), 0);
+        assert_int_equal(back, offsets[i]);
+        free(token);
+    }
+    /* MLflow's own tokens: base64 of {"offset": 100} and {"offset": 1234}. */
+    char *token = page_token_make(100);
+    assert_string_equal(token, "eyJvZmZzZXQiOiAxMDB9");
+    free(token);
+    token = page_token_make(1234);
+    assert_string_equal(token, "eyJvZmZzZXQiOiAxMjM0fQ==");
+    free(token);
+    /* No token: the first page. */
+    int64_t off = 7;
+    assert_int_equal(page_token_parse(NULL, &off, &err), 0);
+    assert_int_equal(off, 0);
+    off = 7;
+    assert_int_equal(page_token_parse("", &off, &err), 0);
+    assert_int_equal(off, 0);
+}
+
+static void page_tokens_reject_malformed(void **state)
+{
+    (void)state;
+    char too_long[1029];
+    memset(too_long, 'A', 1028);
+    too_long[1028] = '\0';
+    const char *bad[] = {"!!!!",
+                         "abc",
+                         "ab=c",
+                         " eyJvZmZzZXQiOiAxMDB9",
+                         too_long,
+                         "eyJvZmZzZXQiOiAtMX0=",  /* {"offset": -1} */
+                         "eyJ4IjogMX0=",          /* {"x": 1} */
+                         "eyJhIjogMX0=",          /* {"a": 1} */
+                         "bm90IGpzb24=",          /* not json */
+                         "WzFd",                  /* [1] */
+                         "eyJvZmZzZXQiOiAiMSJ9"}; /* {"offset": "1"} */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err_t err;
+        err_clear(&err);
+        int64_t off;
+        if (page_token_parse(bad[i], &off, &err) == 0)
+            fail_msg("token '%s' accepted", bad[i]);
+        assert_int_equal(err.status, 400);
+        assert_string_equal(err.field, "page_token");
+    }
+}
+
+static void page_token_next_only_after_a_full_page(void **state)
+{
+    (void)state;
+    json_t *result = json_object();
+    page_token_add_next(result, 10, 10, 0); /* exactly a page: nothing follows */
+    assert_null(json_object_get(result, "next_page_token"));
+    page_token_add_next(result, 11, 10, 20); /* the probe row came back */
+    const char *token = json_string_value(json_object_get(result, "next_page_token"));
+    assert_non_null(token);
+    err_t err;
+    int64_t off = 0;
+    assert_int_equal(page_token_parse(token, &off, &err), 0);
+    assert_int_equal(off, 30);
+    json_decref(result);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_empty_reads_as_empty_string),
+        cmocka_unit_test(page_tokens_round_trip),
+        cmocka_unit_test(page_tokens_reject_malformed),
+        cmocka_unit_test(page_token_next_only_after_a_full_page),
         cmocka_unit_test(buf_append_concatenates),
         cmocka_unit_test(buf_append_binary_keeps_nul_bytes),
         cmocka_unit_test(buf_printf_grows_past_first_block),

@@ -4,114 +4,27 @@
  * and lineage_graph walks (a 4-node chain upstream and downstream with depths and edges, the
  * max_depth bound, cycles terminating, bad direction / depth rejected).
  *
- * Every test runs on SQLite (a file in a fresh temporary directory) and, when test_pg_url()
- * names a PostgreSQL server, again on PostgreSQL in a database of its own: created with
- * CREATE DATABASE over the admin URL (through the store API itself) and dropped afterwards.
- * Each backend's group migrates its store once; each test starts from an empty edge table. */
+ * Every test runs on SQLite and, when test_pg_url() names a PostgreSQL server, again on
+ * PostgreSQL in a database of its own (store_testutil.h). Each backend's group migrates its
+ * store once; each test starts from an empty edge table. */
 #include "unit/testutil.h"
 #include "unit/store_testutil.h"
 
 #include <jansson.h>
 
-#include "base/ids.h"
 #include "base/json.h"
 #include "lineage/lineage.h"
-#include "store/migrate.h"
 #include "store/store.h"
 
-/* ---- fixture: one migrated store per group -------------------------------------------------- */
+/* ---- fixture: the migrated store of store_testutil.h ---------------------------------------- */
 
-typedef struct fixture {
-    store_kind_t kind;
-    char *dir;       /* SQLite: temporary directory */
-    char dbname[64]; /* PostgreSQL: the throwaway database */
-    store_t *store;
-} fixture_t;
-
-/* Run one parameterless statement (CREATE / DROP DATABASE) over the admin URL. */
-static void pg_admin_exec(const char *sql)
-{
-    err_t err;
-    store_t *admin = NULL;
-    if (store_open(test_pg_url(), 1, &admin, &err) != 0)
-        fail_msg("cannot open admin store: %s", err.message);
-    store_conn_t *c = store_acquire(admin);
-    int64_t rc = store_exec(c, sql, NULL, 0, &err);
-    store_release(admin, c);
-    store_close(admin);
-    if (rc < 0)
-        fail_msg("%s: %s", sql, err.message);
-}
-
-/* Group setup: one store for the group, migrated once. */
-static int group_setup(void **state, store_kind_t kind)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->kind = kind;
-    char url[2048];
-    if (kind == STORE_SQLITE) {
-        f->dir = test_tmpdir();
-        snprintf(url, sizeof url, "sqlite:%s/t.db", f->dir);
-    } else {
-        char hex[ID_HEX_LEN + 1];
-        ids_uuid7_hex(hex);
-        /* The random tail of the id, so names differ even within one millisecond. */
-        snprintf(f->dbname, sizeof f->dbname, "llmops_lineage_%s", hex + 16);
-        char sql[128];
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
-        pg_admin_exec(sql);
-        test_pg_url_for(f->dbname, url, sizeof url);
-    }
-    err_t err;
-    if (store_open(url, 2, &f->store, &err) != 0)
-        fail_msg("store_open %s: %s", url, err.message);
-    assert_int_equal(store_kind(f->store), kind);
-    int applied = -1;
-    if (migrate_schema(f->store, &applied, &err) != 0)
-        fail_msg("migrate_schema: %s", err.message);
-    assert_true(applied >= 1);
-    *state = f;
-    return 0;
-}
-
-static int group_setup_sqlite(void **state)
-{
-    return group_setup(state, STORE_SQLITE);
-}
-
-static int group_setup_postgres(void **state)
-{
-    return group_setup(state, STORE_POSTGRES);
-}
-
-static int group_teardown(void **state)
-{
-    fixture_t *f = *state;
-    if (!f)
-        return 0;
-    store_close(f->store);
-    if (f->kind == STORE_SQLITE) {
-        test_rmtree(f->dir);
-    } else {
-        char sql[128];
-        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->dbname);
-        pg_admin_exec(sql);
-    }
-    free(f);
-    return 0;
-}
+typedef test_store_t fixture_t;
 
 /* Per test: start from an empty edge table. */
 static int setup(void **state)
 {
     fixture_t *f = *state;
-    err_t err;
-    store_conn_t *c = store_acquire(f->store);
-    int64_t rc = store_exec(c, "DELETE FROM lineage_edges", NULL, 0, &err);
-    store_release(f->store, c);
-    if (rc < 0)
-        fail_msg("clearing lineage_edges: %s", err.message);
+    test_store_exec(f->store, "DELETE FROM lineage_edges");
     return 0;
 }
 
@@ -575,6 +488,165 @@ static void graph_rejects_bad_arguments(void **state)
     assert_string_equal(err.field, "id");
 }
 
+/* ---- renaming nodes ------------------------------------------------------------------------- */
+
+/* Run a rename on a connection of the store; returns its result and fills *n and err. */
+static int rename_node(fixture_t *f, const char *type, const char *from, const char *to, size_t *n,
+                       err_t *err)
+{
+    store_conn_t *c = store_acquire(f->store);
+    int rc = lineage_rename_node(c, type, from, to, n, err);
+    store_release(f->store, c);
+    return rc;
+}
+
+static int rename_prefix(fixture_t *f, const char *type, const char *from, const char *to,
+                         int (*match)(const char *), size_t *n, err_t *err)
+{
+    store_conn_t *c = store_acquire(f->store);
+    int rc = lineage_rename_prefix(c, type, from, to, match, n, err);
+    store_release(f->store, c);
+    return rc;
+}
+
+static size_t edge_count(fixture_t *f, const char *type, const char *id)
+{
+    json_t *edges = edges_ok(f, type, id, LINEAGE_BOTH);
+    size_t n = json_array_size(edges);
+    json_decref(edges);
+    return n;
+}
+
+static void rename_node_renames_both_ends(void **state)
+{
+    fixture_t *f = *state;
+    json_t *in = record(f, "dataset", "d", "model_version", "m/1", "input", NULL);
+    record_ok(f, "model_version", "m/1", "trace", "t", "served_by");
+    record_ok(f, "model_version", "m/10", "trace", "t", "served_by");
+    record_ok(f, "run", "m/1", "trace", "t", "produced"); /* same id, other type */
+    err_t err;
+    size_t n = 0;
+    assert_int_equal(rename_node(f, "model_version", "m/1", "n/1", &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(edge_count(f, "model_version", "m/1"), 0);
+    assert_int_equal(edge_count(f, "model_version", "n/1"), 2);
+    assert_int_equal(edge_count(f, "model_version", "m/10"), 1);
+    assert_int_equal(edge_count(f, "run", "m/1"), 1);
+    /* The edge keeps its id and time. */
+    json_t *up = edges_ok(f, "model_version", "n/1", LINEAGE_UPSTREAM);
+    json_t *moved = json_array_get(up, 0);
+    assert_int_equal(int_at(moved, "id"), int_at(in, "id"));
+    assert_int_equal(int_at(moved, "created_at"), int_at(in, "created_at"));
+    assert_string_equal(str_at(moved, "from", "id"), "d");
+    json_decref(up);
+    json_decref(in);
+    /* Nothing by that name: nothing to do. */
+    assert_int_equal(rename_node(f, "model_version", "m/1", "x/1", &n, &err), 0);
+    assert_int_equal(n, 0);
+}
+
+/* An edge that, renamed, equals one already recorded becomes that edge. */
+static void rename_merges_equal_edges(void **state)
+{
+    fixture_t *f = *state;
+    record_ok(f, "run", "r", "model_version", "a/1", "registered_as");
+    record_ok(f, "run", "r", "model_version", "b/1", "registered_as");
+    record_ok(f, "model_version", "b/1", "trace", "t", "served_by");
+    err_t err;
+    size_t n = 0;
+    assert_int_equal(rename_node(f, "model_version", "b/1", "a/1", &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(edge_count(f, "model_version", "a/1"), 2);
+    assert_int_equal(edge_count(f, "model_version", "b/1"), 0);
+    assert_int_equal(edge_count(f, "run", "r"), 1);
+}
+
+static int digits_only(const char *suffix)
+{
+    if (!*suffix)
+        return 0;
+    for (; *suffix; suffix++)
+        if (*suffix < '0' || *suffix > '9')
+            return 0;
+    return 1;
+}
+
+static void rename_prefix_takes_matching_suffixes(void **state)
+{
+    fixture_t *f = *state;
+    record_ok(f, "run", "r", "model_version", "team/1", "registered_as");
+    record_ok(f, "run", "r", "model_version", "team/2", "registered_as");
+    record_ok(f, "run", "r", "model_version", "team/bot/3", "registered_as"); /* model team/bot */
+    record_ok(f, "run", "r", "model_version", "teams/1", "registered_as");
+    record_ok(f, "run", "r", "model_version", "TEAM/4", "registered_as"); /* case matters */
+    record_ok(f, "run", "r", "model_version", "te%m/5", "registered_as"); /* LIKE's wildcards */
+    record_ok(f, "run", "team/1", "trace", "t", "produced");              /* other type */
+    err_t err;
+    size_t n = 0;
+    assert_int_equal(rename_prefix(f, "model_version", "team/", "crew/", digits_only, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(edge_count(f, "model_version", "crew/1"), 1);
+    assert_int_equal(edge_count(f, "model_version", "crew/2"), 1);
+    assert_int_equal(edge_count(f, "model_version", "team/1"), 0);
+    static const char *const untouched[] = {"team/bot/3", "teams/1", "TEAM/4", "te%m/5"};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(edge_count(f, "model_version", untouched[i]), 1);
+    assert_int_equal(edge_count(f, "run", "team/1"), 1);
+
+    /* '%' and '_' in the prefix are themselves. */
+    assert_int_equal(rename_prefix(f, "model_version", "te%m/", "x/", NULL, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(edge_count(f, "model_version", "x/5"), 1);
+}
+
+/* Renames are simultaneous: "a" -> "ab" while "ab" -> "abb" keeps the two nodes apart. */
+static void rename_prefix_is_simultaneous(void **state)
+{
+    fixture_t *f = *state;
+    record_ok(f, "node", "a", "sink", "s", "feeds");
+    record_ok(f, "node", "ab", "sink", "s", "feeds");
+    err_t err;
+    size_t n = 0;
+    assert_int_equal(rename_prefix(f, "node", "a", "ab", NULL, &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(edge_count(f, "node", "ab"), 1);
+    assert_int_equal(edge_count(f, "node", "abb"), 1);
+    assert_int_equal(edge_count(f, "node", "a"), 0);
+}
+
+static void rename_rejects_bad_arguments(void **state)
+{
+    fixture_t *f = *state;
+    record_ok(f, "model_version", "m/1", "trace", "t", "served_by");
+    char long_id[LINEAGE_ID_MAX + 2];
+    memset(long_id, 'x', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    err_t err;
+    size_t n = 9;
+    assert_int_equal(rename_node(f, "Model", "m/1", "n/1", &n, &err), -1);
+    assert_string_equal(err.field, "type");
+    assert_int_equal(n, 0);
+    assert_int_equal(rename_node(f, "model_version", "", "n/1", &n, &err), -1);
+    assert_string_equal(err.field, "old_id");
+    assert_int_equal(rename_node(f, "model_version", "m/1", long_id, &n, &err), -1);
+    assert_string_equal(err.field, "new_id");
+    assert_int_equal(rename_prefix(f, "model_version", "", "n/", NULL, &n, &err), -1);
+    assert_string_equal(err.field, "old_id");
+    /* A prefix rename is checked against the renamed ids: 255 bytes + "1" fits, 256 + "1" does
+     * not, and then nothing changes. */
+    char p255[LINEAGE_ID_MAX], p256[LINEAGE_ID_MAX + 1], id256[LINEAGE_ID_MAX + 1];
+    snprintf(p255, sizeof p255, "%.*s", LINEAGE_ID_MAX - 1, long_id);
+    snprintf(p256, sizeof p256, "%.*s", LINEAGE_ID_MAX, long_id);
+    snprintf(id256, sizeof id256, "%s1", p255);
+    assert_int_equal(rename_prefix(f, "model_version", "m/", p255, NULL, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(edge_count(f, "model_version", id256), 1);
+    assert_int_equal(rename_prefix(f, "model_version", p255, p256, NULL, &n, &err), -1);
+    assert_int_equal(err.status, 400);
+    assert_string_equal(err.field, "new_id");
+    assert_int_equal(edge_count(f, "model_version", id256), 1);
+}
+
 /* ---- test list ------------------------------------------------------------------------------ */
 
 /* Test names carry the backend, so the TAP lines of the two groups differ. */
@@ -589,7 +661,9 @@ static void graph_rejects_bad_arguments(void **state)
         T(prefix, graph_downstream_from_dataset), T(prefix, graph_max_depth_limits_hops),          \
         T(prefix, graph_of_lonely_node_is_root_only),                                              \
         T(prefix, graph_diamond_reports_shortest_depth), T(prefix, graph_cycle_terminates),        \
-        T(prefix, graph_rejects_bad_arguments)
+        T(prefix, graph_rejects_bad_arguments), T(prefix, rename_node_renames_both_ends),          \
+        T(prefix, rename_merges_equal_edges), T(prefix, rename_prefix_takes_matching_suffixes),    \
+        T(prefix, rename_prefix_is_simultaneous), T(prefix, rename_rejects_bad_arguments)
 
 int main(void)
 {
@@ -597,12 +671,12 @@ int main(void)
         LINEAGE_TESTS("sqlite: "),
         cmocka_unit_test(direction_parse),
     };
-    int failed = cmocka_run_group_tests_name("lineage sqlite", sqlite_tests, group_setup_sqlite,
-                                             group_teardown);
+    int failed = cmocka_run_group_tests_name("lineage sqlite", sqlite_tests,
+                                             test_store_setup_sqlite, test_store_teardown);
     if (test_pg_url()) {
         const struct CMUnitTest pg_tests[] = {LINEAGE_TESTS("postgresql: ")};
-        failed += cmocka_run_group_tests_name("lineage postgresql", pg_tests, group_setup_postgres,
-                                              group_teardown);
+        failed += cmocka_run_group_tests_name("lineage postgresql", pg_tests, test_store_setup_pg,
+                                              test_store_teardown);
     }
     return failed;
 }

@@ -24,82 +24,22 @@
 #include "registry/registry_search.h"
 #include "registry/registry_validate.h"
 #include "registry/versions.h"
-#include "store/migrate.h"
 #include "store/store.h"
+#include "tracking/runs.h"
 
-/* ---- fixture: one migrated store per backend ------------------------------------------------ */
+/* ---- fixture: the migrated store of store_testutil.h ---------------------------------------- */
 
-typedef struct fixture {
-    test_db_t db;
-    store_t *store;
-} fixture_t;
-
-static int group_setup(void **state, store_kind_t kind)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    test_db_create(&f->db, kind);
-    err_t err;
-    /* Several connections, so the concurrency test really runs transactions side by side. */
-    if (store_open(f->db.url, 6, &f->store, &err) != 0)
-        fail_msg("store_open %s: %s", f->db.url, err.message);
-    if (migrate_schema(f->store, NULL, &err) != 0)
-        fail_msg("migrate_schema: %s", err.message);
-    *state = f;
-    return 0;
-}
-
-static int group_setup_sqlite(void **state)
-{
-    return group_setup(state, STORE_SQLITE);
-}
-
-static int group_setup_postgres(void **state)
-{
-    return group_setup(state, STORE_POSTGRES);
-}
-
-static int group_teardown(void **state)
-{
-    fixture_t *f = *state;
-    store_close(f->store);
-    test_db_drop(&f->db);
-    free(f);
-    return 0;
-}
-
-static void exec_ok(fixture_t *f, const char *sql)
-{
-    err_t err;
-    store_conn_t *c = store_acquire(f->store);
-    int64_t rc = store_exec(c, sql, NULL, 0, &err);
-    store_release(f->store, c);
-    if (rc < 0)
-        fail_msg("%s: %s", sql, err.message);
-}
+typedef test_store_t fixture_t;
 
 static int setup(void **state)
 {
     fixture_t *f = *state;
-    exec_ok(f, "DELETE FROM registry_models"); /* cascades to versions, tags, aliases */
-    exec_ok(f, "DELETE FROM lineage_edges");
+    test_store_exec(f->store, "DELETE FROM registry_models"); /* cascades to versions, tags */
+    test_store_exec(f->store, "DELETE FROM lineage_edges");
     return 0;
 }
 
 /* ---- helpers -------------------------------------------------------------------------------- */
-
-static int64_t count(fixture_t *f, const char *sql)
-{
-    err_t err;
-    store_conn_t *c = store_acquire(f->store);
-    store_rows_t *rows = store_query(c, sql, NULL, 0, &err);
-    store_release(f->store, c);
-    if (!rows)
-        fail_msg("%s: %s", sql, err.message);
-    int64_t n = store_rows_int(rows, 0, 0);
-    store_rows_free(rows);
-    return n;
-}
 
 /* A snapshot of every registry table as text, to prove a failed call changed nothing. */
 static char *snapshot(fixture_t *f)
@@ -161,6 +101,19 @@ static json_t *create_version(fixture_t *f, const char *name, const char *source
     if (!v)
         fail_msg("registry_version_create %s: %s", name, err.message);
     return v;
+}
+
+/* A real run in the Default experiment, for versions registered from a run; id into out. */
+static void make_run(fixture_t *f, char out[RUN_ID_SIZE])
+{
+    err_t err;
+    run_create_t in = {.run_name = "trainer"};
+    json_t *run = runs_create(f->store, &in, &err);
+    if (!run)
+        fail_msg("runs_create: %s", err.message);
+    snprintf(out, RUN_ID_SIZE, "%s",
+             json_string_value(json_object_get(json_object_get(run, "info"), "run_id")));
+    json_decref(run);
 }
 
 static json_int_t create_version_number(fixture_t *f, const char *name)
@@ -282,7 +235,7 @@ static void model_create_rejects_bad_input(void **state)
     create_model_ok(f, name250);
     name250[498] = '\0'; /* 249 characters */
     create_model_ok(f, name250);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_models"), 3);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_models"), 3);
 }
 
 static void model_get_unknown_is_404(void **state)
@@ -349,6 +302,72 @@ static void model_update_renames_and_describes(void **state)
     free(after);
 }
 
+static size_t lineage_count(fixture_t *f, const char *id)
+{
+    err_t err;
+    json_t *r = lineage_edges(f->store, "model_version", id, LINEAGE_BOTH, &err);
+    if (!r)
+        fail_msg("lineage_edges: %s", err.message);
+    size_t n = json_array_size(json_object_get(r, "edges"));
+    json_decref(r);
+    return n;
+}
+
+/* Lineage knows versions as model_version:<name>/<N>: a rename carries them to the new name,
+ * and only this model's (not those of "team/bot" when "team" is renamed). */
+static void model_rename_carries_lineage(void **state)
+{
+    fixture_t *f = *state;
+    char run[RUN_ID_SIZE];
+    make_run(f, run);
+    create_model_ok(f, "team");
+    create_model_ok(f, "team/bot");
+    json_decref(create_version(f, "team", "s3://b/1", run));
+    json_decref(create_version(f, "team", "s3://b/2", run));
+    json_decref(create_version(f, "team/bot", "s3://b/3", run));
+    err_t err;
+    lineage_edge_in_t served = {"model_version", "team/2", "trace", "t1", "served_by"};
+    store_conn_t *c = store_acquire(f->store);
+    json_t *edge = lineage_record(c, &served, NULL, &err);
+    store_release(f->store, c);
+    assert_non_null(edge);
+    json_decref(edge);
+
+    registry_model_patch_t patch = {.new_name = "crew"};
+    json_t *m = registry_model_update(f->store, "team", &patch, &err);
+    assert_non_null(m);
+    json_decref(m);
+    assert_int_equal(lineage_count(f, "crew/1"), 1);
+    assert_int_equal(lineage_count(f, "crew/2"), 2);
+    assert_int_equal(lineage_count(f, "team/1"), 0);
+    assert_int_equal(lineage_count(f, "team/2"), 0);
+    assert_int_equal(lineage_count(f, "team/bot/1"), 1);
+
+    /* A rename that fails leaves lineage as it was: a taken name, and a name so long (750
+     * bytes) that "<name>/1" cannot be a lineage id. */
+    char *before = snapshot(f);
+    registry_model_patch_t clash = {.new_name = "team/bot"};
+    assert_null(registry_model_update(f->store, "crew", &clash, &err));
+    assert_int_equal(err.status, 409);
+    char name[751];
+    for (int i = 0; i < 250; i++)
+        memcpy(name + 3 * i, "\xe2\x82\xac", 3);
+    name[750] = '\0';
+    registry_model_patch_t too_long = {.new_name = name};
+    assert_null(registry_model_update(f->store, "crew", &too_long, &err));
+    assert_invalid(&err, "new_name");
+    char *after = snapshot(f);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    /* And "team/bot"'s own versions follow its own rename. */
+    m = registry_model_update(f->store, "team/bot", &(registry_model_patch_t){.new_name = "solo"},
+                              &err);
+    assert_non_null(m);
+    json_decref(m);
+    assert_int_equal(lineage_count(f, "solo/1"), 1);
+}
+
 static void model_tags_set_replace_delete(void **state)
 {
     fixture_t *f = *state;
@@ -364,7 +383,7 @@ static void model_tags_set_replace_delete(void **state)
 
     assert_int_equal(registry_model_delete_tag(f->store, "m", "owner", &err), 0);
     assert_int_equal(registry_model_delete_tag(f->store, "m", "never-set", &err), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_model_tags"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_model_tags"), 1);
 
     char *before = snapshot(f);
     static const char *const bad_keys[] = {"",     "/abs", "a//b",  "a/",   "..",
@@ -398,8 +417,10 @@ static void model_delete_cascades(void **state)
     err_t err;
     json_decref(registry_model_create(f->store, &in, &err));
     create_model_ok(f, "survivor");
+    char run[RUN_ID_SIZE];
+    make_run(f, run);
     for (int i = 0; i < 3; i++) {
-        json_decref(create_version(f, "doomed", "s3://b/m", "run1"));
+        json_decref(create_version(f, "doomed", "s3://b/m", run));
         json_decref(create_version(f, "survivor", "s3://b/s", NULL));
     }
     assert_int_equal(registry_version_set_tag(f->store, "doomed", 2, "k", "v", &err), 0);
@@ -408,13 +429,13 @@ static void model_delete_cascades(void **state)
     json_decref(registry_alias_set(f->store, "survivor", "prod", 3, &err));
 
     assert_int_equal(registry_model_delete(f->store, "doomed", &err), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_models"), 1);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_versions"), 3);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_model_tags"), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_version_tags"), 1);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_aliases"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_models"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_versions"), 3);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_model_tags"), 0);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_version_tags"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_aliases"), 1);
     /* Lineage is history: it stays. */
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM lineage_edges"), 3);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM lineage_edges"), 3);
 
     assert_int_equal(registry_model_delete(f->store, "doomed", &err), -1);
     assert_not_found(&err);
@@ -436,10 +457,14 @@ static void version_create_returns_json(void **state)
     json_t *serving = json_pack("{s:s, s:s, s:s, s:{s:f, s:i}}", "provider", "openai", "model",
                                 "gpt-4o-mini", "base_url", "https://api.openai.com/v1", "params",
                                 "temperature", 0.2, "max_tokens", 256);
+    char run[RUN_ID_SIZE], source[64], link[64];
+    make_run(f, run);
+    snprintf(source, sizeof source, "runs:/%s/model", run);
+    snprintf(link, sizeof link, "http://mlflow/runs/%s", run);
     registry_version_in_t in = {.name = "m",
-                                .source = "runs:/0190abcd/model",
-                                .run_id = "0190abcd",
-                                .run_link = "http://mlflow/runs/0190abcd",
+                                .source = source,
+                                .run_id = run,
+                                .run_link = link,
                                 .description = "first cut",
                                 .tags = tags,
                                 .ntags = 1,
@@ -450,9 +475,9 @@ static void version_create_returns_json(void **state)
     assert_non_null(v);
     assert_string_equal(str(v, "name"), "m");
     assert_int_equal(num(v, "version"), 1);
-    assert_string_equal(str(v, "source"), "runs:/0190abcd/model");
-    assert_string_equal(str(v, "run_id"), "0190abcd");
-    assert_string_equal(str(v, "run_link"), "http://mlflow/runs/0190abcd");
+    assert_string_equal(str(v, "source"), source);
+    assert_string_equal(str(v, "run_id"), run);
+    assert_string_equal(str(v, "run_link"), link);
     assert_string_equal(str(v, "description"), "first cut");
     assert_string_equal(str(v, "status"), "READY");
     assert_string_equal(str(json_object_get(v, "tags"), "framework"), "vllm");
@@ -497,7 +522,7 @@ static void version_numbers_are_never_reused(void **state)
     assert_int_equal(create_version_number(f, "a"), 4); /* the highest deleted: still used */
     assert_int_equal(registry_version_delete(f->store, "a", 1, &err), 0);
     assert_int_equal(create_version_number(f, "a"), 5);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_versions"), 4);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_versions"), 4);
 
     assert_int_equal(registry_version_delete(f->store, "a", 1, &err), -1);
     assert_not_found(&err);
@@ -575,9 +600,17 @@ static void version_create_rejects_bad_input(void **state)
     assert_null(registry_version_create(f->store, &tag_case, &err));
     assert_invalid(&err, "tags[0].value");
 
-    registry_version_in_t unknown = {.name = "missing", .source = "s3://b/x", .run_id = "r1"};
+    registry_version_in_t unknown = {.name = "missing", .source = "s3://b/x"};
     assert_null(registry_version_create(f->store, &unknown, &err));
     assert_not_found(&err);
+    assert_string_equal(err.message, "Registered Model with name=missing not found");
+
+    /* A run_id that names no run: 404 naming the run, and no version number is used up. */
+    registry_version_in_t no_run = {
+        .name = "m", .source = "s3://b/x", .run_id = "0190ffffffffffffffffffffffffffff"};
+    assert_null(registry_version_create(f->store, &no_run, &err));
+    assert_not_found(&err);
+    assert_string_equal(err.message, "Run with id=0190ffffffffffffffffffffffffffff not found");
 
     char *after = snapshot(f);
     assert_string_equal(before, after); /* the counter did not move either */
@@ -608,7 +641,7 @@ static void version_update_and_tags(void **state)
     json_decref(v);
     assert_int_equal(registry_version_delete_tag(f->store, "m", 1, "eval.acc", &err), 0);
     assert_int_equal(registry_version_delete_tag(f->store, "m", 1, "eval.acc", &err), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_version_tags"), 0);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_version_tags"), 0);
 
     char *before = snapshot(f);
     assert_null(registry_version_update(f->store, "m", 2, "x", &err));
@@ -631,7 +664,9 @@ static void version_records_lineage(void **state)
 {
     fixture_t *f = *state;
     create_model_ok(f, "ranker");
-    json_decref(create_version(f, "ranker", "s3://b/1", "0190ffee"));
+    char run[RUN_ID_SIZE];
+    make_run(f, run);
+    json_decref(create_version(f, "ranker", "s3://b/1", run));
     json_decref(create_version(f, "ranker", "s3://b/2", NULL));
     err_t err;
     json_t *edges = lineage_edges(f->store, "model_version", "ranker/1", LINEAGE_UPSTREAM, &err);
@@ -640,19 +675,19 @@ static void version_records_lineage(void **state)
     assert_int_equal(json_array_size(list), 1);
     json_t *e = json_array_get(list, 0);
     assert_string_equal(str(json_object_get(e, "from"), "type"), "run");
-    assert_string_equal(str(json_object_get(e, "from"), "id"), "0190ffee");
+    assert_string_equal(str(json_object_get(e, "from"), "id"), run);
     assert_string_equal(str(json_object_get(e, "to"), "type"), "model_version");
     assert_string_equal(str(json_object_get(e, "to"), "id"), "ranker/1");
     assert_string_equal(str(e, "relation"), "registered_as");
     json_decref(edges);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM lineage_edges"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM lineage_edges"), 1);
 
     /* A create that fails records nothing. */
     registry_tag_t bad[] = {{"", "v"}};
     registry_version_in_t in = {
-        .name = "ranker", .source = "s3://b/3", .run_id = "0190ffee", .tags = bad, .ntags = 1};
+        .name = "ranker", .source = "s3://b/3", .run_id = run, .tags = bad, .ntags = 1};
     assert_null(registry_version_create(f->store, &in, &err));
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM lineage_edges"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM lineage_edges"), 1);
 
     /* A model name so long (in bytes) that "<name>/<version>" cannot be a lineage id: refused,
      * naming run_id, with nothing written. 250 three-byte characters are 750 bytes. */
@@ -661,15 +696,22 @@ static void version_records_lineage(void **state)
         memcpy(name + 3 * i, "\xe2\x82\xac", 3);
     name[750] = '\0';
     create_model_ok(f, name);
-    registry_version_in_t long_in = {.name = name, .source = "s3://b/x", .run_id = "r"};
+    registry_version_in_t long_in = {.name = name, .source = "s3://b/x", .run_id = run};
     assert_null(registry_version_create(f->store, &long_in, &err));
     assert_invalid(&err, "run_id");
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_versions"), 2);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_versions"), 2);
     registry_version_in_t no_run = {.name = name, .source = "s3://b/x"};
     json_t *v = registry_version_create(f->store, &no_run, &err);
     assert_non_null(v);
     assert_int_equal(num(v, "version"), 1);
     json_decref(v);
+
+    /* A deleted run is still a run (it can be restored; MLflow's get_run finds it): accepted. */
+    assert_int_equal(runs_delete(f->store, run, &err), 0);
+    v = create_version(f, "ranker", "s3://b/4", run);
+    assert_int_equal(num(v, "version"), 3);
+    json_decref(v);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM lineage_edges"), 2);
 }
 
 /* Several threads create versions of one model at once; every number must be handed out
@@ -724,8 +766,9 @@ static void version_create_is_concurrency_safe(void **state)
     }
     for (int n = 1; n <= TOTAL; n++)
         assert_int_equal(seen[n], 1);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_versions"), TOTAL);
-    assert_int_equal(count(f, "SELECT MAX(next_version) FROM registry_models"), TOTAL + 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_versions"), TOTAL);
+    assert_int_equal(test_store_count(f->store, "SELECT MAX(next_version) FROM registry_models"),
+                     TOTAL + 1);
 }
 
 static void latest_versions_by_stage(void **state)
@@ -810,7 +853,7 @@ static void alias_set_move_get_delete(void **state)
 
     /* Deleting the version drops the aliases on it. */
     assert_int_equal(registry_version_delete(f->store, "m", 2, &err), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM registry_aliases"), 0);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM registry_aliases"), 0);
     assert_null(registry_alias_get(f->store, "m", "champion", &err));
     assert_not_found(&err);
 }
@@ -1026,20 +1069,27 @@ static void search_versions(void **state)
     fixture_t *f = *state;
     create_model_ok(f, "va");
     create_model_ok(f, "vb");
-    json_decref(create_version(f, "va", "s3://b/a1", "run-1"));
-    json_decref(create_version(f, "va", "s3://b/a2", "run-2"));
+    char run1[RUN_ID_SIZE], run2[RUN_ID_SIZE];
+    make_run(f, run1);
+    make_run(f, run2);
+    json_decref(create_version(f, "va", "s3://b/a1", run1));
+    json_decref(create_version(f, "va", "s3://b/a2", run2));
     json_decref(create_version(f, "va", "gs://g/a3", NULL));
-    json_decref(create_version(f, "vb", "s3://b/b1", "run-1"));
+    json_decref(create_version(f, "vb", "s3://b/b1", run1));
     err_t err;
     assert_int_equal(registry_version_set_tag(f->store, "va", 2, "eval", "pass", &err), 0);
 
+    char run_eq[64], run_in[80], run_ne[64];
+    snprintf(run_eq, sizeof run_eq, "run_id = '%s'", run1);
+    snprintf(run_in, sizeof run_in, "run_id IN ('%s', 'nope')", run2);
+    snprintf(run_ne, sizeof run_ne, "run_id != '%s'", run1);
     struct {
         const char *filter, *order, *expected;
     } cases[] = {
         {"name = 'va'", "version_number ASC", "va:1,va:2,va:3"},
-        {"run_id = 'run-1'", "name DESC", "vb:1,va:1"},
-        {"run_id IN ('run-2', 'nope')", NULL, "va:2"},
-        {"run_id != 'run-1'", NULL, "va:2"}, /* no run_id: never equal, never unequal */
+        {run_eq, "name DESC", "vb:1,va:1"},
+        {run_in, NULL, "va:2"},
+        {run_ne, NULL, "va:2"}, /* no run_id: never equal, never unequal */
         {"version_number > 1 AND name = 'va'", "version_number DESC", "va:3,va:2"},
         {"version_number <= 1", "name ASC", "va:1,vb:1"},
         {"source_path LIKE 's3://b/%'", "name ASC", "va:2,va:1,vb:1"}, /* then version DESC */
@@ -1084,37 +1134,6 @@ static void search_versions(void **state)
     registry_search_t big = {.max_results = REGISTRY_VERSIONS_MAX_RESULTS + 1};
     assert_null(registry_versions_search(f->store, &big, &err));
     assert_invalid(&err, "max_results");
-}
-
-static void page_tokens_round_trip(void **state)
-{
-    (void)state;
-    err_t err;
-    int64_t offsets[] = {0, 1, 100, 199999, INT64_C(1) << 40};
-    for (size_t i = 0; i < 5; i++) {
-        char *token = registry_page_token_encode(offsets[i]);
-        int64_t back = -1;
-        assert_int_equal(registry_page_token_decode(token, &back, &err), 0);
-        assert_int_equal(back, offsets[i]);
-        free(token);
-    }
-    /* MLflow's own token for offset 100: base64 of {"offset": 100}. */
-    char *token = registry_page_token_encode(100);
-    assert_string_equal(token, "eyJvZmZzZXQiOiAxMDB9");
-    free(token);
-    const char *bad[] = {"",
-                         "!!!!",
-                         "abc",
-                         "eyJvZmZzZXQiOiAtMX0=",  /* {"offset": -1} */
-                         "eyJ4IjogMX0=",          /* {"x": 1} */
-                         "bm90IGpzb24=",          /* not json */
-                         "eyJvZmZzZXQiOiAiMSJ9"}; /* {"offset": "1"} */
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        int64_t off;
-        if (registry_page_token_decode(bad[i], &off, &err) == 0)
-            fail_msg("token '%s' accepted", bad[i]);
-        assert_invalid(&err, "page_token");
-    }
 }
 
 /* ---- validation helpers (no store) ---------------------------------------------------------- */
@@ -1186,13 +1205,14 @@ static void serving_is_normalised(void **state)
 #define REGISTRY_TESTS(prefix)                                                                     \
     T(prefix, model_create_returns_json), T(prefix, model_create_rejects_bad_input),               \
         T(prefix, model_get_unknown_is_404), T(prefix, model_update_renames_and_describes),        \
-        T(prefix, model_tags_set_replace_delete), T(prefix, model_delete_cascades),                \
-        T(prefix, version_create_returns_json), T(prefix, version_numbers_are_never_reused),       \
-        T(prefix, version_create_rejects_bad_input), T(prefix, version_update_and_tags),           \
-        T(prefix, version_records_lineage), T(prefix, version_create_is_concurrency_safe),         \
-        T(prefix, latest_versions_by_stage), T(prefix, alias_set_move_get_delete),                 \
-        T(prefix, alias_rejects_bad_input), T(prefix, search_like_and_ilike),                      \
-        T(prefix, search_models_by_tag_order_and_pages), T(prefix, search_versions)
+        T(prefix, model_rename_carries_lineage), T(prefix, model_tags_set_replace_delete),         \
+        T(prefix, model_delete_cascades), T(prefix, version_create_returns_json),                  \
+        T(prefix, version_numbers_are_never_reused), T(prefix, version_create_rejects_bad_input),  \
+        T(prefix, version_update_and_tags), T(prefix, version_records_lineage),                    \
+        T(prefix, version_create_is_concurrency_safe), T(prefix, latest_versions_by_stage),        \
+        T(prefix, alias_set_move_get_delete), T(prefix, alias_rejects_bad_input),                  \
+        T(prefix, search_like_and_ilike), T(prefix, search_models_by_tag_order_and_pages),         \
+        T(prefix, search_versions)
 
 int main(void)
 {
@@ -1200,16 +1220,15 @@ int main(void)
         cmocka_unit_test(parse_version_like_python_int),
         cmocka_unit_test(utf8_length_counts_characters),
         cmocka_unit_test(serving_is_normalised),
-        cmocka_unit_test(page_tokens_round_trip),
     };
     int failed = cmocka_run_group_tests_name("registry validation", pure_tests, NULL, NULL);
     const struct CMUnitTest sqlite_tests[] = {REGISTRY_TESTS("sqlite: ")};
-    failed += cmocka_run_group_tests_name("registry sqlite", sqlite_tests, group_setup_sqlite,
-                                          group_teardown);
+    failed += cmocka_run_group_tests_name("registry sqlite", sqlite_tests, test_store_setup_sqlite,
+                                          test_store_teardown);
     if (test_pg_url()) {
         const struct CMUnitTest pg_tests[] = {REGISTRY_TESTS("postgresql: ")};
-        failed += cmocka_run_group_tests_name("registry postgresql", pg_tests, group_setup_postgres,
-                                              group_teardown);
+        failed += cmocka_run_group_tests_name("registry postgresql", pg_tests, test_store_setup_pg,
+                                              test_store_teardown);
     }
     return failed;
 }

@@ -1,15 +1,14 @@
 /* test_run_search.c - unit tests for tracking/run_search.h and search_sql.h on SQLite and
- * PostgreSQL: the LIKE -> GLOB translation; LIKE case-sensitive and ILIKE not, with '%', '_'
- * as the only wildcards and '*', '?', '[', '\' literal on both backends; metric, param, tag,
- * attribute and dataset filters; IN / NOT IN; ordering by metric with runs lacking it last in
- * both directions and NaN just before them; default order; paging; errors. */
+ * PostgreSQL: LIKE case-sensitive and ILIKE not, with '%', '_' as the only wildcards and '*', '?',
+ * '[', '\' literal on both backends; metric, param, tag, attribute and dataset filters; IN / NOT
+ * IN; ordering by metric with runs lacking it last in both directions and NaN just before them;
+ * default order; paging; errors. */
 #include "unit/tracking_testutil.h"
 
 #include <math.h>
 
 #include "tracking/run_inputs.h"
 #include "tracking/run_search.h"
-#include "tracking/search_sql.h"
 
 /* Names of the runs a search returns, joined with ','. */
 static char *names(tfix_t *f, const char *filter, const char *order)
@@ -37,14 +36,6 @@ static char *names(tfix_t *f, const char *filter, const char *order)
     }
     json_decref(out);
     return buf;
-}
-
-static void like_to_glob(void **state)
-{
-    (void)state;
-    char *g = sqlb_like_to_glob("a%b_c*d?e[f]");
-    assert_string_equal(g, "a*b?c[*]d[?]e[[]f]");
-    free(g);
 }
 
 /* Runs: r0..r4 with tag "name" holding tricky strings and metric m = i (r4 has none, r3 NaN). */
@@ -167,10 +158,9 @@ static void paging_and_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(like_to_glob),
         cmocka_unit_test_setup(string_operators, tfix_reset),
         cmocka_unit_test_setup(numeric_and_order, tfix_reset),
         cmocka_unit_test_setup(paging_and_errors, tfix_reset),
     };
-    return tfix_run_groups(tests, sizeof tests / sizeof *tests, "run_search");
+    return test_store_run_groups(tests, sizeof tests / sizeof *tests, "run_search");
 }

@@ -11,19 +11,6 @@
 #include "tracking/run_inputs.h"
 #include "tracking/validate.h"
 
-static int64_t count(tfix_t *f, const char *sql)
-{
-    err_t err;
-    store_conn_t *c = store_acquire(f->store);
-    store_rows_t *rows = store_query(c, sql, NULL, 0, &err);
-    store_release(f->store, c);
-    if (!rows)
-        fail_msg("%s: %s", sql, err.message);
-    int64_t n = store_rows_int(rows, 0, 0);
-    store_rows_free(rows);
-    return n;
-}
-
 static void batch_writes_and_latest(void **state)
 {
     tfix_t *f = *state;
@@ -37,8 +24,8 @@ static void batch_writes_and_latest(void **state)
     tracking_kv_t p[] = {{"lr", "0.1"}, {"depth", "3"}};
     tracking_kv_t t[] = {{"a", "1"}, {"a", "2"}, {"mlflow.runName", "renamed"}};
     tfix_log(f, run, m, 995, p, 2, t, 3); /* 1000 items in all */
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM metrics"), 995);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM latest_metrics"), 7);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM metrics"), 995);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM latest_metrics"), 7);
     json_t *metrics = tfix_data(f, run, "metrics");
     /* k0 gets i = 0, 7, ..., 994: the last has the greatest step */
     assert_true(json_number_value(json_object_get(metrics, "k0")) == 994.0);
@@ -54,7 +41,7 @@ static void batch_writes_and_latest(void **state)
 
     /* the same batch again: duplicates are stored once, params unchanged are fine */
     tfix_log(f, run, m, 995, p, 2, NULL, 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM metrics"), 995);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM metrics"), 995);
 
     /* later batches: a smaller step never replaces; equal step + later timestamp does; equal
      * step and timestamp: the greater value wins */
@@ -113,8 +100,8 @@ static void batch_all_or_nothing(void **state)
     assert_non_null(strstr(err.message, "lr"));
     assert_non_null(strstr(err.message, "0.1"));
     assert_non_null(strstr(err.message, "0.2"));
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM metrics"), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM params"), 1);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM metrics"), 0);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM params"), 1);
 
     tracking_metric_t bad_ts[] = {{"good", 1, 1, 0}, {"x", 1, -1, 0}};
     b = (run_batch_t){bad_ts, 2, NULL, 0, NULL, 0};
@@ -139,8 +126,9 @@ static void batch_all_or_nothing(void **state)
     b = (run_batch_t){NULL, 0, many, 101, NULL, 0};
     assert_int_equal(run_data_log_batch(f->store, run, &b, &err), -1);
     assert_non_null(strstr(err.message, "at most 100 params"));
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM metrics"), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM tags WHERE key <> 'mlflow.runName'"), 0);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM metrics"), 0);
+    assert_int_equal(
+        test_store_count(f->store, "SELECT COUNT(*) FROM tags WHERE key <> 'mlflow.runName'"), 0);
 
     assert_int_equal(run_data_delete_tag(f->store, run, "missing", &err), -1);
     assert_int_equal(err.status, 404);
@@ -165,10 +153,12 @@ static void dataset_inputs(void **state)
         {"qa", "d1", "local", "/data/qa", NULL, NULL, NULL, 0}, /* the same again */
         {"other", "d2", "s3", "s3://b/o", "{}", NULL, NULL, 0}};
     assert_int_equal(run_inputs_log(f->store, run, in, 3, &err), 0);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM run_inputs"), 2);
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM lineage_edges WHERE src_type = 'dataset' AND "
-                              "dst_type = 'run' AND relation = 'input'"),
-                     2);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM run_inputs"), 2);
+    assert_int_equal(
+        test_store_count(f->store,
+                         "SELECT COUNT(*) FROM lineage_edges WHERE src_type = 'dataset' AND "
+                         "dst_type = 'run' AND relation = 'input'"),
+        2);
     json_t *r = runs_get(f->store, run, &err);
     json_t *inputs = json_object_get(json_object_get(r, "inputs"), "dataset_inputs");
     assert_int_equal(json_array_size(inputs), 2);
@@ -181,7 +171,7 @@ static void dataset_inputs(void **state)
     tracking_dataset_input_t bad[] = {{"x", NULL, "l", "s", NULL, NULL, NULL, 0}};
     assert_int_equal(run_inputs_log(f->store, run, bad, 1, &err), -1);
     assert_string_equal(err.field, "datasets[0].dataset.digest");
-    assert_int_equal(count(f, "SELECT COUNT(*) FROM datasets"), 2);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM datasets"), 2);
     free(run);
 }
 
@@ -192,5 +182,5 @@ int main(void)
         cmocka_unit_test_setup(batch_all_or_nothing, tfix_reset),
         cmocka_unit_test_setup(dataset_inputs, tfix_reset),
     };
-    return tfix_run_groups(tests, sizeof tests / sizeof *tests, "tracking_batch");
+    return test_store_run_groups(tests, sizeof tests / sizeof *tests, "tracking_batch");
 }

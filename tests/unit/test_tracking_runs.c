@@ -1,11 +1,11 @@
 /* test_tracking_runs.c - unit tests for the experiment and run services (tracking/experiments.h,
- * tracking/runs.h, tracking/validate.h, tracking/page_token.h) on SQLite and PostgreSQL:
+ * tracking/runs.h, tracking/validate.h) on SQLite and PostgreSQL:
  * the Default experiment, create/get/rename/delete/restore with runs following, tags, unique
  * names, search with filter/order/paging; run creation (ids, generated names mirrored to
- * mlflow.runName, artifact_uri), update, delete/restore, active checks; key rules; tokens. */
+ * mlflow.runName, artifact_uri), update, delete/restore, active checks; key rules; view types and
+ * statuses. */
 #include "unit/tracking_testutil.h"
 
-#include "tracking/page_token.h"
 #include "tracking/validate.h"
 
 static void default_experiment_exists(void **state)
@@ -186,7 +186,7 @@ static void run_lifecycle(void **state)
     json_decref(run);
 }
 
-static void key_rules_and_tokens(void **state)
+static void key_rules_and_types(void **state)
 {
     (void)state;
     err_t err;
@@ -203,18 +203,6 @@ static void key_rules_and_tokens(void **state)
     assert_int_equal(tracking_check_key("param", long_key, "key", &err), -1);
     long_key[250] = '\0';
     assert_int_equal(tracking_check_key("param", long_key, "key", &err), 0);
-
-    char *token = tracking_page_token_make(1234);
-    assert_string_equal(token, "eyJvZmZzZXQiOiAxMjM0fQ=="); /* base64 of {"offset": 1234} */
-    int64_t off = 0;
-    assert_int_equal(tracking_page_token_parse(token, &off, &err), 0);
-    assert_int_equal(off, 1234);
-    free(token);
-    assert_int_equal(tracking_page_token_parse("!!!!", &off, &err), -1);
-    assert_string_equal(err.field, "page_token");
-    assert_int_equal(tracking_page_token_parse("eyJhIjogMX0=", &off, &err), -1); /* {"a": 1} */
-    assert_int_equal(tracking_page_token_parse(NULL, &off, &err), 0);
-    assert_int_equal(off, 0);
 
     tracking_view_type_t v = TRACKING_ACTIVE_ONLY;
     assert_int_equal(tracking_view_type_parse("ALL", "v", &v, &err), 0);
@@ -233,7 +221,7 @@ int main(void)
         cmocka_unit_test_setup(experiment_crud, tfix_reset),
         cmocka_unit_test_setup(experiment_search, tfix_reset),
         cmocka_unit_test_setup(run_lifecycle, tfix_reset),
-        cmocka_unit_test_setup(key_rules_and_tokens, tfix_reset),
+        cmocka_unit_test_setup(key_rules_and_types, tfix_reset),
     };
-    return tfix_run_groups(tests, sizeof tests / sizeof *tests, "tracking_runs");
+    return test_store_run_groups(tests, sizeof tests / sizeof *tests, "tracking_runs");
 }

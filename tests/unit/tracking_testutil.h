@@ -1,7 +1,7 @@
-/* tracking_testutil.h - fixture for the tracking service unit tests: one migrated store per
- * group, on SQLite (a temporary directory) and, when LLMOPS_TEST_PG_URL is set, on a throwaway
- * PostgreSQL database (store_testutil.h); each test starts from empty tracking tables with only
- * the Default experiment. */
+/* tracking_testutil.h - helpers for the tracking service unit tests, on the migrated store of
+ * store_testutil.h (SQLite, and PostgreSQL when LLMOPS_TEST_PG_URL is set): each test starts
+ * from empty tracking tables with only the Default experiment (tfix_reset), and makes runs,
+ * experiments and batches with one call each. */
 #ifndef LLMOPS_TESTS_TRACKING_TESTUTIL_H
 #define LLMOPS_TESTS_TRACKING_TESTUTIL_H
 
@@ -9,47 +9,11 @@
 
 #include <jansson.h>
 
-#include "store/migrate.h"
 #include "tracking/experiments.h"
 #include "tracking/run_data.h"
 #include "tracking/runs.h"
 
-typedef struct tfix {
-    test_db_t db;
-    store_t *store;
-} tfix_t;
-
-static inline int tfix_setup(void **state, store_kind_t kind)
-{
-    tfix_t *f = calloc(1, sizeof *f);
-    test_db_create(&f->db, kind);
-    err_t err;
-    if (store_open(f->db.url, 2, &f->store, &err) != 0)
-        fail_msg("store_open %s: %s", f->db.url, err.message);
-    if (migrate_schema(f->store, NULL, &err) != 0)
-        fail_msg("migrate: %s", err.message);
-    *state = f;
-    return 0;
-}
-
-static inline int tfix_setup_sqlite(void **state)
-{
-    return tfix_setup(state, STORE_SQLITE);
-}
-
-static inline int tfix_setup_pg(void **state)
-{
-    return tfix_setup(state, STORE_POSTGRES);
-}
-
-static inline int tfix_teardown(void **state)
-{
-    tfix_t *f = *state;
-    store_close(f->store);
-    test_db_drop(&f->db);
-    free(f);
-    return 0;
-}
+typedef test_store_t tfix_t;
 
 /* Per test: empty every tracking table, keep experiment 0. */
 static inline int tfix_reset(void **state)
@@ -67,13 +31,8 @@ static inline int tfix_reset(void **state)
                                       "DELETE FROM experiment_tags",
                                       "DELETE FROM experiments WHERE experiment_id <> 0",
                                       "DELETE FROM lineage_edges"};
-    store_conn_t *c = store_acquire(f->store);
-    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
-        err_t err;
-        if (store_exec(c, sql[i], NULL, 0, &err) < 0)
-            fail_msg("%s: %s", sql[i], err.message);
-    }
-    store_release(f->store, c);
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++)
+        test_store_exec(f->store, sql[i]);
     return 0;
 }
 
@@ -125,15 +84,6 @@ static inline json_t *tfix_data(tfix_t *f, const char *run_id, const char *list)
                         json_object_get(item, "value"));
     json_decref(run);
     return map;
-}
-
-/* Run a test table on SQLite, then on PostgreSQL when a server is configured. */
-static inline int tfix_run_groups(const struct CMUnitTest *tests, size_t n, const char *name)
-{
-    int failed = _cmocka_run_group_tests(name, tests, n, tfix_setup_sqlite, tfix_teardown);
-    if (test_pg_url())
-        failed += _cmocka_run_group_tests(name, tests, n, tfix_setup_pg, tfix_teardown);
-    return failed;
 }
 
 #endif
