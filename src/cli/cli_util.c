@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
+
 void cli_path_add(buf_t *target, const char *segment)
 {
     char *escaped = curl_easy_escape(NULL, segment, 0);
