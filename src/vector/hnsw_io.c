@@ -448,6 +448,9 @@ static int read_node(reader_t *r, hnsw_t *h, const header_t *hdr, uint32_t id, u
         return corrupt(err, "node %u runs past the announced payload", id);
     if (!flags) {
         uint32_t other;
+        /* The table has room for the live count the header announced, and no more. */
+        if (h->labels.len >= hdr->live)
+            return corrupt(err, "more live nodes than the header announces");
         if (labelmap_get(&h->labels, label, &other))
             return corrupt(err, "label %llu is live on nodes %u and %u", (unsigned long long)label,
                            other, id);
@@ -503,10 +506,6 @@ static int load(reader_t *r, uint64_t total_len, hnsw_t **out, err_t *err)
         if (read_node(r, h, &hdr, id, &consumed, err) != 0)
             goto fail;
         live += !hnsw_is_deleted(h, id);
-        if (live > hdr.live) {
-            corrupt(err, "more live nodes than the header announces");
-            goto fail;
-        }
     }
     if (consumed != hdr.payload || live != hdr.live) {
         corrupt(err, "payload does not match the header");

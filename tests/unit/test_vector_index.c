@@ -534,6 +534,7 @@ static void test_structural_checks(void **state)
         {"entry out of range", "bad entry point", 72, 100000, 4},
         {"node count too high", "cannot fit", 56, 1000000, 4},
         {"live above nodes", "bad node counts", 64, 1000, 4},
+        {"live below the real count (found by fuzzing)", "more live nodes", 64, 0, 4},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         memcpy(b, good, len);
