@@ -12,14 +12,26 @@
  *       "ef E recall R qps Q"; before that "build_s S", "rss_bytes B" (resident memory added by
  *       building) and "index_bytes B" (the index's own accounting).
  *   bench_vectors compare OURS HNSWLIB
- *       Reads two "run" outputs and prints a table: for target recalls 0.90, 0.95, 0.99 the
- *       smallest ef reaching it on each side, the QPS there and the ratio ours / hnswlib.
+ *       Reads "run" outputs (each side a comma-separated list of rounds; the best figure of
+ *       each side is kept) and prints a table: build time, memory, and for target recalls
+ *       0.90, 0.95, 0.99 the smallest ef reaching it on each side, the QPS there and the ratio
+ *       ours / hnswlib.
+ *
+ *   bench_vectors concurrent DATA EF SECONDS
+ *       Searching beside a writer (wall-clock, two threads): builds the index over the first half
+ *       of the base points, then a search thread runs queries (ef EF) for SECONDS while a
+ *       writer thread inserts the second half; once as the index is (searches take no lock on
+ *       the graph) and once with an index-wide pthread rwlock around every call (the simple
+ *       design: searches shared, inserts exclusive), each from a fresh half-built index. Also
+ *       the search rate with no writer. Prints searches/s and inserts/s for each.
  *
  * Data file: "LLMVBEN1", u32 n, dim, queries, gt_k; then n*dim base floats, queries*dim query
  * floats, queries*gt_k u32 ground-truth row numbers (host byte order; it never leaves the
  * machine). */
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +253,116 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 
+/* ---- concurrent ----------------------------------------------------------------------------- */
+
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+typedef struct conc {
+    const data_t *d;
+    hnsw_t *h;
+    pthread_rwlock_t *lock; /* NULL: no index-wide lock */
+    uint32_t ef;
+    double seconds;
+    _Atomic int stop;
+    uint64_t searches, inserts;
+} conc_t;
+
+static void *conc_reader(void *arg)
+{
+    conc_t *c = arg;
+    hnsw_search_opts_t o = {.ef_search = c->ef};
+    vec_hit_t hits[GT_K];
+    double end = wall_s() + c->seconds;
+    for (uint32_t q = 0; wall_s() < end; q = (q + 1) % c->d->nq) {
+        size_t nh;
+        err_t err;
+        if (c->lock)
+            pthread_rwlock_rdlock(c->lock);
+        if (hnsw_search(c->h, c->d->queries + (size_t)q * c->d->dim, GT_K, &o, hits, &nh, NULL,
+                        &err) != 0)
+            die(err.message);
+        if (c->lock)
+            pthread_rwlock_unlock(c->lock);
+        c->searches++;
+    }
+    atomic_store(&c->stop, 1);
+    return NULL;
+}
+
+static void *conc_writer(void *arg)
+{
+    conc_t *c = arg;
+    for (uint32_t i = c->d->n / 2; i < c->d->n && !atomic_load(&c->stop); i++) {
+        err_t err;
+        if (c->lock)
+            pthread_rwlock_wrlock(c->lock);
+        if (hnsw_add(c->h, i, c->d->base + (size_t)i * c->d->dim, &err) != 0)
+            die(err.message);
+        if (c->lock)
+            pthread_rwlock_unlock(c->lock);
+        c->inserts++;
+    }
+    return NULL;
+}
+
+static hnsw_t *build_half(const data_t *d)
+{
+    hnsw_params_t p;
+    hnsw_params_default(&p, VEC_L2, d->dim);
+    p.capacity = d->n;
+    hnsw_t *h;
+    err_t err;
+    if (hnsw_create(&p, &h, &err) != 0)
+        die(err.message);
+    for (uint32_t i = 0; i < d->n / 2; i++)
+        if (hnsw_add(h, i, d->base + (size_t)i * d->dim, &err) != 0)
+            die(err.message);
+    return h;
+}
+
+static void conc_run(const data_t *d, uint32_t ef, double seconds, int writer,
+                     pthread_rwlock_t *lock, const char *what)
+{
+    conc_t c = {.d = d, .h = build_half(d), .lock = lock, .ef = ef, .seconds = seconds};
+    pthread_t r, w;
+    double t0 = wall_s();
+    pthread_create(&r, NULL, conc_reader, &c);
+    if (writer)
+        pthread_create(&w, NULL, conc_writer, &c);
+    pthread_join(r, NULL);
+    if (writer)
+        pthread_join(w, NULL);
+    double t = wall_s() - t0;
+    printf("%-40s searches/s %9.1f   inserts/s %8.1f\n", what, c.searches / t, c.inserts / t);
+    fflush(stdout);
+    hnsw_free(c.h);
+}
+
+static int cmd_concurrent(int argc, char **argv)
+{
+    if (argc < 5)
+        die("usage: concurrent DATA EF SECONDS");
+    data_t d;
+    data_load(argv[2], &d);
+    uint32_t ef = (uint32_t)strtoul(argv[3], NULL, 10);
+    double seconds = strtod(argv[4], NULL);
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_t lock;
+    pthread_rwlock_init(&lock, &attr);
+    conc_run(&d, ef, seconds, 0, NULL, "searches alone");
+    conc_run(&d, ef, seconds, 1, NULL, "beside a writer, lock-free searches");
+    conc_run(&d, ef, seconds, 1, &lock, "beside a writer, index-wide rwlock");
+    pthread_rwlock_destroy(&lock);
+    return 0;
+}
+
 /* ---- compare -------------------------------------------------------------------------------- */
 
 typedef struct run {
@@ -251,30 +373,45 @@ typedef struct run {
     double recall[64], qps[64];
 } run_t;
 
-static void run_read(const char *path, run_t *r)
+/* Merge the "run" outputs listed (comma-separated) in `paths`: the best of each figure across
+ * rounds (shortest build, most QPS per ef), as interference on a shared machine only ever
+ * makes a round slower. */
+static void run_read(const char *paths, run_t *r)
 {
     memset(r, 0, sizeof *r);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        die("cannot open a run output");
-    char line[256];
-    while (fgets(line, sizeof line, f)) {
-        unsigned ef;
-        double rec, qps;
-        if (sscanf(line, "build_s %lf", &r->build_s) == 1)
-            continue;
-        if (sscanf(line, "rss_bytes %zu", &r->rss) == 1)
-            continue;
-        if (sscanf(line, "index_bytes %zu", &r->index_bytes) == 1)
-            continue;
-        if (sscanf(line, "ef %u recall %lf qps %lf", &ef, &rec, &qps) == 3 && r->n < 64) {
-            r->ef[r->n] = ef;
-            r->recall[r->n] = rec;
-            r->qps[r->n] = qps;
-            r->n++;
+    char *list = strdup(paths), *save = NULL;
+    if (!list)
+        die("out of memory");
+    for (char *path = strtok_r(list, ",", &save); path; path = strtok_r(NULL, ",", &save)) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            die("cannot open a run output");
+        char line[256];
+        int i = 0;
+        while (fgets(line, sizeof line, f)) {
+            unsigned ef;
+            double build, rec, qps;
+            size_t bytes;
+            if (sscanf(line, "build_s %lf", &build) == 1) {
+                if (r->build_s == 0 || build < r->build_s)
+                    r->build_s = build;
+            } else if (sscanf(line, "rss_bytes %zu", &bytes) == 1) {
+                r->rss = bytes;
+            } else if (sscanf(line, "index_bytes %zu", &bytes) == 1) {
+                r->index_bytes = bytes;
+            } else if (sscanf(line, "ef %u recall %lf qps %lf", &ef, &rec, &qps) == 3 && i < 64) {
+                r->ef[i] = ef;
+                r->recall[i] = rec; /* deterministic: the same in every round */
+                if (qps > r->qps[i])
+                    r->qps[i] = qps;
+                i++;
+            }
         }
+        if (i > r->n)
+            r->n = i;
+        fclose(f);
     }
-    fclose(f);
+    free(list);
 }
 
 /* The first (smallest) ef whose recall reaches target; -1 if none does. */
@@ -323,7 +460,9 @@ int main(int argc, char **argv)
         return cmd_run(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "compare") == 0)
         return cmd_compare(argc, argv);
-    fprintf(stderr, "usage: bench_vectors gen|run|compare ... (see the header of "
+    if (argc >= 2 && strcmp(argv[1], "concurrent") == 0)
+        return cmd_concurrent(argc, argv);
+    fprintf(stderr, "usage: bench_vectors gen|run|compare|concurrent ... (see the header of "
                     "bench/vectors/bench_vectors.c)\n");
     return 2;
 }

@@ -35,7 +35,8 @@
  *                    with the same parameters gives the same graph and the same search results,
  *                    byte for byte (the generator's state is saved, so a loaded index that keeps
  *                    growing stays identical to one that never left memory).
- *   capacity         initial node slots (default 1024); storage grows by half as needed.
+ *   capacity         initial node slots (default 256); storage grows by half as needed (the
+ *                    copy blocks searches, see Concurrency: pass the expected size).
  *
  * Labels, deletes, replacement
  * ----------------------------
@@ -106,7 +107,7 @@
 #define HNSW_DEFAULT_EF_BUILD  200
 #define HNSW_DEFAULT_EF_SEARCH 64
 #define HNSW_DEFAULT_SEED      0x5eedULL
-#define HNSW_DEFAULT_CAPACITY  1024
+#define HNSW_DEFAULT_CAPACITY  256
 #define HNSW_FORMAT_VERSION    1
 
 typedef struct hnsw hnsw_t;
