@@ -30,7 +30,7 @@ INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean
+.PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean bench-vectors
 all: $(BUILD)/llmops
 
 $(BUILD)/llmops: $(OBJS) $(BUILD)/obj/src/main.o
@@ -91,6 +91,10 @@ fuzz: deps
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus/$$name fuzz/seeds/$$name \
 	    2>build/fuzz/$$name.log || { tail -50 build/fuzz/$$name.log; exit 1; }; \
 	  tail -1 build/fuzz/$$name.log; done
+
+# The vector index against hnswlib on one core (bench/vectors/run.sh; BENCH_* settings there).
+bench-vectors:
+	BUILD=$(BUILD) bench/vectors/run.sh
 
 format:
 	clang-format -i $$(find src tests fuzz bench -name '*.[ch]')
