@@ -30,7 +30,7 @@ INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-.PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean bench-vectors
+.PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean
 all: $(BUILD)/llmops
 
 $(BUILD)/llmops: $(OBJS) $(BUILD)/obj/src/main.o
@@ -92,10 +92,6 @@ fuzz: deps
 	    2>build/fuzz/$$name.log || { tail -50 build/fuzz/$$name.log; exit 1; }; \
 	  tail -1 build/fuzz/$$name.log; done
 
-# The vector index against hnswlib on one core (bench/vectors/run.sh; BENCH_* settings there).
-bench-vectors:
-	BUILD=$(BUILD) bench/vectors/run.sh
-
 format:
 	clang-format -i $$(find src tests fuzz bench -name '*.[ch]')
 format-check:
@@ -108,7 +104,7 @@ clean:
 
 # Benchmarks: bench/<area>/bench_<area>.c, one program per area, printing its figures (the
 # README quotes them). Each bench-<area> target builds and runs one.
-.PHONY: bench-tracking bench-registry bench-prompts bench-template
+.PHONY: bench-tracking bench-registry bench-prompts bench-template bench-vectors
 .SECONDEXPANSION:
 $(BUILD)/bench/bench_%: bench/$$*/bench_$$*.c $(BUILD)/libllmops.a
 	@mkdir -p $(dir $@)
@@ -129,3 +125,6 @@ BENCH_RENDERS ?= 200000
 bench-template: $(BUILD)/bench/bench_template
 	npm ci --prefix bench/template --no-audit --no-fund --loglevel=error
 	bench/template/run.sh $(BUILD)/bench/bench_template $(BENCH_RENDERS)
+# The vector index against hnswlib on one core (bench/vectors/run.sh; BENCH_* settings there).
+bench-vectors:
+	BUILD=$(BUILD) bench/vectors/run.sh
