@@ -465,23 +465,18 @@ static void *insert_worker(void *arg)
     return NULL;
 }
 
-static void test_pool_threads(void **state)
+/* Open a second store of pool_size connections on the fixture's database, run THREADS workers
+ * on it and check none of them failed. Returns the store (caller closes). */
+static store_t *run_workers(fixture_t *f, int pool_size, void *(*fn)(void *))
 {
-    fixture_t *f = *state;
     err_t err;
-    store_conn_t *c = store_acquire(f->s);
-    script_ok(c, "CREATE TABLE conc (worker INTEGER NOT NULL, n INTEGER NOT NULL, "
-                 "PRIMARY KEY (worker, n))");
-    store_release(f->s, c);
-
-    /* Fewer connections than threads, so threads also wait for each other in the pool. */
     store_t *s = NULL;
-    assert_int_equal(store_open(f->db.url, 2, &s, &err), 0);
+    assert_int_equal(store_open(f->db.url, pool_size, &s, &err), 0);
     pthread_t th[THREADS];
     worker_t w[THREADS];
     for (int i = 0; i < THREADS; i++) {
         w[i] = (worker_t){.s = s, .id = i};
-        assert_int_equal(pthread_create(&th[i], NULL, insert_worker, &w[i]), 0);
+        assert_int_equal(pthread_create(&th[i], NULL, fn, &w[i]), 0);
     }
     for (int i = 0; i < THREADS; i++)
         pthread_join(th[i], NULL); /* all of them before an assertion can leave this frame */
@@ -491,6 +486,19 @@ static void test_pool_threads(void **state)
                     w[i].err.message);
         assert_int_equal(w[i].failures, 0);
     }
+    return s;
+}
+
+static void test_pool_threads(void **state)
+{
+    fixture_t *f = *state;
+    store_conn_t *c = store_acquire(f->s);
+    script_ok(c, "CREATE TABLE conc (worker INTEGER NOT NULL, n INTEGER NOT NULL, "
+                 "PRIMARY KEY (worker, n))");
+    store_release(f->s, c);
+
+    /* Fewer connections than threads, so threads also wait for each other in the pool. */
+    store_t *s = run_workers(f, 2, insert_worker);
     c = store_acquire(s);
     assert_int_equal(count_rows(c, "conc"), THREADS * INSERTS_EACH);
     store_release(s, c);
@@ -532,22 +540,7 @@ static void test_transaction_threads(void **state)
     script_ok(c, "CREATE TABLE txconc (worker INTEGER NOT NULL, n INTEGER NOT NULL, "
                  "PRIMARY KEY (worker, n))");
     store_release(f->s, c);
-    store_t *s = NULL;
-    assert_int_equal(store_open(f->db.url, 3, &s, &err), 0);
-    pthread_t th[THREADS];
-    worker_t w[THREADS];
-    for (int i = 0; i < THREADS; i++) {
-        w[i] = (worker_t){.s = s, .id = i};
-        assert_int_equal(pthread_create(&th[i], NULL, transaction_worker, &w[i]), 0);
-    }
-    for (int i = 0; i < THREADS; i++)
-        pthread_join(th[i], NULL);
-    for (int i = 0; i < THREADS; i++) {
-        if (w[i].failures)
-            fprintf(stderr, "worker %d: %d failures, last: %s\n", i, w[i].failures,
-                    w[i].err.message);
-        assert_int_equal(w[i].failures, 0);
-    }
+    store_t *s = run_workers(f, 3, transaction_worker);
     c = store_acquire(s);
     assert_int_equal(count_rows(c, "txconc"), THREADS * INSERTS_EACH / 5 * 4 * 2);
     /* Every path gave the writer back: one more transaction gets it. */
