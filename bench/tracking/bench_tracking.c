@@ -11,7 +11,9 @@
  *      filter "metrics.acc > 0.5 and params.model = 'b'", order_by "metrics.acc DESC",
  *      max_results 100, from one client for BENCH_SEARCH_SECONDS (default 5); reports
  *      queries/s and p50 / p95 latency.
- * Run with `make bench-tracking`. */
+ * Run with `make bench-tracking`. BENCH_BACKENDS=sqlite (or postgresql) measures that backend
+ * only; BENCH_INGEST_ONLY=1
+ * skips the search part (for quick, repeated ingest measurements). */
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -386,6 +388,11 @@ static void run_backend(result_t *r, const char *store_url)
         return;
     fprintf(stderr, "bench: %s server at %s\n", r->backend, srv.url);
     bench_ingest(srv.url, &r->points_per_s, &r->req_per_s, &r->ingest_fail);
+    if (env_int("BENCH_INGEST_ONLY", 0)) {
+        server_stop(&srv);
+        r->ok = 1;
+        return;
+    }
     fprintf(stderr, "bench: %s ingest done; seeding %d runs\n", r->backend, SEED_RUNS);
     snprintf(sqlite_url, sizeof sqlite_url, "sqlite:%s/llmops.db", srv.dir);
     if (seed_runs(store_url ? store_url : sqlite_url, &err) != 0) {
@@ -402,11 +409,14 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     result_t results[2] = {{.backend = "sqlite"}, {.backend = "postgresql"}};
-    run_backend(&results[0], NULL);
+    const char *backends = getenv("BENCH_BACKENDS");
+    if (!backends || strstr(backends, "sqlite"))
+        run_backend(&results[0], NULL);
 
     /* PostgreSQL through tests/pg.sh, when its server binaries are installed. */
+    int want_pg = !backends || strstr(backends, "postgresql") != NULL;
     char pg_dir[600] = "", pg_url[600] = "";
-    FILE *p = popen("tests/pg.sh start 2>/dev/null", "r");
+    FILE *p = want_pg ? popen("tests/pg.sh start 2>/dev/null", "r") : NULL;
     char line[600];
     while (p && fgets(line, sizeof line, p)) {
         line[strcspn(line, "\n")] = '\0';

@@ -68,7 +68,7 @@ void buf_reset(buf_t *b)
         b->data[0] = '\0';
 }
 
-static void buf_reserve(buf_t *b, size_t extra)
+void buf_reserve(buf_t *b, size_t extra)
 {
     size_t need = b->len + extra + 1;
     if (need <= b->cap)

@@ -18,6 +18,8 @@ typedef struct buf {
 void buf_init(buf_t *b);
 void buf_free(buf_t *b);
 void buf_reset(buf_t *b); /* len = 0, keep memory */
+/* Make room for extra more bytes, so that appends up to that size do not reallocate. */
+void buf_reserve(buf_t *b, size_t extra);
 void buf_append(buf_t *b, const void *data, size_t len);
 void buf_append_str(buf_t *b, const char *s);
 void buf_append_char(buf_t *b, char c);

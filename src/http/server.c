@@ -229,11 +229,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length && strtoull(length, NULL, 10) > s->app->cfg.max_body_bytes) {
+        unsigned long long announced = length ? strtoull(length, NULL, 10) : 0;
+        if (announced > s->app->cfg.max_body_bytes) {
             /* Answer before reading the body; MHD then closes the connection. */
             rs->body_too_large = 1;
             return send_body_too_large(conn, rs, s->app->cfg.max_body_bytes);
         }
+        /* Room for the announced body at once, rather than growing (and copying) it piece by
+         * piece. Only up to 1 MiB: a client that announces a large body and sends nothing
+         * should not get the whole limit reserved per connection. */
+        if (announced)
+            buf_reserve(&rs->body, (size_t)(announced < (1u << 20) ? announced : (1u << 20)));
         return MHD_YES;
     }
 

@@ -1,7 +1,9 @@
 /* registry_search.c - MLflow-grammar searches over the registry (see registry_search.h).
  *
  * The filter is parsed by tracking/search_filter.c; this file decides which names exist for
- * each search and turns every clause into a SQL condition with bound parameters. The page is
+ * each search and which operators each allows, and turns every clause into a SQL condition
+ * with bound parameters through tracking/search_sql.h, as the tracking searches do (LIKE with
+ * backslash escapes here). The page is
  * fetched with LIMIT max_results + 1: an extra row means another page follows, without a
  * separate COUNT query (MLflow does the same). */
 #include "registry/registry_search.h"

@@ -81,7 +81,10 @@ int64_t sqlb_exec(store_conn_t *c, const sqlb_t *b, err_t *err)
     return store_exec(c, buf_str(&b->sql), b->params, b->nparams, err);
 }
 
-static const size_t row_chunks[] = {200, 100, 50, 20, 10, 5, 2, 1};
+/* Rows per statement, largest first; a statement never binds more than SQLB_MAX_PARAMS values
+ * (SQLite's limit is 32766, PostgreSQL's 65535). */
+static const size_t row_chunks[] = {1000, 500, 200, 100, 50, 20, 10, 5, 2, 1};
+#define SQLB_MAX_PARAMS 30000
 
 int64_t sqlb_exec_rows(store_conn_t *c, const char *head, size_t ncols, const char *tail,
                        const store_value_t *vals, size_t nrows, err_t *err)
@@ -89,22 +92,26 @@ int64_t sqlb_exec_rows(store_conn_t *c, const char *head, size_t ncols, const ch
     buf_t sql;
     buf_init(&sql);
     int64_t changed = 0;
+    size_t built = 0; /* rows in the statement text now in sql */
     for (size_t done = 0; done < nrows;) {
         size_t k = 1;
         for (size_t i = 0; i < sizeof row_chunks / sizeof *row_chunks; i++)
-            if (row_chunks[i] <= nrows - done) {
+            if (row_chunks[i] <= nrows - done && row_chunks[i] * ncols <= SQLB_MAX_PARAMS) {
                 k = row_chunks[i];
                 break;
             }
-        buf_reset(&sql);
-        buf_append_str(&sql, head);
-        for (size_t r = 0; r < k; r++) {
-            buf_append_str(&sql, r ? ", (" : " (");
-            for (size_t col = 0; col < ncols; col++)
-                buf_append_str(&sql, col ? ", ?" : "?");
-            buf_append_char(&sql, ')');
+        if (k != built) { /* chunks of one size share their text */
+            buf_reset(&sql);
+            buf_append_str(&sql, head);
+            for (size_t r = 0; r < k; r++) {
+                buf_append_str(&sql, r ? ", (" : " (");
+                for (size_t col = 0; col < ncols; col++)
+                    buf_append_str(&sql, col ? ", ?" : "?");
+                buf_append_char(&sql, ')');
+            }
+            buf_append_str(&sql, tail ? tail : "");
+            built = k;
         }
-        buf_append_str(&sql, tail ? tail : "");
         int64_t n = store_exec(c, buf_str(&sql), vals + done * ncols, k * ncols, err);
         if (n < 0) {
             changed = -1;

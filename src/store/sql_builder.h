@@ -56,10 +56,10 @@ store_rows_t *sqlb_query(store_conn_t *c, const sqlb_t *b, err_t *err);
 int64_t sqlb_exec(store_conn_t *c, const sqlb_t *b, err_t *err);
 
 /* Insert many rows: run head + " (?, ...), (?, ...)" + tail for successive chunks of vals (nrows
- * rows of ncols values each, row-major). Chunks take their sizes from a short fixed list (200,
- * 100, 50, ...) so that the statement texts, and with them SQLite's cached prepared
- * statements, stay few. Returns the rows changed, or -1 with err (the caller's transaction
- * makes a failure all or nothing). */
+ * rows of ncols values each, row-major). Chunks take their sizes from a short fixed list (1000,
+ * 500, 200, 100, ..., as many as 30000 bound values allow) so that the statement texts, and
+ * with them SQLite's cached prepared statements, stay few. Returns the rows changed, or -1 with err
+ * (the caller's transaction makes a failure all or nothing). */
 int64_t sqlb_exec_rows(store_conn_t *c, const char *head, size_t ncols, const char *tail,
                        const store_value_t *vals, size_t nrows, err_t *err);
 

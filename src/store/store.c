@@ -66,6 +66,12 @@ int store_open(const char *url, int pool_size, store_t **out, err_t *err)
         free(s);
         return err_internal(err, "cannot create the store's condition variable");
     }
+    if (pthread_mutex_init(&s->writer, NULL) != 0) {
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return err_internal(err, "cannot create the store's writer mutex");
+    }
     s->conns = xcalloc((size_t)s->pool_size, sizeof *s->conns);
     for (int i = 0; i < s->pool_size; i++)
         s->conns[i].store = s;
@@ -95,6 +101,7 @@ void store_close(store_t *s)
         s->ops->close(s);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->writer);
     free(s->conns);
     free(s->describe);
     free(s);
@@ -154,7 +161,7 @@ void store_release(store_t *s, store_conn_t *c)
         return;
     /* A transaction left open by a caller's error path would hold locks and leak its writes
      * into the next user's work: end it here. */
-    if (!c->broken && c->impl && s->ops->in_transaction(c))
+    if ((!c->broken && c->impl && s->ops->in_transaction(c)) || c->holds_writer)
         store_rollback(c);
     pthread_mutex_lock(&s->mu);
     c->in_use = 0;
@@ -207,18 +214,54 @@ int store_exec_script(store_conn_t *c, const char *sql, err_t *err)
     return c->store->ops->exec_script(c, sql, err);
 }
 
+/* SQLite: take the process's writer mutex for c, waiting at most the busy timeout (after
+ * that, BEGIN IMMEDIATE meets SQLite's own lock and answers "busy" as it always did, so a
+ * stuck holder cannot hang everyone). */
+static void writer_take(store_conn_t *c)
+{
+    store_t *s = c->store;
+    if (s->kind != STORE_SQLITE || c->holds_writer)
+        return;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += STORE_BUSY_TIMEOUT_MS / 1000;
+    until.tv_nsec += (long)(STORE_BUSY_TIMEOUT_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    c->holds_writer = pthread_mutex_timedlock(&s->writer, &until) == 0;
+}
+
+static void writer_give(store_conn_t *c)
+{
+    if (c && c->holds_writer) {
+        c->holds_writer = 0;
+        pthread_mutex_unlock(&c->store->writer);
+    }
+}
+
 int store_begin(store_conn_t *c, err_t *err)
 {
     if (store_conn_usable(c, err) != 0)
         return -1;
-    return c->store->ops->exec_script(c, c->store->ops->begin_sql, err);
+    writer_take(c);
+    int rc = c->store->ops->exec_script(c, c->store->ops->begin_sql, err);
+    if (rc != 0)
+        writer_give(c);
+    return rc;
 }
 
 int store_commit(store_conn_t *c, err_t *err)
 {
     if (store_conn_usable(c, err) != 0)
         return -1;
-    return c->store->ops->exec_script(c, "COMMIT", err);
+    int rc = c->store->ops->exec_script(c, "COMMIT", err);
+    /* A failed COMMIT leaves the transaction open: the caller's rollback ends it and gives the
+     * writer back. */
+    if (rc == 0)
+        writer_give(c);
+    return rc;
 }
 
 void store_rollback(store_conn_t *c)
@@ -226,10 +269,11 @@ void store_rollback(store_conn_t *c)
     /* Nothing to roll back on a connection that is gone: the server already did. And a
      * statement error may already have ended the transaction (SQLite does on some errors), so
      * ask first rather than provoke a "no transaction" error. */
-    if (!c || c->broken || !c->impl || !c->store->ops->in_transaction(c))
-        return;
-    err_t ignored;
-    c->store->ops->exec_script(c, "ROLLBACK", &ignored);
+    if (c && !c->broken && c->impl && c->store->ops->in_transaction(c)) {
+        err_t ignored;
+        c->store->ops->exec_script(c, "ROLLBACK", &ignored);
+    }
+    writer_give(c);
 }
 
 int store_finish(store_conn_t *c, int ok, err_t *err)

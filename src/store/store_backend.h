@@ -8,6 +8,7 @@
 #define LLMOPS_STORE_STORE_BACKEND_H
 
 #include <pthread.h>
+#include <time.h>
 
 #include "store/store.h"
 
@@ -41,9 +42,10 @@ void store_cell_set_bytes(store_cell_t *cell, store_type_t t, const void *p, siz
 
 struct store_conn {
     store_t *store;
-    void *impl; /* backend state (sqlite3 handle and statement cache / PGconn) */
-    int in_use; /* guarded by store->mu */
-    int broken; /* the last connect/reset failed: connect_err says why */
+    void *impl;       /* backend state (sqlite3 handle and statement cache / PGconn) */
+    int in_use;       /* guarded by store->mu */
+    int broken;       /* the last connect/reset failed: connect_err says why */
+    int holds_writer; /* this connection holds store->writer (a SQLite write transaction) */
     err_t connect_err;
 };
 
@@ -74,7 +76,17 @@ struct store {
     store_conn_t *conns;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /* SQLite has one writer at a time. A thread that finds the write lock taken would wait in
+     * SQLite's busy handler, which polls by sleeping (1, 2, 5, 10... ms) and so leaves the lock
+     * idle after it is freed; the connections of one process queue on this mutex instead and
+     * are woken the moment the writer commits. Other processes on the same file still meet
+     * SQLite's own lock and busy timeout. Unused for PostgreSQL. */
+    pthread_mutex_t writer;
 };
+
+/* How long a SQLite writer waits for the write lock: SQLite's busy timeout, and the longest
+ * store_begin waits for store->writer. */
+#define STORE_BUSY_TIMEOUT_MS 5000
 
 extern const store_backend_t store_sqlite_backend;
 extern const store_backend_t store_pg_backend;

@@ -1,7 +1,8 @@
 /* experiments.c - MLflow experiments over the store (see experiments.h).
  *
- * Search builds one parameterised statement (search_sql.h) from the parsed filter and order,
- * pages by offset (page_token.h), and loads the tags of the whole page in one more query. */
+ * Search builds one parameterised statement (store/sql_builder.h, clauses by search_sql.h) from
+ * the parsed filter and order, pages by offset (base/page_token.h), and loads the tags of the
+ * whole page in one more query. */
 #include "tracking/experiments.h"
 
 #include <stdlib.h>

@@ -34,6 +34,15 @@ static int check_limit(const char *what, size_t limit, size_t n, err_t *err)
     return 0;
 }
 
+/* Name the item at fault ("metrics[3].key") in an error a check filled in without a field:
+ * the name is made only on failure, not for each of a thousand good items. Returns -1. */
+static int at(err_t *err, const char *list, size_t i, const char *member)
+{
+    if (err)
+        snprintf(err->field, sizeof err->field, "%s[%zu].%s", list, i, member);
+    return -1;
+}
+
 static int check_batch(const run_batch_t *b, err_t *err)
 {
     if (check_limit("metrics", TRACKING_MAX_BATCH_METRICS, b->nmetrics, err) != 0 ||
@@ -42,30 +51,28 @@ static int check_batch(const run_batch_t *b, err_t *err)
         check_limit("metrics, params, and tags", TRACKING_MAX_BATCH_ENTITIES,
                     b->nmetrics + b->nparams + b->ntags, err) != 0)
         return -1;
-    char field[48];
     for (size_t i = 0; i < b->nmetrics; i++) {
         const tracking_metric_t *m = &b->metrics[i];
-        snprintf(field, sizeof field, "metrics[%zu].key", i);
-        if (tracking_check_key("metric", m->key, field, err) != 0)
-            return -1;
+        if (tracking_check_key("metric", m->key, NULL, err) != 0)
+            return at(err, "metrics", i, "key");
         if (m->timestamp < 0) {
-            snprintf(field, sizeof field, "metrics[%zu].timestamp", i);
-            return err_invalid(err, field,
-                               "Got invalid timestamp %" PRId64 " for metric '%s'. Timestamp "
-                               "must be a nonnegative long (64-bit integer)",
-                               m->timestamp, m->key);
+            err_invalid(err, NULL,
+                        "Got invalid timestamp %" PRId64 " for metric '%s'. Timestamp must be a "
+                        "nonnegative long (64-bit integer)",
+                        m->timestamp, m->key);
+            return at(err, "metrics", i, "timestamp");
         }
     }
     for (size_t i = 0; i < b->nparams; i++) {
-        snprintf(field, sizeof field, "params[%zu].key", i);
-        if (tracking_check_key("parameter", b->params[i].key, field, err) != 0)
-            return -1;
-        snprintf(field, sizeof field, "params[%zu].value", i);
-        if (!b->params[i].value)
-            return err_invalid(err, field, "Missing value for required parameter '%s'.", field);
+        if (tracking_check_key("parameter", b->params[i].key, NULL, err) != 0)
+            return at(err, "params", i, "key");
+        if (!b->params[i].value) {
+            err_invalid(err, NULL, "Missing value for required parameter 'params[%zu].value'.", i);
+            return at(err, "params", i, "value");
+        }
         if (tracking_check_length("Param value", b->params[i].value, TRACKING_MAX_PARAM_VALUE_LEN,
-                                  field, err) != 0)
-            return -1;
+                                  NULL, err) != 0)
+            return at(err, "params", i, "value");
         for (size_t j = 0; j < i; j++)
             if (strcmp(b->params[j].key, b->params[i].key) == 0)
                 return err_invalid(err, "params",
@@ -75,15 +82,15 @@ static int check_batch(const run_batch_t *b, err_t *err)
                                    b->params[i].key);
     }
     for (size_t i = 0; i < b->ntags; i++) {
-        snprintf(field, sizeof field, "tags[%zu].key", i);
-        if (tracking_check_key("tag", b->tags[i].key, field, err) != 0)
-            return -1;
-        snprintf(field, sizeof field, "tags[%zu].value", i);
-        if (!b->tags[i].value)
-            return err_invalid(err, field, "Missing value for required parameter '%s'.", field);
-        if (tracking_check_length("Tag value", b->tags[i].value, TRACKING_MAX_TAG_VALUE_LEN, field,
+        if (tracking_check_key("tag", b->tags[i].key, NULL, err) != 0)
+            return at(err, "tags", i, "key");
+        if (!b->tags[i].value) {
+            err_invalid(err, NULL, "Missing value for required parameter 'tags[%zu].value'.", i);
+            return at(err, "tags", i, "value");
+        }
+        if (tracking_check_length("Tag value", b->tags[i].value, TRACKING_MAX_TAG_VALUE_LEN, NULL,
                                   err) != 0)
-            return -1;
+            return at(err, "tags", i, "value");
     }
     return 0;
 }

@@ -1,8 +1,9 @@
 /* test_cli.c - the tracking and lineage commands of the `llmops` CLI end to end, against a
  * running server (--server URL) and in-process on a data directory (--data DIR): experiments
  * list/create/show, runs list/show/compare (the compare table with its '*' on differing rows),
- * lineage record/edges/graph; what each prints, and the exit codes: 0 done, 1 the request
- * failed (the server's message on stderr), 2 bad usage (with a pointer to --help).
+ * lineage record/edges/graph, and `llmops api METHOD PATH --body ...` for any route; what each
+ * prints, and the exit codes: 0 done, 1 the request failed (the server's message on stderr),
+ * 2 bad usage (with a pointer to --help).
  * Runs against the store in LLMOPS_TEST_STORE (SQLite when unset); tests/run.sh runs both. */
 #include "integration/api_testutil.h"
 
@@ -198,14 +199,159 @@ static void test_in_process(void **state)
     free(out);
 }
 
+/* `llmops api METHOD PATH [--body JSON|@file|@-]`: any route, in-process and over HTTP. Exit
+ * 0 with the reply printed, 1 with the API's error, 2 for a command line that is wrong. */
+static void test_api_in_process(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/llmops-cli-api-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *out = malloc(OUT_SIZE);
+    const char *bin = harness_bin();
+    const char *edge = "{\"from\": {\"type\": \"dataset\", \"id\": \"qa:1\"}, \"to\": {\"type\": "
+                       "\"run\", \"id\": \"r1\"}, \"relation\": \"input\"}";
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "%s --data %s api POST /api/v1/lineage/edges --body '%s'", bin, dir,
+                             edge),
+                     0);
+    json_t *reply = json_loads(strstr(out, "{\n"), 0, NULL); /* after the migration log line */
+    assert_non_null(reply);
+    json_t *e = json_object_get(reply, "edge");
+    assert_string_equal(jstr(json_object_get(e, "from"), "id"), "qa:1");
+    assert_string_equal(jstr(e, "relation"), "input");
+    json_decref(reply);
+    /* The edge is in the data directory: read it back with a lower-case method, the option
+     * first, -d for --body, from a file and from standard input. */
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "%s --data %s api get '/api/v1/lineage/edges?type=run&id=r1'", bin,
+                             dir),
+                     0);
+    assert_non_null(strstr(out, "\"id\": \"qa:1\""));
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "%s --data %s api --body '{\"from\": {\"type\": \"run\", \"id\": "
+                             "\"r1\"}, \"to\": {\"type\": \"model_version\", \"id\": \"m/1\"}, "
+                             "\"relation\": \"registered_as\"}' POST /api/v1/lineage/edges",
+                             bin, dir),
+                     0);
+    assert_non_null(strstr(out, "\"registered_as\""));
+    char file[300];
+    snprintf(file, sizeof file, "%s/edge.json", dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("{\"from\": {\"type\": \"run\", \"id\": \"r1\"}, \"to\": {\"type\": \"trace\", "
+          "\"id\": \"t1\"}, \"relation\": \"produced\"}",
+          f);
+    fclose(f);
+    assert_int_equal(run_cli(out, OUT_SIZE, "%s --data %s api POST /api/v1/lineage/edges -d @%s",
+                             bin, dir, file),
+                     0);
+    assert_non_null(strstr(out, "\"produced\""));
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "echo '{\"from\": {\"type\": \"run\", \"id\": \"r1\"}, \"to\": "
+                             "{\"type\": \"trace\", \"id\": \"t2\"}, \"relation\": \"produced\"}' "
+                             "| %s --data %s api POST /api/v1/lineage/edges --body @-",
+                             bin, dir),
+                     0);
+    assert_non_null(strstr(out, "\"t2\""));
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "%s --data %s api GET '/api/v1/lineage/edges?type=run&id=r1"
+                             "&direction=downstream'",
+                             bin, dir),
+                     0);
+    json_t *list = json_loads(strstr(out, "{\n"), 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(list, "edges")), 3);
+    json_decref(list);
+
+    /* The API refuses: exit 1, its message and code on stderr. */
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "%s --data %s api POST /api/v1/lineage/edges --body '{\"relation\": "
+                             "\"input\"}'",
+                             bin, dir),
+                     1);
+    assert_non_null(strstr(out, "(invalid_argument)"));
+    assert_int_equal(run_cli(out, OUT_SIZE, "%s --data %s api GET /api/v1/no/such/route", bin, dir),
+                     1);
+    assert_non_null(strstr(out, "(not_found)"));
+
+    /* The command line is wrong: exit 2, nothing sent. */
+    static const char *const usage[][2] = {
+        {"api GET", "expects METHOD and PATH"},
+        {"api", "expects METHOD and PATH"},
+        {"api GET /a /b", "expects METHOD and PATH"},
+        {"api GET api/v1/status", "PATH must start with '/'"},
+        {"api POST /api/v1/lineage/edges --body '{'", "--body"},
+        {"api POST /api/v1/lineage/edges --body @/nonexistent/edge.json", "cannot open"},
+        {"api GET /api/v1/status --bogus", "unknown option --bogus"},
+        {"api POST /api/v1/lineage/edges --body", "needs a value"},
+    };
+    for (size_t i = 0; i < sizeof usage / sizeof *usage; i++) {
+        int rc = run_cli(out, OUT_SIZE, "%s --data %s %s", bin, dir, usage[i][0]);
+        if (rc != 2 || !strstr(out, usage[i][1]))
+            fail_msg("'%s' -> %d: %s", usage[i][0], rc, out);
+    }
+    /* Still three edges: none of the refused calls wrote anything. */
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "%s --data %s api GET '/api/v1/lineage/edges?type=run&id=r1"
+                             "&direction=downstream'",
+                             bin, dir),
+                     0);
+    list = json_loads(strstr(out, "{\n"), 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(list, "edges")), 3);
+    json_decref(list);
+    harness_rmdir(dir);
+    free(out);
+}
+
+static void test_api_against_server(void **state)
+{
+    (void)state;
+    char *out = malloc(OUT_SIZE);
+    const char *bin = harness_bin(), *srv = server.url;
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "%s --server %s api POST /api/v1/lineage/edges --body "
+                             "'{\"from\": {\"type\": \"dataset\", \"id\": \"api:1\"}, \"to\": "
+                             "{\"type\": \"run\", \"id\": \"api-run\"}, \"relation\": \"input\"}'",
+                             bin, srv),
+                     0);
+    json_t *reply = json_loads(out, 0, NULL);
+    assert_non_null(reply);
+    assert_string_equal(jstr(json_object_get(json_object_get(reply, "edge"), "to"), "id"),
+                        "api-run");
+    json_decref(reply);
+    /* The server has it. */
+    reply = api_expect("GET", "/api/v1/lineage/edges?type=run&id=api-run", NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(reply, "edges")), 1);
+    json_decref(reply);
+    /* An MLflow route through the same command; its errors exit 1 too. */
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "%s --server %s api post /api/2.0/mlflow/experiments/create --body "
+                             "'{\"name\": \"api-exp\"}'",
+                             bin, srv),
+                     0);
+    assert_non_null(strstr(out, "\"experiment_id\""));
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "%s --server %s api POST /api/2.0/mlflow/experiments/create --body "
+                             "'{\"name\": \"api-exp\"}'",
+                             bin, srv),
+                     1);
+    assert_non_null(strstr(out, "already exists"));
+    assert_int_equal(run_cli(out, OUT_SIZE,
+                             "%s --server %s api POST /api/v1/lineage/edges --body '[1'", bin, srv),
+                     2);
+    /* A server that does not answer is a failed call, not a usage error. */
+    assert_int_equal(run_cli(out, OUT_SIZE, "%s --server http://127.0.0.1:9 api GET /healthz", bin),
+                     1);
+    assert_non_null(strstr(out, "cannot reach server"));
+    free(out);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_experiments),
-        cmocka_unit_test(test_runs),
-        cmocka_unit_test(test_lineage),
-        cmocka_unit_test(test_in_process),
+        cmocka_unit_test(test_experiments),    cmocka_unit_test(test_runs),
+        cmocka_unit_test(test_lineage),        cmocka_unit_test(test_in_process),
+        cmocka_unit_test(test_api_in_process), cmocka_unit_test(test_api_against_server),
     };
     int failed = cmocka_run_group_tests_name("cli", tests, setup_server, teardown_server);
     curl_global_cleanup();

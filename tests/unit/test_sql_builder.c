@@ -202,16 +202,16 @@ static void like_matches_alike_on_every_backend(void **state)
     }
 }
 
-/* Many rows in chunks of the fixed sizes: 437 = 200 + 200 + 20 + 10 + 5 + 2, all there, in
- * order, and the count of rows changed is the total. */
+/* Many rows in chunks of the fixed sizes: 1437 = 1000 + 200 + 200 + 20 + 10 + 5 + 2, all there,
+ * and the count of rows changed is the total. */
 static void exec_rows_inserts_every_row(void **state)
 {
     test_store_t *f = *state;
     test_store_exec(f->store, "CREATE TABLE IF NOT EXISTS sqlb_rows (n BIGINT, t TEXT)");
     test_store_exec(f->store, "DELETE FROM sqlb_rows");
-    enum { N = 437 };
-    store_value_t vals[N * 2];
-    char texts[N][16];
+    enum { N = 1437 };
+    store_value_t *vals = calloc(N * 2, sizeof *vals);
+    char(*texts)[16] = calloc(N, sizeof *texts);
     for (int i = 0; i < N; i++) {
         snprintf(texts[i], sizeof texts[i], "r%d", i);
         vals[i * 2] = sv_int(i);
@@ -224,13 +224,15 @@ static void exec_rows_inserts_every_row(void **state)
     int64_t m =
         sqlb_exec_rows(c, "INSERT INTO sqlb_rows (n, t) VALUES", 2, " RETURNING n", vals, 3, &err);
     store_release(f->store, c);
+    free(vals);
+    free(texts);
     assert_int_equal(n, N);
     assert_int_equal(m, 3);
     assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM sqlb_rows"), N + 3);
     assert_int_equal(test_store_count(f->store, "SELECT SUM(n) FROM sqlb_rows"),
                      N * (N - 1) / 2 + 0 + 1 + 2);
-    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM sqlb_rows WHERE t = 'r436' "
-                                                "AND n = 436"),
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM sqlb_rows WHERE t = 'r1436' "
+                                                "AND n = 1436"),
                      1);
 }
 

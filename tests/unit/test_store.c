@@ -465,23 +465,18 @@ static void *insert_worker(void *arg)
     return NULL;
 }
 
-static void test_pool_threads(void **state)
+/* Open a second store of pool_size connections on the fixture's database, run THREADS workers
+ * on it and check none of them failed. Returns the store (caller closes). */
+static store_t *run_workers(fixture_t *f, int pool_size, void *(*fn)(void *))
 {
-    fixture_t *f = *state;
     err_t err;
-    store_conn_t *c = store_acquire(f->s);
-    script_ok(c, "CREATE TABLE conc (worker INTEGER NOT NULL, n INTEGER NOT NULL, "
-                 "PRIMARY KEY (worker, n))");
-    store_release(f->s, c);
-
-    /* Fewer connections than threads, so threads also wait for each other in the pool. */
     store_t *s = NULL;
-    assert_int_equal(store_open(f->db.url, 2, &s, &err), 0);
+    assert_int_equal(store_open(f->db.url, pool_size, &s, &err), 0);
     pthread_t th[THREADS];
     worker_t w[THREADS];
     for (int i = 0; i < THREADS; i++) {
         w[i] = (worker_t){.s = s, .id = i};
-        assert_int_equal(pthread_create(&th[i], NULL, insert_worker, &w[i]), 0);
+        assert_int_equal(pthread_create(&th[i], NULL, fn, &w[i]), 0);
     }
     for (int i = 0; i < THREADS; i++)
         pthread_join(th[i], NULL); /* all of them before an assertion can leave this frame */
@@ -491,8 +486,66 @@ static void test_pool_threads(void **state)
                     w[i].err.message);
         assert_int_equal(w[i].failures, 0);
     }
+    return s;
+}
+
+static void test_pool_threads(void **state)
+{
+    fixture_t *f = *state;
+    store_conn_t *c = store_acquire(f->s);
+    script_ok(c, "CREATE TABLE conc (worker INTEGER NOT NULL, n INTEGER NOT NULL, "
+                 "PRIMARY KEY (worker, n))");
+    store_release(f->s, c);
+
+    /* Fewer connections than threads, so threads also wait for each other in the pool. */
+    store_t *s = run_workers(f, 2, insert_worker);
     c = store_acquire(s);
     assert_int_equal(count_rows(c, "conc"), THREADS * INSERTS_EACH);
+    store_release(s, c);
+    store_close(s);
+}
+
+/* Write transactions from several threads at once: each takes the writer (SQLite: the
+ * process's writer mutex, then BEGIN IMMEDIATE), reads, writes twice and commits, or rolls back
+ * every fifth time; all of them get through and exactly the committed rows remain. */
+static void *transaction_worker(void *arg)
+{
+    worker_t *w = arg;
+    for (int i = 0; i < INSERTS_EACH; i++) {
+        store_conn_t *c = store_acquire(w->s);
+        store_value_t p[] = {sv_int(w->id), sv_int(i)};
+        store_value_t q[] = {sv_int(w->id), sv_int(i + 1000)};
+        store_rows_t *rows = NULL;
+        int ok =
+            store_begin(c, &w->err) == 0 &&
+            (rows = store_query(c, "SELECT COUNT(*) FROM txconc", NULL, 0, &w->err)) &&
+            store_exec(c, "INSERT INTO txconc (worker, n) VALUES (?, ?)", p, 2, &w->err) == 1 &&
+            store_exec(c, "INSERT INTO txconc (worker, n) VALUES (?, ?)", q, 2, &w->err) == 1;
+        store_rows_free(rows);
+        if (i % 5 == 4) {
+            store_rollback(c);
+        } else if (store_finish(c, ok, &w->err) != 0) {
+            w->failures++;
+        }
+        store_release(w->s, c);
+    }
+    return NULL;
+}
+
+static void test_transaction_threads(void **state)
+{
+    fixture_t *f = *state;
+    err_t err;
+    store_conn_t *c = store_acquire(f->s);
+    script_ok(c, "CREATE TABLE txconc (worker INTEGER NOT NULL, n INTEGER NOT NULL, "
+                 "PRIMARY KEY (worker, n))");
+    store_release(f->s, c);
+    store_t *s = run_workers(f, 3, transaction_worker);
+    c = store_acquire(s);
+    assert_int_equal(count_rows(c, "txconc"), THREADS * INSERTS_EACH / 5 * 4 * 2);
+    /* Every path gave the writer back: one more transaction gets it. */
+    assert_int_equal(store_begin(c, &err), 0);
+    assert_int_equal(store_commit(c, &err), 0);
     store_release(s, c);
     store_close(s);
 }
@@ -712,7 +765,8 @@ static void test_rewrite_placeholders(void **state)
         BACKEND_TEST(test_rows_accessors, setup, label),                                           \
         BACKEND_TEST(test_changes_and_returning, setup, label),                                    \
         BACKEND_TEST(test_errors_and_scripts, setup, label),                                       \
-        BACKEND_TEST(test_pool_threads, setup, label)
+        BACKEND_TEST(test_pool_threads, setup, label),                                             \
+        BACKEND_TEST(test_transaction_threads, setup, label)
 
 int main(void)
 {
