@@ -39,7 +39,7 @@ $(BUILD)/llmops: $(OBJS) $(BUILD)/obj/src/main.o
 $(BUILD)/libllmops.a: $(OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -112,7 +112,7 @@ $(BUILD)/bench/bench_%: bench/$$*/bench_$$*.c $(BUILD)/libllmops.a
 
 # MLflow log-batch ingest and runs/search over 100,000 runs, on SQLite and PostgreSQL.
 bench-tracking: $(BUILD)/llmops $(BUILD)/bench/bench_tracking
-	$(BUILD)/bench/bench_tracking
+	LLMOPS_BIN=$(BUILD)/llmops $(BUILD)/bench/bench_tracking
 # Registry service calls: SQLite, plus PostgreSQL when LLMOPS_BENCH_PG_URL names an empty database.
 bench-registry: $(BUILD)/bench/bench_registry
 	$(BUILD)/bench/bench_registry

@@ -69,7 +69,13 @@ for t in $BUILD/tests/test_*; do
   esac
   if [[ -n "$pg_dir" ]]; then
     db="it_${name}_$$"
-    url=$(PG_URL=$PG_URL tests/pg.sh createdb "$db")
+    # An empty URL would quietly run the "postgresql" pass on SQLite: count it as a failure.
+    if ! url=$(PG_URL=$PG_URL tests/pg.sh createdb "$db") || [[ -z "$url" ]]; then
+      echo "   not ok - could not create database $db"
+      failed=$((failed + 1))
+      failures+=("createdb $db")
+      continue
+    fi
     run "integration $name postgresql" env LLMOPS_TEST_STORE="$url" LLMOPS_TEST_PG_URL="$PG_URL" "$t"
   fi
 done

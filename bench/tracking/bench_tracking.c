@@ -82,9 +82,10 @@ static int server_start(server_t *s, const char *store_url)
             dup2(fileno(log), 1);
             dup2(fileno(log), 2);
         }
+        const char *bin = getenv("LLMOPS_BIN"); /* set by `make bench-tracking` to $(BUILD) */
         const char *argv[] = {
-            "build/llmops", "server", "--port", "0", "--data", s->dir, store_url ? "--store" : NULL,
-            store_url,      NULL};
+            bin && *bin ? bin : "build/llmops", "server",  "--port", "0", "--data", s->dir,
+            store_url ? "--store" : NULL,       store_url, NULL};
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }

@@ -34,12 +34,13 @@ CONC_CPUS=${BENCH_CONCURRENT_CPUS:-0,1}
 out=$BUILD/bench/vectors
 mkdir -p "$out"
 
-if [[ ! -f /usr/include/hnswlib/hnswlib.h ]]; then
-  echo "bench-vectors: installing libhnswlib-dev"
+if [[ ! -f /usr/include/hnswlib/hnswlib.h ]] || ! command -v g++ >/dev/null; then
+  echo "bench-vectors: installing libhnswlib-dev and g++ (the peer's harness is C++)"
   sudo=()
   if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+  "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-    libhnswlib-dev >/dev/null
+    libhnswlib-dev g++ >/dev/null
 fi
 
 # The library with the same flags as the peer: the normal build, or a separate one with MARCH.

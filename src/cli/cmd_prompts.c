@@ -5,7 +5,6 @@
  * rendered text itself (or chat messages as "role: content" blocks) and `diff` the unified
  * diff, so their output can be piped. Files given to --template-file, --messages-file,
  * --model-config @FILE and --vars @FILE may be "-" for standard input. */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 
 #define MAX_REPEATED    64
@@ -234,30 +234,12 @@ static int version_fields(const char *verb, const opts_t *o, json_t *body, int r
     return 0;
 }
 
-/* Append "/<segment>" percent-encoded. */
-static void path_add(buf_t *target, const char *segment)
-{
-    char *escaped = curl_easy_escape(NULL, segment, 0);
-    buf_printf(target, "/%s", escaped ? escaped : "");
-    curl_free(escaped);
-}
-
-static void query_add(buf_t *target, const char *name, const char *value)
-{
-    if (!value)
-        return;
-    char *escaped = curl_easy_escape(NULL, value, 0);
-    buf_printf(target, "%c%s=%s", strchr(buf_str(target), '?') ? '&' : '?', name,
-               escaped ? escaped : "");
-    curl_free(escaped);
-}
-
 /* "/api/v1/prompts/<name>" followed by more literal path. */
 static void prompt_target(buf_t *target, const char *name, const char *rest)
 {
     buf_init(target);
     buf_append_str(target, "/api/v1/prompts");
-    path_add(target, name);
+    cli_path_add(target, name);
     if (rest)
         buf_append_str(target, rest);
 }
@@ -278,20 +260,6 @@ static char *split_ref(const char *arg, const char **ref)
 static int is_number(const char *s)
 {
     return s && *s && strspn(s, "0123456789") == strlen(s);
-}
-
-/* Print an error answer the way cli_call_and_print does. */
-static int print_error(int status, json_t *response)
-{
-    const json_t *error = json_object_get(response, "error");
-    const char *message = json_string_value(json_object_get(error, "message"));
-    const char *code = json_string_value(json_object_get(error, "code"));
-    if (message)
-        fprintf(stderr, "llmops: %s%s%s%s\n", message, code ? " (" : "", code ? code : "",
-                code ? ")" : "");
-    else
-        fprintf(stderr, "llmops: HTTP %d\n", status);
-    return CLI_FAILED;
 }
 
 /* ---- verbs ------------------------------------------------------------------------------------
@@ -339,9 +307,9 @@ static int run_list(cli_t *cli, int argc, char **argv)
     buf_t target;
     buf_init(&target);
     buf_append_str(&target, "/api/v1/prompts");
-    query_add(&target, "q", o.query);
-    query_add(&target, "limit", o.limit);
-    query_add(&target, "page_token", o.page_token);
+    cli_query_add(&target, "q", o.query);
+    cli_query_add(&target, "limit", o.limit);
+    cli_query_add(&target, "page_token", o.page_token);
     int rc = cli_call_and_print(cli, "GET", buf_str(&target), NULL);
     buf_free(&target);
     return rc;
@@ -360,7 +328,7 @@ static int run_show(cli_t *cli, int argc, char **argv)
     prompt_target(&target, name, NULL);
     if (ref) {
         buf_append_str(&target, is_number(ref) ? "/versions" : "/aliases");
-        path_add(&target, ref);
+        cli_path_add(&target, ref);
     }
     int rc = cli_call_and_print(cli, "GET", buf_str(&target), NULL);
     buf_free(&target);
@@ -377,8 +345,8 @@ static int run_versions(cli_t *cli, int argc, char **argv)
         return usage("versions", "expects one NAME");
     buf_t target;
     prompt_target(&target, o.pos[0], "/versions");
-    query_add(&target, "limit", o.limit);
-    query_add(&target, "page_token", o.page_token);
+    cli_query_add(&target, "limit", o.limit);
+    cli_query_add(&target, "page_token", o.page_token);
     int rc = cli_call_and_print(cli, "GET", buf_str(&target), NULL);
     buf_free(&target);
     return rc;
@@ -435,7 +403,7 @@ static int run_alias(cli_t *cli, int argc, char **argv)
                                      : "expects NAME ALIAS after the action");
     buf_t target;
     prompt_target(&target, o.pos[1], "/aliases");
-    path_add(&target, o.pos[2]);
+    cli_path_add(&target, o.pos[2]);
     json_t *body = o.author ? json_pack("{s:s}", "author", o.author) : NULL;
     int rc;
     if (is_set) {
@@ -457,8 +425,8 @@ static int run_alias(cli_t *cli, int argc, char **argv)
         rc = cli_call_and_print(cli, "POST", buf_str(&target), body);
     } else {
         buf_append_str(&target, "/history");
-        query_add(&target, "limit", o.limit);
-        query_add(&target, "page_token", o.page_token);
+        cli_query_add(&target, "limit", o.limit);
+        cli_query_add(&target, "page_token", o.page_token);
         rc = cli_call_and_print(cli, "GET", buf_str(&target), NULL);
     }
     buf_free(&target);
@@ -504,7 +472,8 @@ static int run_render(cli_t *cli, int argc, char **argv)
     cli_call(cli, "POST", buf_str(&target), body, &status, &response);
     int rc = CLI_OK;
     if (status < 200 || status >= 300) {
-        rc = print_error(status, response);
+        cli_print_error(status, response);
+        rc = CLI_FAILED;
     } else if (json_is_string(json_object_get(response, "text"))) {
         const char *text = json_string_value(json_object_get(response, "text"));
         size_t len = json_string_length(json_object_get(response, "text"));
@@ -517,9 +486,10 @@ static int run_render(cli_t *cli, int argc, char **argv)
         json_array_foreach(json_object_get(response, "messages"), i, m)
         {
             const char *content = json_string_value(json_object_get(m, "content"));
+            const char *role = json_string_value(json_object_get(m, "role"));
+            content = content ? content : "";
             size_t len = strlen(content);
-            printf("%s%s: %s", i ? "\n" : "", json_string_value(json_object_get(m, "role")),
-                   content);
+            printf("%s%s: %s", i ? "\n" : "", role ? role : "?", content);
             if (len == 0 || content[len - 1] != '\n')
                 fputc('\n', stdout);
         }
@@ -540,16 +510,19 @@ static int run_diff(cli_t *cli, int argc, char **argv)
         return usage("diff", "expects NAME FROM TO (version numbers or aliases)");
     buf_t target;
     prompt_target(&target, o.pos[0], "/diff");
-    query_add(&target, "from", o.pos[1]);
-    query_add(&target, "to", o.pos[2]);
+    cli_query_add(&target, "from", o.pos[1]);
+    cli_query_add(&target, "to", o.pos[2]);
     int status;
     json_t *response = NULL;
     cli_call(cli, "GET", buf_str(&target), NULL, &status, &response);
     int rc = CLI_OK;
-    if (status < 200 || status >= 300)
-        rc = print_error(status, response);
-    else
-        fputs(json_string_value(json_object_get(response, "diff")), stdout);
+    const char *diff = json_string_value(json_object_get(response, "diff"));
+    if (status < 200 || status >= 300) {
+        cli_print_error(status, response);
+        rc = CLI_FAILED;
+    } else {
+        fputs(diff ? diff : "", stdout);
+    }
     json_decref(response);
     buf_free(&target);
     return rc;

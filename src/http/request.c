@@ -28,6 +28,16 @@ const char *http_query(const http_request_t *req, const char *name)
     return kv_find(req->query, req->nquery, name);
 }
 
+const char **http_query_all(const http_request_t *req, const char *name, size_t *n)
+{
+    const char **out = xcalloc(req->nquery + 1, sizeof *out);
+    *n = 0;
+    for (size_t i = 0; i < req->nquery; i++)
+        if (strcmp(req->query[i].name, name) == 0)
+            out[(*n)++] = req->query[i].value;
+    return out;
+}
+
 const char *http_header(const http_request_t *req, const char *name)
 {
     return req->header_fn ? req->header_fn(req->header_ctx, name) : NULL;

@@ -52,6 +52,9 @@ typedef struct http_response {
 const char *http_param(const http_request_t *req, const char *name);
 const char *http_query(const http_request_t *req, const char *name);
 const char *http_header(const http_request_t *req, const char *name);
+/* Every value of a repeated query parameter, in order (borrowed), as a NULL-terminated array
+ * the caller frees; *n is the count. */
+const char **http_query_all(const http_request_t *req, const char *name, size_t *n);
 
 /* The body as a JSON object; on failure answers 400 invalid_json itself and returns NULL.
  * Caller owns the result. */

@@ -161,7 +161,7 @@ static registry_tag_t *get_tags(const json_t *msg, size_t *n, err_t *err)
     json_t *list = mlflow_get_list(msg, "tags", err);
     if (!list)
         return NULL;
-    registry_tag_t *tags = calloc(json_array_size(list) + 1, sizeof *tags);
+    registry_tag_t *tags = xcalloc(json_array_size(list) + 1, sizeof *tags);
     size_t i;
     json_t *t;
     json_array_foreach(list, i, t)
@@ -329,7 +329,7 @@ static json_t *get_search(const json_t *msg, registry_search_t *q, const char **
     json_t *list = mlflow_get_list(msg, "order_by", err);
     if (!list)
         return NULL;
-    *order = calloc(json_array_size(list) + 1, sizeof **order);
+    *order = xcalloc(json_array_size(list) + 1, sizeof **order);
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item)
@@ -431,7 +431,7 @@ static void handle_latest_versions(http_request_t *req, http_response_t *res)
     const char **names = NULL;
     if (mlflow_get_string(msg, "name", 1, 0, &name, &err) == 0 &&
         (stages = mlflow_get_list(msg, "stages", &err)) != NULL) {
-        names = calloc(json_array_size(stages) + 1, sizeof *names);
+        names = xcalloc(json_array_size(stages) + 1, sizeof *names);
         int ok = 1;
         for (size_t i = 0; ok && i < json_array_size(stages); i++) {
             names[i] = json_string_value(json_array_get(stages, i));

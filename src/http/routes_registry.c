@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/json.h"
 #include "http/routes.h"
 #include "registry/aliases.h"
@@ -46,7 +47,7 @@ static registry_tag_t *body_tags(const json_t *body, size_t *n, err_t *err)
         err_invalid(err, "tags", "'tags' must be an object of string values, {\"key\": \"value\"}");
         return NULL;
     }
-    registry_tag_t *out = calloc(json_object_size(tags) + 1, sizeof *out);
+    registry_tag_t *out = xcalloc(json_object_size(tags) + 1, sizeof *out);
     const char *key;
     json_t *value;
     json_object_foreach(tags, key, value)
@@ -100,11 +101,7 @@ static int list_query(const http_request_t *req, registry_search_t *q, const cha
             return err_invalid(err, "max_results", "max_results must be an integer");
         q->max_results = v;
     }
-    *order = calloc(req->nquery + 1, sizeof **order);
-    q->norder = 0;
-    for (size_t i = 0; i < req->nquery; i++)
-        if (strcmp(req->query[i].name, "order_by") == 0)
-            (*order)[q->norder++] = req->query[i].value;
+    *order = http_query_all(req, "order_by", &q->norder);
     q->order_by = *order;
     return 0;
 }

@@ -11,10 +11,12 @@
  *
  * Answers carry every field (null when unset, [] when empty); errors are llmops' usual
  * {"error":{"code","message","field"}}. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/json.h"
 #include "http/routes.h"
 #include "tracking/experiments.h"
@@ -23,17 +25,6 @@
 #include "tracking/run_search.h"
 #include "tracking/runs.h"
 
-/* Every value of a repeated query parameter (borrowed). Caller frees the array. */
-static const char **query_all(const http_request_t *req, const char *name, size_t *n)
-{
-    const char **out = calloc(req->nquery + 1, sizeof *out);
-    *n = 0;
-    for (size_t i = 0; i < req->nquery; i++)
-        if (strcmp(req->query[i].name, name) == 0)
-            out[(*n)++] = req->query[i].value;
-    return out;
-}
-
 /* An optional integer query parameter. */
 static int query_int(const http_request_t *req, const char *name, int64_t *out, err_t *err)
 {
@@ -41,8 +32,9 @@ static int query_int(const http_request_t *req, const char *name, int64_t *out, 
     if (!text)
         return 0;
     char *end = NULL;
+    errno = 0;
     long long v = strtoll(text, &end, 10);
-    if (!*text || *end)
+    if (!*text || *end || errno)
         return err_invalid(err, name, "%s must be an integer", name);
     *out = v;
     return 0;
@@ -62,7 +54,7 @@ static void list_experiments(http_request_t *req, http_response_t *res)
     experiments_query_t q = {0};
     q.filter = http_query(req, "filter");
     q.page_token = http_query(req, "page_token");
-    const char **order = query_all(req, "order_by", &q.norder);
+    const char **order = http_query_all(req, "order_by", &q.norder);
     q.order_by = order;
     json_t *out = NULL;
     if (query_int(req, "max_results", &q.max_results, &err) == 0 &&
@@ -89,7 +81,7 @@ static void create_experiment(http_request_t *req, http_response_t *res)
         if (tag_obj && !json_is_object(tag_obj)) {
             err_invalid(&err, "tags", "tags must be an object of string values");
         } else {
-            tags = calloc(json_object_size(tag_obj) + 1, sizeof *tags);
+            tags = xcalloc(json_object_size(tag_obj) + 1, sizeof *tags);
             const char *key;
             json_t *value;
             int ok = 1;
@@ -127,8 +119,8 @@ static void list_runs(http_request_t *req, http_response_t *res)
 {
     err_t err;
     run_search_query_t q = {0};
-    const char **exps = query_all(req, "experiment_id", &q.nexperiments);
-    const char **order = query_all(req, "order_by", &q.norder);
+    const char **exps = http_query_all(req, "experiment_id", &q.nexperiments);
+    const char **order = http_query_all(req, "order_by", &q.norder);
     q.experiment_ids = exps;
     q.all_experiments = q.nexperiments == 0;
     q.order_by = order;
@@ -151,7 +143,7 @@ static void compare_runs(http_request_t *req, http_response_t *res)
 {
     err_t err;
     size_t n;
-    const char **ids = query_all(req, "run_id", &n);
+    const char **ids = http_query_all(req, "run_id", &n);
     json_t *out = run_compare(req->app->store, ids, n, &err);
     respond(res, 200, out, &err);
     free(ids);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "tracking/runs.h"
 
 /* Add section[list] of run i into rows (an object: key -> array of n values). */
@@ -30,7 +31,7 @@ static json_t *rows_list(json_t *rows)
 {
     /* Sorted by key: collect the keys, sort, emit. */
     size_t n = json_object_size(rows), i = 0;
-    const char **keys = calloc(n + 1, sizeof *keys);
+    const char **keys = xcalloc(n + 1, sizeof *keys);
     const char *key;
     json_t *values;
     json_object_foreach(rows, key, values) keys[i++] = key;
