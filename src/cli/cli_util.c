@@ -137,3 +137,45 @@ const char *cli_clip(const char *text, size_t width, const char *mark, char *out
     snprintf(out, size, "%.*s%s", (int)i, text, mark);
     return out;
 }
+
+/* Inputs given on the command line are read whole; this bounds them. */
+#define CLI_MAX_INPUT_BYTES (16u << 20)
+
+char *cli_read_input(const char *who, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open %s\n", who, path);
+        return NULL;
+    }
+    buf_t b;
+    buf_init(&b);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= CLI_MAX_INPUT_BYTES)
+        buf_append(&b, chunk, n);
+    int failed = ferror(f) || b.len > CLI_MAX_INPUT_BYTES;
+    if (f != stdin)
+        fclose(f);
+    if (failed) {
+        fprintf(stderr, "%s: cannot read %s%s\n", who, path,
+                b.len > CLI_MAX_INPUT_BYTES ? " (larger than 16 MiB)" : "");
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+json_t *cli_json_arg(const char *who, const char *option, const char *arg)
+{
+    char *text = arg[0] == '@' ? cli_read_input(who, arg + 1) : xstrdup(arg);
+    if (!text)
+        return NULL;
+    json_error_t jerr;
+    json_t *value = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    if (!value)
+        fprintf(stderr, "%s: %s is not valid JSON (line %d, column %d: %s)\n", who, option,
+                jerr.line, jerr.column, jerr.text);
+    free(text);
+    return value;
+}

@@ -49,4 +49,11 @@ size_t cli_text_width(const char *text);
 /* text cut to at most width characters, ending with mark when cut ("..." or "~"), into out. */
 const char *cli_clip(const char *text, size_t width, const char *mark, char *out, size_t size);
 
+/* A whole file, or standard input for "-", as a NUL-terminated string (at most 16 MiB); NULL
+ * after printing "<who>: cannot open|read PATH" on stderr. Caller frees. */
+char *cli_read_input(const char *who, const char *path);
+/* JSON given inline, as @FILE or as @- (standard input); NULL after printing
+ * "<who>: <option> is not valid JSON (line L, column C: ...)". Caller decrefs. */
+json_t *cli_json_arg(const char *who, const char *option, const char *arg);
+
 #endif

@@ -15,8 +15,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 
-#define MAX_REPEATED    64
-#define MAX_INPUT_BYTES (16u << 20)
+#define MAX_REPEATED 64
 
 /* Options, as bits, so each verb says which it takes. */
 enum {
@@ -143,46 +142,19 @@ static int parse_opts(int argc, char **argv, const char *verb, unsigned allowed,
     return 0;
 }
 
-/* Read a whole file ("-" = standard input) as a NUL-terminated string; NULL on failure (said
- * on stderr). Caller frees. */
+/* The shared readers, with "llmops prompts VERB" naming who failed. */
 static char *read_input(const char *verb, const char *path)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "llmops prompts %s: cannot open %s\n", verb, path);
-        return NULL;
-    }
-    buf_t b;
-    buf_init(&b);
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= MAX_INPUT_BYTES)
-        buf_append(&b, chunk, n);
-    int failed = ferror(f) || b.len > MAX_INPUT_BYTES;
-    if (f != stdin)
-        fclose(f);
-    if (failed) {
-        fprintf(stderr, "llmops prompts %s: cannot read %s%s\n", verb, path,
-                b.len > MAX_INPUT_BYTES ? " (larger than 16 MiB)" : "");
-        buf_free(&b);
-        return NULL;
-    }
-    return buf_steal(&b);
+    char who[64];
+    snprintf(who, sizeof who, "llmops prompts %s", verb);
+    return cli_read_input(who, path);
 }
 
-/* JSON given inline or as @FILE (@- for standard input). NULL on failure (said on stderr). */
 static json_t *json_arg(const char *verb, const char *option, const char *arg)
 {
-    char *text = arg[0] == '@' ? read_input(verb, arg + 1) : xstrdup(arg);
-    if (!text)
-        return NULL;
-    json_error_t jerr;
-    json_t *value = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-    if (!value)
-        fprintf(stderr, "llmops prompts %s: %s is not valid JSON (line %d, column %d: %s)\n", verb,
-                option, jerr.line, jerr.column, jerr.text);
-    free(text);
-    return value;
+    char who[64];
+    snprintf(who, sizeof who, "llmops prompts %s", verb);
+    return cli_json_arg(who, option, arg);
 }
 
 /* Add the version fields of o to body. required: a template source must be given. */

@@ -63,36 +63,6 @@ static int run_migrate(cli_t *cli, int argc, char **argv)
     return CLI_OK;
 }
 
-/* Read --body's value: inline JSON, @file, or @- for standard input. */
-static int read_body_arg(const char *arg, json_t **out)
-{
-    buf_t text;
-    buf_init(&text);
-    if (arg[0] == '@') {
-        FILE *f = strcmp(arg, "@-") == 0 ? stdin : fopen(arg + 1, "rb");
-        if (!f) {
-            fprintf(stderr, "llmops api: cannot open %s\n", arg + 1);
-            return -1;
-        }
-        char chunk[8192];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            buf_append(&text, chunk, n);
-        if (f != stdin)
-            fclose(f);
-    } else {
-        buf_append_str(&text, arg);
-    }
-    err_t err;
-    *out = json_parse(text.data, text.len, &err);
-    buf_free(&text);
-    if (!*out) {
-        fprintf(stderr, "llmops api: --body: %s\n", err.message);
-        return -1;
-    }
-    return 0;
-}
-
 static int take_body(int opt, const char *arg, void *body)
 {
     if (opt != 'd')
@@ -120,7 +90,7 @@ static int run_api(cli_t *cli, int argc, char **argv)
     if (path[0] != '/')
         return cli_usage_error("api", "PATH must start with '/'");
     json_t *body = NULL;
-    if (data && read_body_arg(data, &body) != 0)
+    if (data && !(body = cli_json_arg("llmops api", "--body", data)))
         return CLI_USAGE;
     int rc = cli_call_and_print(cli, upper, path, body);
     json_decref(body);
