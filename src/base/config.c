@@ -48,6 +48,10 @@ static const option_def_t options[] = {
      "seconds a connection may stay silent before it is closed"},
     {"shutdown-timeout", INT(shutdown_timeout_s, 0, 3600), "10",
      "seconds in-flight requests get to finish after SIGTERM/SIGINT"},
+    {"redis-url", STR(redis_url), "",
+     "redis://host:port: gateway rate limits and cache shared by replicas (default in memory)"},
+    {"gateway-cache-max-bytes", SIZE(gateway_cache_max_bytes, 0, 1LL << 40), "64m",
+     "memory bound of the gateway's response cache"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 

@@ -27,6 +27,8 @@ typedef struct config {
     int request_timeout_s;   /* time to receive one whole request (headers + body) */
     int idle_timeout_s;      /* a connection with no traffic for this long is closed */
     int shutdown_timeout_s;  /* on SIGTERM, how long in-flight requests may take to finish */
+    char redis_url[1024];    /* "" = gateway limits and cache in memory */
+    size_t gateway_cache_max_bytes;
 } config_t;
 
 /* Fill with built-in defaults. */

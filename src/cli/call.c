@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "cli/cli.h"
 #include "cli/cli_util.h"
+#include "http/deferred.h"
 #include "http/dispatch.h"
 #include "http/routes.h"
 
@@ -107,6 +108,13 @@ static int call_local(cli_t *cli, const char *method, const char *target, const 
     };
     http_response_t res = {0};
     http_dispatch(router, &req, &res);
+    if (res.deferred) { /* answered later by another thread: wait for it */
+        http_deferred_t *d = res.deferred;
+        res.deferred = NULL;
+        http_deferred_wait(d, &res);
+        http_deferred_client_gone(d);
+        http_deferred_unref(d);
+    }
     *status = res.status;
     *response = response_parse(res.body, res.body_len);
     http_request_free(&req);

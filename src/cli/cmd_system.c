@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "core/runtime.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "store/migrate.h"
@@ -26,8 +27,14 @@ static int run_server(cli_t *cli, int argc, char **argv)
         return CLI_FAILED;
     }
     cli->app_open = 1;
+    if (runtime_start(&cli->app, &err) != 0) {
+        log_json(LOG_ERROR, "cannot start the gateway and trace writer",
+                 json_pack("{s:s, s:s}", "code", err.code, "error", err.message));
+        return CLI_FAILED;
+    }
     router_t *router = routes_build();
     int rc = server_run(&cli->app, router);
+    runtime_stop(&cli->app); /* after the server: the last requests' traces are written */
     router_free(router);
     return rc;
 }

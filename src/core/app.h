@@ -14,6 +14,8 @@ typedef struct app {
     store_t *store;
     blobs_t *blobs;
     int64_t started_ms;
+    /* Set only in `llmops server` (core/runtime.h); NULL when the CLI works in-process. */
+    struct gateway *gateway;
 } app_t;
 
 /* Create the data directory, open the store (migrating its schema) and the blob store.

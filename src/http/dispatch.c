@@ -76,7 +76,7 @@ void http_dispatch(const router_t *router, http_request_t *req, http_response_t 
     switch (router_match(router, req->method, raw_path, req, &fn, allow, sizeof allow)) {
     case ROUTE_FOUND:
         fn(req, res);
-        if (!res->status) {
+        if (!res->status && !res->deferred) {
             log_msg(LOG_ERROR, "handler for %s %s sent no response", req->method, req->path);
             http_respond_errorf(res, 500, "internal", NULL, "the handler sent no response");
         }

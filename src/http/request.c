@@ -1,6 +1,8 @@
 /* request.c - request lookups and response builders (see request.h). */
 #include "http/request.h"
 
+#include "http/deferred.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,5 +132,6 @@ void http_response_free(http_response_t *res)
 {
     kv_free(res->headers, res->nheaders);
     free(res->body);
+    http_deferred_unref(res->deferred);
     memset(res, 0, sizeof *res);
 }

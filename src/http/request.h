@@ -15,7 +15,7 @@
 
 #define HTTP_MAX_PARAMS        8
 #define HTTP_MAX_QUERY         32
-#define HTTP_MAX_EXTRA_HEADERS 4
+#define HTTP_MAX_EXTRA_HEADERS 8
 
 typedef struct http_kv {
     char *name; /* owned by the request */
@@ -39,6 +39,8 @@ typedef struct http_request {
     app_t *app;
 } http_request_t;
 
+struct http_deferred;
+
 typedef struct http_response {
     int status; /* 0 until a handler answers */
     char *body; /* owned, malloc'd */
@@ -46,6 +48,9 @@ typedef struct http_response {
     const char *content_type; /* static string */
     http_kv_t headers[HTTP_MAX_EXTRA_HEADERS];
     size_t nheaders;
+    /* Set instead of status by a handler whose answer comes later, from another thread (see
+     * http/deferred.h); the reference passes to the transport. */
+    struct http_deferred *deferred;
 } http_response_t;
 
 /* Lookups. NULL when absent. */

@@ -30,6 +30,7 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "http/deferred.h"
 #include "http/dispatch.h"
 
 typedef struct conn_state {
@@ -50,6 +51,10 @@ typedef struct req_state {
     int responded;
     int status;
     size_t bytes_out;
+    struct MHD_Connection *conn;
+    http_deferred_t *deferred; /* the answer comes later (http/deferred.h) */
+    struct server *server;
+    struct req_state *dnext, *dprev; /* in server_t.deferreds while deferred is set */
 } req_state_t;
 
 struct server {
@@ -62,6 +67,7 @@ struct server {
     pthread_t watchdog;
     _Atomic int stopping;
     _Atomic int in_flight; /* requests begun and not yet completed */
+    req_state_t *deferreds; /* requests waiting for a deferred answer, under conns_lock */
     /* Series in the metrics registry (see /metrics). */
     metric_t *m_in_flight, *m_connections, *m_timed_out, *m_aborted, *m_seconds;
 };
@@ -205,6 +211,90 @@ static enum MHD_Result send_body_too_large(struct MHD_Connection *conn, req_stat
     return send_response(conn, rs, &res);
 }
 
+/* ---- deferred answers: suspend the connection until the producer has something ---------- */
+
+static void conn_suspend(void *ctx)
+{
+    req_state_t *rs = ctx;
+    MHD_suspend_connection(rs->conn);
+}
+
+static void conn_resume(void *ctx)
+{
+    req_state_t *rs = ctx;
+    MHD_resume_connection(rs->conn);
+}
+
+/* MHD asks for the next piece of a streamed answer. With nothing buffered the connection is
+ * suspended and 0 returned; the producer's next write resumes it and MHD asks again. */
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    req_state_t *rs = cls;
+    long n = http_deferred_read(rs->deferred, buf, max, conn_suspend, rs);
+    if (n < 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    rs->bytes_out += (size_t)n;
+    return (ssize_t)n;
+}
+
+static void deferred_track(server_t *s, req_state_t *rs)
+{
+    pthread_mutex_lock(&s->conns_lock);
+    rs->dnext = s->deferreds;
+    if (s->deferreds)
+        s->deferreds->dprev = rs;
+    s->deferreds = rs;
+    pthread_mutex_unlock(&s->conns_lock);
+}
+
+/* The request is over (answered, client gone or shutdown): let the producer know, drop ours. */
+static void deferred_release(server_t *s, req_state_t *rs)
+{
+    if (!rs->deferred)
+        return;
+    pthread_mutex_lock(&s->conns_lock);
+    if (rs->dprev)
+        rs->dprev->dnext = rs->dnext;
+    else
+        s->deferreds = rs->dnext;
+    if (rs->dnext)
+        rs->dnext->dprev = rs->dprev;
+    pthread_mutex_unlock(&s->conns_lock);
+    http_deferred_client_gone(rs->deferred);
+    http_deferred_unref(rs->deferred);
+    rs->deferred = NULL;
+}
+
+/* Queue what the producer has: the whole answer, or the head of a stream; else stay
+ * suspended. Called when the handler deferred and again each time the connection resumes. */
+static enum MHD_Result deferred_continue(struct MHD_Connection *conn, req_state_t *rs)
+{
+    http_response_t res = {0};
+    switch (http_deferred_poll(rs->deferred, &res, conn_suspend, rs)) {
+    case HTTP_DEFERRED_PENDING:
+        return MHD_YES;
+    case HTTP_DEFERRED_COMPLETE:
+        return send_response(conn, rs, &res);
+    case HTTP_DEFERRED_STREAMING:
+        break;
+    }
+    struct MHD_Response *mr =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, rs, NULL);
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            res.content_type ? res.content_type : "text/event-stream");
+    MHD_add_response_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_add_response_header(mr, "X-Request-Id", rs->request_id);
+    for (size_t i = 0; i < res.nheaders; i++)
+        MHD_add_response_header(mr, res.headers[i].name, res.headers[i].value);
+    rs->status = res.status;
+    rs->responded = 1;
+    enum MHD_Result rc = MHD_queue_response(conn, (unsigned)res.status, mr);
+    MHD_destroy_response(mr);
+    http_response_free(&res);
+    return rc;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -267,6 +357,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     /* The whole request is in. */
     if (cs)
         atomic_store(&cs->receiving, 0);
+    if (rs->deferred && !rs->responded) /* resumed: the producer has made progress */
+        return deferred_continue(conn, rs);
     if (rs->responded)
         return MHD_YES;
     if (rs->body_too_large)
@@ -284,6 +376,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     http_response_t res = {0};
     http_dispatch(s->router, &req, &res);
     http_request_free(&req);
+    if (res.deferred) {
+        rs->deferred = res.deferred;
+        res.deferred = NULL;
+        rs->conn = conn;
+        rs->server = s;
+        deferred_track(s, rs);
+        http_deferred_set_wake(rs->deferred, conn_resume, rs);
+        return deferred_continue(conn, rs);
+    }
     return send_response(conn, rs, &res);
 }
 
@@ -341,6 +442,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         atomic_store(&cs->began_us, clock_mono_us());
         atomic_store(&cs->receiving, 1);
     }
+    deferred_release(s, rs);
     buf_free(&rs->body);
     free(rs->target);
     free(rs);
@@ -391,7 +493,8 @@ server_t *server_start(app_t *app, const router_t *router, err_t *err)
     s->m_seconds = metrics_counter("llmops_http_request_seconds_total", "",
                                    "time spent on requests, from request line to completion");
 
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME;
     if (addr->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* Header limit: MHD keeps the request line and headers in a per-connection pool that also
@@ -431,6 +534,18 @@ int server_stop(server_t *s)
     int64_t deadline = clock_mono_us() + (int64_t)s->app->cfg.shutdown_timeout_s * 1000000;
     while (atomic_load(&s->in_flight) > 0 && clock_mono_us() < deadline)
         clock_sleep_ms(20);
+    /* Answers still being waited for are abandoned now, so that no connection stays
+     * suspended when MHD stops (their producers see the client gone and give up). */
+    pthread_mutex_lock(&s->conns_lock);
+    for (req_state_t *rs = s->deferreds; rs; rs = rs->dnext) {
+        http_response_t res = {0};
+        http_respond_errorf(&res, 503, "unavailable", NULL, "the server is shutting down");
+        http_deferred_finish(rs->deferred, &res);
+        http_deferred_stream_end(rs->deferred);
+    }
+    pthread_mutex_unlock(&s->conns_lock);
+    if (s->deferreds)
+        clock_sleep_ms(100); /* let MHD resume them and send what they have */
     int left = atomic_load(&s->in_flight);
     atomic_store(&s->stopping, 1);
     pthread_join(s->watchdog, NULL);

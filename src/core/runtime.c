@@ -1,0 +1,60 @@
+/* runtime.c - start and stop the server's long-running parts (see runtime.h). */
+#include "core/runtime.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "gateway/file_endpoints.h"
+#include "gateway/gateway.h"
+#include "gateway/gateway_config.h"
+#include "traces/trace_sink.h"
+
+int runtime_start(app_t *app, err_t *err)
+{
+    const config_t *cfg = &app->cfg;
+    char spool[1200];
+    if (cfg->trace_spool_dir[0])
+        snprintf(spool, sizeof spool, "%s", cfg->trace_spool_dir);
+    else
+        snprintf(spool, sizeof spool, "%s/spool", cfg->data_dir);
+    trace_sink_opts_t topts = {.spool_dir = spool,
+                               .queue_max = cfg->trace_queue_max,
+                               .flush_ms = cfg->trace_flush_ms};
+    app->traces = trace_sink_start(app->store, &topts, err);
+    if (!app->traces)
+        return -1;
+
+    json_t *file_endpoints = NULL;
+    if (cfg->config_file[0] &&
+        gateway_file_endpoints(cfg->config_file, &file_endpoints, err) != 0) {
+        runtime_stop(app);
+        return -1;
+    }
+    app->gateway_config =
+        gateway_config_start(app->store, file_endpoints, cfg->gateway_refresh_ms, err);
+    json_decref(file_endpoints);
+    if (!app->gateway_config) {
+        runtime_stop(app);
+        return -1;
+    }
+    gateway_opts_t gopts = {.require_key = cfg->gateway_require_key,
+                            .cache_max_bytes = cfg->gateway_cache_max_bytes,
+                            .redis_url = cfg->redis_url};
+    app->gateway = gateway_start(app->gateway_config, app->traces, &gopts, err);
+    if (!app->gateway) {
+        runtime_stop(app);
+        return -1;
+    }
+    return 0;
+}
+
+void runtime_stop(app_t *app)
+{
+    gateway_stop(app->gateway); /* calls still running end, and are traced, here */
+    app->gateway = NULL;
+    if (app->gateway_config)
+        gateway_config_stop(app->gateway_config);
+    app->gateway_config = NULL;
+    trace_sink_stop(app->traces); /* last: everything queued reaches the spool and store */
+    app->traces = NULL;
+}
