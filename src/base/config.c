@@ -48,6 +48,12 @@ static const option_def_t options[] = {
      "seconds a connection may stay silent before it is closed"},
     {"shutdown-timeout", INT(shutdown_timeout_s, 0, 3600), "10",
      "seconds in-flight requests get to finish after SIGTERM/SIGINT"},
+    {"trace-spool-dir", STR(trace_spool_dir), "",
+     "directory of the trace spool; default <data>/spool"},
+    {"trace-flush-ms", INT(trace_flush_ms, 1, 60000), "100",
+     "ms between trace spool syncs and store writes (what kill -9 can lose)"},
+    {"trace-queue-max", INT(trace_queue_max, 1, 16777216), "65536",
+     "trace records queued in memory at most; more are dropped and counted"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 

@@ -27,6 +27,9 @@ typedef struct config {
     int request_timeout_s;   /* time to receive one whole request (headers + body) */
     int idle_timeout_s;      /* a connection with no traffic for this long is closed */
     int shutdown_timeout_s;  /* on SIGTERM, how long in-flight requests may take to finish */
+    char trace_spool_dir[1024]; /* "" means <data_dir>/spool */
+    int trace_flush_ms;         /* how often the trace writer syncs the spool and writes */
+    int trace_queue_max;        /* trace records held in memory at most; more are dropped */
 } config_t;
 
 /* Fill with built-in defaults. */

@@ -12,6 +12,7 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "store/migrate.h"
+#include "traces/trace_sink.h"
 
 static int run_server(cli_t *cli, int argc, char **argv)
 {
@@ -26,9 +27,28 @@ static int run_server(cli_t *cli, int argc, char **argv)
         return CLI_FAILED;
     }
     cli->app_open = 1;
+    /* The trace sink starts before the server takes requests and stops after server_run has
+     * let the in-flight ones finish, so their traces reach the spool. */
+    char spool_dir[1100];
+    if (cli->cfg.trace_spool_dir[0])
+        snprintf(spool_dir, sizeof spool_dir, "%s", cli->cfg.trace_spool_dir);
+    else
+        snprintf(spool_dir, sizeof spool_dir, "%s/spool", cli->cfg.data_dir);
+    trace_sink_opts_t opts = {.spool_dir = spool_dir,
+                              .queue_max = cli->cfg.trace_queue_max,
+                              .flush_ms = cli->cfg.trace_flush_ms,
+                              .batch_max = 500};
+    cli->app.traces = trace_sink_start(cli->app.store, &opts, &err);
+    if (!cli->app.traces) {
+        log_json(LOG_ERROR, "cannot start the trace sink",
+                 json_pack("{s:s, s:s}", "code", err.code, "error", err.message));
+        return CLI_FAILED;
+    }
     router_t *router = routes_build();
     int rc = server_run(&cli->app, router);
     router_free(router);
+    trace_sink_stop(cli->app.traces);
+    cli->app.traces = NULL;
     return rc;
 }
 

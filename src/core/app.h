@@ -9,11 +9,17 @@
 #include "blobs/blobs.h"
 #include "store/store.h"
 
+struct trace_sink;
+
 typedef struct app {
     config_t cfg;
     store_t *store;
     blobs_t *blobs;
     int64_t started_ms;
+    /* Where the gateway submits traces: started by `llmops server` after app_open and stopped
+     * after the HTTP server, so in-flight requests' traces are kept. NULL in the in-process
+     * CLI, which serves no gateway calls. */
+    struct trace_sink *traces;
 } app_t;
 
 /* Create the data directory, open the store (migrating its schema) and the blob store.
