@@ -52,6 +52,12 @@ static const option_def_t options[] = {
      "redis://host:port: gateway rate limits and cache shared by replicas (default in memory)"},
     {"gateway-cache-max-bytes", SIZE(gateway_cache_max_bytes, 0, 1LL << 40), "64m",
      "memory bound of the gateway's response cache"},
+    {"trace-spool-dir", STR(trace_spool_dir), "",
+     "directory of the trace spool; default <data>/spool"},
+    {"trace-flush-ms", INT(trace_flush_ms, 1, 60000), "100",
+     "ms between trace spool syncs and store writes (what kill -9 can lose)"},
+    {"trace-queue-max", INT(trace_queue_max, 1, 16777216), "65536",
+     "trace records queued in memory at most; more are dropped and counted"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 

@@ -29,6 +29,9 @@ typedef struct config {
     int shutdown_timeout_s;  /* on SIGTERM, how long in-flight requests may take to finish */
     char redis_url[1024];    /* "" = gateway limits and cache in memory */
     size_t gateway_cache_max_bytes;
+    char trace_spool_dir[1024]; /* "" means <data_dir>/spool */
+    int trace_flush_ms;         /* how often the trace writer syncs the spool and writes */
+    int trace_queue_max;        /* trace records held in memory at most; more are dropped */
 } config_t;
 
 /* Fill with built-in defaults. */

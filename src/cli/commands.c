@@ -11,6 +11,7 @@ const cli_command_t *const *cli_command_tables(void)
                                                   cmd_runs_commands,
                                                   cmd_models_commands,
                                                   cmd_prompts_commands,
+                                                  cmd_traces_commands,
                                                   NULL};
     return tables;
 }

@@ -11,6 +11,7 @@ extern const cli_command_t cmd_experiments_commands[];
 extern const cli_command_t cmd_runs_commands[];
 extern const cli_command_t cmd_models_commands[];
 extern const cli_command_t cmd_prompts_commands[];
+extern const cli_command_t cmd_traces_commands[];
 
 /* All commands, terminated by an entry with noun == NULL. */
 const cli_command_t *const *cli_command_tables(void);

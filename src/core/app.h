@@ -9,6 +9,8 @@
 #include "blobs/blobs.h"
 #include "store/store.h"
 
+struct trace_sink;
+
 typedef struct app {
     config_t cfg;
     store_t *store;
@@ -16,6 +18,10 @@ typedef struct app {
     int64_t started_ms;
     /* Set only in `llmops server` (core/runtime.h); NULL when the CLI works in-process. */
     struct gateway *gateway;
+    /* Where the gateway submits traces: started by `llmops server` after app_open and stopped
+     * after the HTTP server, so in-flight requests' traces are kept. NULL in the in-process
+     * CLI, which serves no gateway calls. */
+    struct trace_sink *traces;
 } app_t;
 
 /* Create the data directory, open the store (migrating its schema) and the blob store.

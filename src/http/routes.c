@@ -13,5 +13,6 @@ router_t *routes_build(void)
     routes_registry_register(r);
     routes_prompts_register(r);
     routes_openai_register(r);
+    routes_traces_register(r);
     return r;
 }
