@@ -27,6 +27,8 @@ typedef struct config {
     int request_timeout_s;   /* time to receive one whole request (headers + body) */
     int idle_timeout_s;      /* a connection with no traffic for this long is closed */
     int shutdown_timeout_s;  /* on SIGTERM, how long in-flight requests may take to finish */
+    int gateway_refresh_ms;  /* how often the gateway rebuilds its configuration snapshot */
+    int gateway_require_key; /* 1: gateway requests without an API key are refused */
 } config_t;
 
 /* Fill with built-in defaults. */

@@ -11,6 +11,8 @@
 #include "cli/commands.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "gateway/file_endpoints.h"
+#include "gateway/gateway_config.h"
 #include "store/migrate.h"
 
 static int run_server(cli_t *cli, int argc, char **argv)
@@ -26,9 +28,28 @@ static int run_server(cli_t *cli, int argc, char **argv)
         return CLI_FAILED;
     }
     cli->app_open = 1;
+    /* The gateway's configuration: the config file's endpoints plus the store, refreshed in
+     * the background; a bad `endpoints` list stops the start-up with the file and field. */
+    json_t *file_endpoints = NULL;
+    if (cli->cfg.config_file[0] &&
+        gateway_file_endpoints(cli->cfg.config_file, &file_endpoints, &err) != 0) {
+        log_json(LOG_ERROR, "bad gateway endpoints in the config file",
+                 json_pack("{s:s, s:s}", "field", err.field, "error", err.message));
+        return CLI_FAILED;
+    }
+    cli->app.gateway_config =
+        gateway_config_start(cli->app.store, file_endpoints, cli->cfg.gateway_refresh_ms, &err);
+    json_decref(file_endpoints);
+    if (!cli->app.gateway_config) {
+        log_json(LOG_ERROR, "cannot load the gateway configuration",
+                 json_pack("{s:s, s:s}", "code", err.code, "error", err.message));
+        return CLI_FAILED;
+    }
     router_t *router = routes_build();
     int rc = server_run(&cli->app, router);
     router_free(router);
+    gateway_config_stop(cli->app.gateway_config);
+    cli->app.gateway_config = NULL;
     return rc;
 }
 

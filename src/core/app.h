@@ -14,6 +14,10 @@ typedef struct app {
     store_t *store;
     blobs_t *blobs;
     int64_t started_ms;
+    /* The gateway's configuration snapshot (gateway/gateway_config.h) when this process runs
+     * the gateway (the server); NULL in the CLI's in-process mode. Admin routes reload it after
+     * a change. */
+    struct gateway_config_src *gateway_config;
 } app_t;
 
 /* Create the data directory, open the store (migrating its schema) and the blob store.

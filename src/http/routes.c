@@ -12,5 +12,6 @@ router_t *routes_build(void)
     routes_mlflow_registry_register(r);
     routes_registry_register(r);
     routes_prompts_register(r);
+    routes_gateway_admin_register(r);
     return r;
 }

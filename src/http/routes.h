@@ -17,5 +17,6 @@ void routes_tracking_register(router_t *r);
 void routes_mlflow_registry_register(router_t *r);
 void routes_registry_register(router_t *r);
 void routes_prompts_register(router_t *r);
+void routes_gateway_admin_register(router_t *r);
 
 #endif
