@@ -12,7 +12,7 @@
 #include <string.h>
 #include <yaml.h>
 
-typedef enum opt_type { OPT_STRING, OPT_INT, OPT_SIZE, OPT_LOG_LEVEL } opt_type_t;
+typedef enum opt_type { OPT_STRING, OPT_INT, OPT_SIZE, OPT_LOG_LEVEL, OPT_BOOL } opt_type_t;
 
 typedef struct option_def {
     const char *name; /* flag without "--", and YAML key */
@@ -27,6 +27,7 @@ typedef struct option_def {
 #define STR(field)          OPT_STRING, offsetof(config_t, field), sizeof(((config_t *)0)->field), 0, 0
 #define INT(field, lo, hi)  OPT_INT, offsetof(config_t, field), sizeof(int), lo, hi
 #define SIZE(field, lo, hi) OPT_SIZE, offsetof(config_t, field), sizeof(size_t), lo, hi
+#define BOOL(field)         OPT_BOOL, offsetof(config_t, field), sizeof(int), 0, 1
 
 static const option_def_t options[] = {
     {"host", STR(host), "127.0.0.1", "address the server listens on"},
@@ -58,7 +59,23 @@ static const option_def_t options[] = {
      "ms between trace spool syncs and store writes (what kill -9 can lose)"},
     {"trace-queue-max", INT(trace_queue_max, 1, 16777216), "65536",
      "trace records queued in memory at most; more are dropped and counted"},
+    {"gateway-refresh-ms", INT(gateway_refresh_ms, 100, 3600000), "1000",
+     "how often the gateway re-reads its configuration (endpoints, keys, prices)"},
+    {"gateway-require-key", BOOL(gateway_require_key), "false",
+     "gateway requests must carry an API key (an unknown or revoked key is always refused)"},
 };
+
+/* Keys of the config file that are not options but sections other modules read themselves
+ * (src/gateway/file_endpoints.c reads `endpoints`). */
+static const char *const file_sections[] = {"endpoints", NULL};
+
+static int is_file_section(const char *key)
+{
+    for (const char *const *s = file_sections; *s; s++)
+        if (strcmp(key, *s) == 0)
+            return 1;
+    return 0;
+}
 #define NOPTIONS (sizeof options / sizeof options[0])
 
 int config_parse_size(const char *text, size_t *out)
@@ -125,6 +142,16 @@ static int option_set(config_t *cfg, const option_def_t *opt, const char *value,
         *(int *)field = (int)v;
         return 0;
     }
+    case OPT_BOOL:
+        if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "on") ||
+            !strcmp(value, "1"))
+            *(int *)field = 1;
+        else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "off") ||
+                 !strcmp(value, "0"))
+            *(int *)field = 0;
+        else
+            return err_invalid(err, opt->name, "%s: %s must be true or false", source, opt->name);
+        return 0;
     case OPT_SIZE: {
         size_t v;
         if (config_parse_size(value, &v) != 0 || (long long)v < opt->min || (long long)v > opt->max)
@@ -176,6 +203,7 @@ static int config_load_file(config_t *cfg, const char *path, err_t *err)
     yaml_parser_t parser;
     yaml_event_t event;
     int rc = -1, depth = 0, done = 0;
+    int skipping = 0, skip_depth = 0; /* inside a section's value (see file_sections) */
     char key[128] = "";
     char source[1200];
     yaml_parser_initialize(&parser);
@@ -189,6 +217,16 @@ static int config_load_file(config_t *cfg, const char *path, err_t *err)
         }
         size_t line = event.start_mark.line + 1;
         snprintf(source, sizeof source, "%s line %zu", path, line);
+        if (skipping) { /* pass over the section's value, however deeply nested */
+            if (event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT)
+                skip_depth++;
+            else if (event.type == YAML_SEQUENCE_END_EVENT || event.type == YAML_MAPPING_END_EVENT)
+                skip_depth--;
+            if (skip_depth == 0)
+                skipping = 0;
+            yaml_event_delete(&event);
+            continue;
+        }
         switch (event.type) {
         case YAML_STREAM_END_EVENT:
             done = 1;
@@ -215,6 +253,10 @@ static int config_load_file(config_t *cfg, const char *path, err_t *err)
                 goto fail_event;
             }
             if (!key[0]) {
+                if (is_file_section(text)) {
+                    skipping = 1;
+                    break;
+                }
                 if (!option_find(text, strlen(text))) {
                     err_invalid(err, text, "%s: unknown option '%s'", source, text);
                     goto fail_event;

@@ -13,7 +13,6 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "store/migrate.h"
-#include "traces/trace_sink.h"
 
 static int run_server(cli_t *cli, int argc, char **argv)
 {

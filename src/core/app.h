@@ -22,6 +22,10 @@ typedef struct app {
      * after the HTTP server, so in-flight requests' traces are kept. NULL in the in-process
      * CLI, which serves no gateway calls. */
     struct trace_sink *traces;
+    /* The gateway's configuration snapshot (gateway/gateway_config.h) when this process runs
+     * the gateway (the server); NULL in the CLI's in-process mode. Admin routes reload it after
+     * a change. */
+    struct gateway_config_src *gateway_config;
 } app_t;
 
 /* Create the data directory, open the store (migrating its schema) and the blob store.

@@ -87,6 +87,10 @@ gateway_config_src_t *gateway_config_start(store_t *store, const json_t *file_en
 void gateway_config_stop(gateway_config_src_t *src);
 /* Rebuild now (after an admin change made through this process). */
 int gateway_config_reload(gateway_config_src_t *src, err_t *err);
+/* The config file's endpoints the source was started with (borrowed; NULL when none), so the
+ * admin API can list them and refuse to change them. refresh_ms <= 0 starts no refresher
+ * thread (the snapshot then changes only on gateway_config_reload). */
+const json_t *gateway_config_file_endpoints(const gateway_config_src_t *src);
 
 const gateway_config_t *gateway_config_acquire(gateway_config_src_t *src);
 void gateway_config_release(gateway_config_src_t *src, const gateway_config_t *cfg);

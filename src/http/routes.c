@@ -14,5 +14,6 @@ router_t *routes_build(void)
     routes_prompts_register(r);
     routes_openai_register(r);
     routes_traces_register(r);
+    routes_gateway_admin_register(r);
     return r;
 }

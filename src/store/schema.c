@@ -342,6 +342,36 @@ static const char traces_sql[] =
     "  input_tokens BIGINT NOT NULL DEFAULT 0,\n"
     "  output_tokens BIGINT NOT NULL DEFAULT 0,\n"
     "  updated_ms BIGINT NOT NULL\n"
+/* ---- 5: gateway ---------------------------------------------------------------------------
+ * The gateway's configuration plane (src/gateway/): endpoints (the spec is the endpoint's JSON
+ * as the API took it), API keys (only the SHA-256 of the secret is kept; prefix is its first 8
+ * characters, for people to recognise a key by; spec holds the limits as JSON) and the price
+ * table (USD per million tokens; provider "*" prices a model under any provider). The same
+ * DDL runs on both backends. */
+static const char gateway_sql[] =
+    "CREATE TABLE gateway_endpoints (\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  spec TEXT NOT NULL,\n"
+    "  description TEXT NOT NULL DEFAULT '',\n"
+    "  created_ms BIGINT NOT NULL,\n"
+    "  updated_ms BIGINT NOT NULL\n"
+    ");\n"
+    "CREATE TABLE gateway_keys (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  name TEXT NOT NULL,\n"
+    "  secret_sha256 TEXT NOT NULL UNIQUE,\n"
+    "  prefix TEXT NOT NULL,\n"
+    "  spec TEXT NOT NULL,\n"
+    "  created_ms BIGINT NOT NULL,\n"
+    "  revoked_ms BIGINT\n"
+    ");\n"
+    "CREATE TABLE gateway_prices (\n"
+    "  provider TEXT NOT NULL,\n"
+    "  model TEXT NOT NULL,\n"
+    "  input_per_mtok DOUBLE PRECISION NOT NULL,\n"
+    "  output_per_mtok DOUBLE PRECISION NOT NULL,\n"
+    "  updated_ms BIGINT NOT NULL,\n"
+    "  PRIMARY KEY (provider, model)\n"
     ");\n";
 
 static const migration_t schema_migrations_list[] = {
@@ -361,6 +391,7 @@ static const migration_t schema_migrations_list[] = {
      .name = "prompts",
      .sqlite_sql = prompts_sqlite,
      .postgres_sql = prompts_postgres},
+    {.version = 5, .name = "gateway", .sqlite_sql = gateway_sql, .postgres_sql = gateway_sql},
     {.version = 6, .name = "traces", .sql = traces_sql},
 };
 
