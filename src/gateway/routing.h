@@ -19,4 +19,8 @@ void gw_route_order(const char *endpoint, const int *weights, size_t n, const ch
 /* attempt: 1 for the first retry. retry_after_ms: the upstream's Retry-After, -1 when none. */
 int64_t gw_backoff_ms(int attempt, int base_ms, int max_ms, int64_t retry_after_ms);
 
+/* Seed the calling thread's random generator (unweighted-user splits and jitter), so tests can
+ * replay a sequence. Threads that never call it are seeded from getrandom(). */
+void gw_routing_seed(uint64_t seed);
+
 #endif
