@@ -342,6 +342,8 @@ static const char traces_sql[] =
     "  input_tokens BIGINT NOT NULL DEFAULT 0,\n"
     "  output_tokens BIGINT NOT NULL DEFAULT 0,\n"
     "  updated_ms BIGINT NOT NULL\n"
+    ");\n";
+
 /* ---- 5: gateway ---------------------------------------------------------------------------
  * The gateway's configuration plane (src/gateway/): endpoints (the spec is the endpoint's JSON
  * as the API took it), API keys (only the SHA-256 of the secret is kept; prefix is its first 8
