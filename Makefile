@@ -31,7 +31,7 @@ INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 .PHONY: all run deps test test-run san fuzz fuzz-build format format-check clean
-all: $(BUILD)/llmops
+all: $(BUILD)/llmops $(BUILD)/fake_provider
 
 $(BUILD)/llmops: $(OBJS) $(BUILD)/obj/src/main.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -52,6 +52,12 @@ $(BUILD)/tests/%: tests/integration/%.c $(wildcard tests/integration/*.h) $(BUIL
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libllmops.a $(TEST_LIBS) $(LDFLAGS) $(LDLIBS)
 
+# The fake LLM provider (tests/fake_provider): a standalone server for the gateway tests and the
+# fixed upstream of bench-gateway; not part of llmops or libllmops.a.
+$(BUILD)/fake_provider: tests/fake_provider/fake_provider.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LDLIBS)
+
 deps:
 	scripts/install-deps.sh
 
@@ -64,7 +70,7 @@ run: deps
 test: deps
 	$(MAKE) test-run
 
-test-run: $(BUILD)/llmops $(UNIT_BINS) $(INTEG_BINS)
+test-run: $(BUILD)/llmops $(BUILD)/fake_provider $(UNIT_BINS) $(INTEG_BINS)
 	BUILD=$(BUILD) tests/run.sh
 
 san: deps
@@ -104,7 +110,7 @@ clean:
 
 # Benchmarks: bench/<area>/bench_<area>.c, one program per area, printing its figures (the
 # README quotes them). Each bench-<area> target builds and runs one.
-.PHONY: bench-tracking bench-registry bench-prompts bench-template bench-vectors
+.PHONY: bench-tracking bench-registry bench-prompts bench-template bench-vectors bench-gateway
 .SECONDEXPANSION:
 $(BUILD)/bench/bench_%: bench/$$*/bench_$$*.c $(BUILD)/libllmops.a
 	@mkdir -p $(dir $@)
@@ -128,3 +134,7 @@ bench-template: $(BUILD)/bench/bench_template
 # The vector index against hnswlib on one core (bench/vectors/run.sh; BENCH_* settings there).
 bench-vectors:
 	BUILD=$(BUILD) bench/vectors/run.sh
+# OpenAI-compatible gateway: the same wrk load against the fake provider directly, nginx, llmops
+# and the Portkey gateway (bench/gateway/run.sh; BENCH_* settings there).
+bench-gateway: $(BUILD)/llmops $(BUILD)/fake_provider
+	BUILD=$(BUILD) bench/gateway/run.sh

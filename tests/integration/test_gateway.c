@@ -7,16 +7,18 @@
 #include "integration/fake_provider.h"
 
 static fake_provider_t fake;
+static char fake_base[96]; /* the fake's OpenAI base URL, .../v1 */
 
 static int setup(void **state)
 {
-    fake_provider_start(&fake);
+    fake_start(&fake);
+    snprintf(fake_base, sizeof fake_base, "%s/v1", fake.url);
     return setup_server(state);
 }
 
 static int teardown(void **state)
 {
-    fake_provider_stop(&fake);
+    fake_stop(&fake);
     return teardown_server(state);
 }
 
@@ -37,7 +39,7 @@ static void gw_post(const char *path, const char *body, const char *auth, test_r
 static void endpoint_create(const char *fmt)
 {
     char body[4096];
-    snprintf(body, sizeof body, fmt, fake.base_url, fake.base_url, fake.base_url, fake.base_url);
+    snprintf(body, sizeof body, fmt, fake_base, fake_base, fake_base, fake_base);
     json_decref(api_expect("POST", "/api/v1/endpoints", body, 201));
 }
 
@@ -256,7 +258,7 @@ static void test_registered_model_by_alias_and_version(void **state)
         snprintf(body, sizeof body,
                  "{\"serving\":{\"provider\":\"openai\",\"base_url\":\"%s\",\"model\":"
                  "\"fake?answer=version%d\"}}",
-                 fake.base_url, v);
+                 fake_base, v);
         json_decref(api_expect("POST", "/api/v1/models/support-bot/versions", body, 201));
     }
     json_decref(
@@ -432,10 +434,7 @@ static void test_upstream_429_and_timeout(void **state)
 
 static long fake_count(const char *model)
 {
-    json_t *stats = fake_provider_stats(&fake);
-    long n = (long)json_integer_value(json_object_get(json_object_get(stats, "models"), model));
-    json_decref(stats);
-    return n;
+    return fake_model_count(&fake, model);
 }
 
 static void test_circuit_breaker_skips_failing_target(void **state)
