@@ -36,7 +36,7 @@ static void gw_post(const char *path, const char *body, const char *auth, test_r
 }
 
 /* Create an endpoint from a format with %s for the fake's base URL (used up to 4 times). */
-static void endpoint_create(const char *fmt)
+__attribute__((format(printf, 1, 0))) static void endpoint_create(const char *fmt)
 {
     char body[4096];
     snprintf(body, sizeof body, fmt, fake_base, fake_base, fake_base, fake_base);
