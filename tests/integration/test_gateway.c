@@ -38,16 +38,17 @@ static void gw_post(const char *path, const char *body, const char *auth, test_r
 /* Create an endpoint from a spec in which every "%s" stands for the fake's base URL. */
 static void endpoint_create(const char *spec)
 {
-    char body[4096] = "";
-    for (const char *p = spec; *p;) {
-        const char *mark = strstr(p, "%s");
-        size_t len = mark ? (size_t)(mark - p) : strlen(p);
-        strncat(body, p, len);
-        if (!mark)
-            break;
-        strcat(body, fake_base);
-        p = mark + 2;
+    char body[4096];
+    size_t n = 0;
+    for (const char *p = spec; *p && n + sizeof fake_base < sizeof body;) {
+        if (p[0] == '%' && p[1] == 's') {
+            n += (size_t)snprintf(body + n, sizeof body - n, "%s", fake_base);
+            p += 2;
+        } else {
+            body[n++] = *p++;
+        }
     }
+    body[n] = '\0';
     json_decref(api_expect("POST", "/api/v1/endpoints", body, 201));
 }
 
