@@ -279,7 +279,14 @@ static void test_registered_model_by_alias_and_version(void **state)
                  "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"q\"}]}",
                  refs[i][0]);
         test_response_t res;
-        gw_post("/v1/chat/completions", body, NULL, &res);
+        /* Registry changes reach the gateway's snapshot within its refresh (1 s). */
+        for (int k = 0; k < 60; k++) {
+            gw_post("/v1/chat/completions", body, NULL, &res);
+            if (res.status == 200)
+                break;
+            harness_response_free(&res);
+            harness_sleep_ms(50);
+        }
         if (res.status != 200)
             fail_msg("%s -> %ld %s", refs[i][0], res.status, res.body);
         assert_string_equal(answer_text(res.json), refs[i][1]);
