@@ -505,9 +505,18 @@ static void answer_whole(gw_call_t *c)
     provider_summarize(c->op, answer, &c->summary);
     if (!c->summary.usage.known)
         c->summary.usage = usage;
-    char *text = json_to_string(answer);
+    /* An OpenAI-shaped upstream's bytes go to the client as they came (no second
+     * serialisation); a translated answer is serialised once. */
+    size_t len;
+    char *text;
+    if (c->target->kind == PROVIDER_ANTHROPIC) {
+        text = json_to_string(answer);
+        len = strlen(text);
+    } else {
+        len = c->in.len;
+        text = buf_steal(&c->in);
+    }
     json_decref(answer);
-    size_t len = strlen(text);
     if (c->cache_state == 1)
         gw_cache_put(c->g->cache, c->cache_key, text, len, c->ep->cache_ttl_s, clock_now_ms());
     attempt_record(c, c->status, NULL);
