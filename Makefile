@@ -128,3 +128,7 @@ bench-template: $(BUILD)/bench/bench_template
 # The vector index against hnswlib on one core (bench/vectors/run.sh; BENCH_* settings there).
 bench-vectors:
 	BUILD=$(BUILD) bench/vectors/run.sh
+# Gateway policy units: ns per call of rate limit, budget, breaker, cache key/get, routing.
+.PHONY: bench-gateway
+bench-gateway: $(BUILD)/bench/bench_gateway
+	$(BUILD)/bench/bench_gateway
