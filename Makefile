@@ -138,3 +138,6 @@ bench-vectors:
 # and the Portkey gateway (bench/gateway/run.sh; BENCH_* settings there).
 bench-gateway: $(BUILD)/llmops $(BUILD)/fake_provider
 	BUILD=$(BUILD) bench/gateway/run.sh
+# Gateway policy units: ns per call of rate limit, budget, breaker, cache key/get, routing.
+bench-gateway-policies: $(BUILD)/bench/bench_gateway_policies
+	$(BUILD)/bench/bench_gateway_policies
