@@ -110,7 +110,8 @@ clean:
 
 # Benchmarks: bench/<area>/bench_<area>.c, one program per area, printing its figures (the
 # README quotes them). Each bench-<area> target builds and runs one.
-.PHONY: bench-tracking bench-registry bench-prompts bench-template bench-vectors bench-gateway
+.PHONY: bench-tracking bench-registry bench-prompts bench-template bench-vectors bench-gateway \
+        bench-gateway-policies
 .SECONDEXPANSION:
 $(BUILD)/bench/bench_%: bench/$$*/bench_$$*.c $(BUILD)/libllmops.a
 	@mkdir -p $(dir $@)
