@@ -11,6 +11,9 @@ const cli_command_t *const *cli_command_tables(void)
                                                   cmd_runs_commands,
                                                   cmd_models_commands,
                                                   cmd_prompts_commands,
+                                                  cmd_endpoints_commands,
+                                                  cmd_keys_commands,
+                                                  cmd_prices_commands,
                                                   NULL};
     return tables;
 }
