@@ -45,8 +45,8 @@ static int number_arg(const char *option, const char *text, int integer, json_t 
 static int run_create(cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"name", required_argument, NULL, 'n'},      {"endpoints", required_argument, NULL, 'e'},
-        {"rpm", required_argument, NULL, 'r'},       {"tpm", required_argument, NULL, 't'},
+        {"name", required_argument, NULL, 'n'},       {"endpoints", required_argument, NULL, 'e'},
+        {"rpm", required_argument, NULL, 'r'},        {"tpm", required_argument, NULL, 't'},
         {"budget-usd", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
     key_flags_t f = {0};
     int n = cli_parse_options(argc, argv, "keys create", NULL, longopts, take_flag, &f);

@@ -169,7 +169,8 @@ static void crud(void **state)
     assert_null(gateway_endpoint_create(f->store, spec, &err));
     assert_int_equal(err.status, 409);
 
-    json_t *bad = parse("{\"name\":\"other\",\"targets\":[{\"provider\":\"nope\",\"model\":\"m\"}]}");
+    json_t *bad =
+        parse("{\"name\":\"other\",\"targets\":[{\"provider\":\"nope\",\"model\":\"m\"}]}");
     assert_null(gateway_endpoint_create(f->store, bad, &err));
     assert_int_equal(err.status, 400);
     assert_string_equal(err.field, "targets[0].provider");

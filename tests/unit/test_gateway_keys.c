@@ -61,8 +61,10 @@ static void secret_shown_once_hash_stored(void **state)
     err_t err;
     store_conn_t *c = store_acquire(f->store);
     store_value_t p = sv_text(id);
-    store_rows_t *rows = store_query(c, "SELECT secret_sha256, spec, prefix, name FROM gateway_keys "
-                                        "WHERE id = ?", &p, 1, &err);
+    store_rows_t *rows = store_query(c,
+                                     "SELECT secret_sha256, spec, prefix, name FROM gateway_keys "
+                                     "WHERE id = ?",
+                                     &p, 1, &err);
     store_release(f->store, c);
     assert_non_null(rows);
     assert_string_equal(store_rows_text(rows, 0, 0), hash);
@@ -153,8 +155,8 @@ static void usage_shows_when_table_exists(void **state)
                 0.0);
     json_decref(key);
     char sql[256];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO gateway_key_usage VALUES ('%s', 1.25, 3, 100, 50, 0)", id);
+    snprintf(sql, sizeof sql, "INSERT INTO gateway_key_usage VALUES ('%s', 1.25, 3, 100, 50, 0)",
+             id);
     test_store_exec(f->store, sql);
     key = gateway_key_get(f->store, id, &err);
     json_t *usage = json_object_get(key, "usage");
