@@ -12,6 +12,7 @@
 #include "gateway/gateway_config.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -758,7 +759,14 @@ gateway_config_src_t *gateway_config_start(store_t *store, const json_t *file_en
         return NULL;
     }
     if (refresh_ms > 0) {
-        if (pthread_create(&src->thread, NULL, refresher, src) != 0) {
+        /* The refresher is created with every signal blocked (it inherits the mask), so a
+         * SIGTERM meant for the server's sigwait() is never delivered to it. */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int created = pthread_create(&src->thread, NULL, refresher, src);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (created != 0) {
             err_internal(err, "cannot start the gateway configuration refresher");
             gateway_config_stop(src);
             return NULL;
