@@ -12,6 +12,9 @@ extern const cli_command_t cmd_runs_commands[];
 extern const cli_command_t cmd_models_commands[];
 extern const cli_command_t cmd_prompts_commands[];
 extern const cli_command_t cmd_traces_commands[];
+extern const cli_command_t cmd_endpoints_commands[];
+extern const cli_command_t cmd_keys_commands[];
+extern const cli_command_t cmd_prices_commands[];
 
 /* All commands, terminated by an entry with noun == NULL. */
 const cli_command_t *const *cli_command_tables(void);

@@ -2,6 +2,8 @@
 #include "core/runtime.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "gateway/file_endpoints.h"
@@ -11,6 +13,13 @@
 
 int runtime_start(app_t *app, err_t *err)
 {
+    /* The threads started here inherit this mask: SIGTERM and SIGINT must reach only the
+     * server's sigwait(), which shuts down in order, never kill a worker thread's process. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     const config_t *cfg = &app->cfg;
     char spool[1200];
     if (cfg->trace_spool_dir[0])

@@ -30,26 +30,6 @@ int gateway_check_endpoint_name(const char *name, const char *field, err_t *err)
     return 0;
 }
 
-int gateway_provider_kind(const char *name, const char *field, provider_kind_t *out, err_t *err)
-{
-    static const struct {
-        const char *name;
-        provider_kind_t kind;
-    } kinds[] = {{"openai", PROVIDER_OPENAI},     {"azure", PROVIDER_AZURE},
-                 {"anthropic", PROVIDER_ANTHROPIC}, {"vllm", PROVIDER_OPENAI},
-                 {"ollama", PROVIDER_OPENAI},     {"llamacpp", PROVIDER_OPENAI},
-                 {"fake", PROVIDER_OPENAI}};
-    for (size_t i = 0; name && i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(name, kinds[i].name) == 0) {
-            *out = kinds[i].kind;
-            return 0;
-        }
-    return err_invalid(err, field,
-                       "'%s' must be one of openai, azure, anthropic, vllm, ollama, llamacpp, "
-                       "fake",
-                       field);
-}
-
 /* "name@alias" / "name/N" split at the last '@' or the last '/' (names may hold either). */
 static int parse_ref(const char *ref, char **name, char **alias, int64_t *version)
 {
@@ -104,7 +84,8 @@ int gateway_parse_prompt_ref(const char *ref, char **name, char **alias, int64_t
     if (!ref || parse_ref(ref, name, alias, version) != 0)
         return -1;
     err_t err;
-    if (prompts_check_name(*name, &err) != 0 || (*alias && prompts_check_alias(*alias, &err) != 0)) {
+    if (prompts_check_name(*name, &err) != 0 ||
+        (*alias && prompts_check_alias(*alias, &err) != 0)) {
         free(*name);
         free(*alias);
         *name = *alias = NULL;
@@ -201,9 +182,9 @@ static int check_target(const json_t *t, size_t i, err_t *err)
     if (!json_is_object(t))
         return err_invalid(err, prefix, "'%s' must be an object", prefix);
     int is_ref = json_object_get(t, "model_ref") != NULL;
-    static const char *const direct_keys[] = {
-        "name",   "provider", "model",      "base_url",    "api_key_env", "api_version",
-        "params", "weight",   "timeout_ms", "max_retries", "prompt",      NULL};
+    static const char *const direct_keys[] = {"name",        "provider",    "model",  "base_url",
+                                              "api_key_env", "api_version", "params", "weight",
+                                              "timeout_ms",  "max_retries", "prompt", NULL};
     static const char *const ref_keys[] = {"model_ref",   "name",   "weight", "timeout_ms",
                                            "max_retries", "prompt", NULL};
     if (is_ref) {
@@ -257,7 +238,7 @@ static int check_target(const json_t *t, size_t i, err_t *err)
         if (str_member(t, prefix, "provider", 1, 64, &s, err) != 0)
             return -1;
         snprintf(field, sizeof field, "%s.provider", prefix);
-        if (gateway_provider_kind(s, field, &kind, err) != 0)
+        if (provider_kind_parse(s, field, &kind, err) != 0)
             return -1;
         if (str_member(t, prefix, "model", 1, 250, &s, err) != 0 ||
             str_member(t, prefix, "base_url", 0, REGISTRY_MAX_BASE_URL, &s, err) != 0)
@@ -292,8 +273,8 @@ static int check_target(const json_t *t, size_t i, err_t *err)
         int64_t version;
         if (gateway_parse_prompt_ref(s, &name, &alias, &version) != 0) {
             snprintf(field, sizeof field, "%s.prompt", prefix);
-            return err_invalid(err, field,
-                               "'%s' must be a prompt reference: name@alias or name/N", field);
+            return err_invalid(err, field, "'%s' must be a prompt reference: name@alias or name/N",
+                               field);
         }
         free(name);
         free(alias);
@@ -310,8 +291,10 @@ json_t *gateway_endpoint_validate(const json_t *spec, err_t *err)
         return NULL;
     }
     const char *s;
-    if (only_keys(spec, "", keys, "an endpoint takes name, description, targets, cache, retry, "
-                  "breaker", err) != 0 ||
+    if (only_keys(spec, "", keys,
+                  "an endpoint takes name, description, targets, cache, retry, "
+                  "breaker",
+                  err) != 0 ||
         str_member(spec, "", "name", 1, GW_NAME_MAX, &s, err) != 0 ||
         gateway_check_endpoint_name(s, "name", err) != 0)
         return NULL;
@@ -376,8 +359,8 @@ json_t *gateway_endpoint_validate(const json_t *spec, err_t *err)
             int_member(retry, "retry", "backoff_ms", 0, 600000, err) != 0 ||
             int_member(retry, "retry", "backoff_max_ms", 0, 600000, err) != 0)
             return NULL;
-        json_t *b = json_object_get(retry, "backoff_ms"), *m = json_object_get(retry,
-                                                                                "backoff_max_ms");
+        json_t *b = json_object_get(retry, "backoff_ms"),
+               *m = json_object_get(retry, "backoff_max_ms");
         if (b && m && json_integer_value(m) < json_integer_value(b)) {
             err_invalid(err, "retry.backoff_max_ms",
                         "'retry.backoff_max_ms' must not be below 'retry.backoff_ms'");
@@ -447,8 +430,7 @@ json_t *gateway_endpoint_create(store_t *s, const json_t *spec, err_t *err)
                          sv_int(now)};
     store_conn_t *c = store_acquire(s);
     json_t *out = NULL;
-    if (store_exec(c,
-                   "INSERT INTO gateway_endpoints (" ENDPOINT_COLUMNS ") VALUES (?, ?, ?, ?, ?)",
+    if (store_exec(c, "INSERT INTO gateway_endpoints (" ENDPOINT_COLUMNS ") VALUES (?, ?, ?, ?, ?)",
                    p, 5, err) >= 0)
         out = fetch(c, name, err);
     else if (err && err->status == 409)

@@ -46,9 +46,6 @@
  * are left to model references). 0 or -1 with err (400 naming field). */
 int gateway_check_endpoint_name(const char *name, const char *field, err_t *err);
 
-/* The provider names a target may use -> kind. Until the providers module's
- * provider_kind_parse is linked in, this is the one place that maps them. */
-int gateway_provider_kind(const char *name, const char *field, provider_kind_t *out, err_t *err);
 
 /* A registered-model reference: "name@alias", "name/3", "models:/name@alias", "models:/name/3".
  * On success *name (caller frees) and either *alias (caller frees) or *version (> 0) are set,

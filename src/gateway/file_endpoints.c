@@ -57,8 +57,8 @@ static json_t *node_json(yaml_document_t *doc, yaml_node_t *node, int depth)
     }
     case YAML_MAPPING_NODE: {
         json_t *obj = json_object();
-        for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-             p < node->data.mapping.pairs.top; p++) {
+        for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+             p++) {
             yaml_node_t *k = yaml_document_get_node(doc, p->key);
             json_t *v = node_json(doc, yaml_document_get_node(doc, p->value), depth + 1);
             if (!k || k->type != YAML_SCALAR_NODE || !v) {
@@ -113,8 +113,10 @@ int gateway_file_endpoints(const char *path, json_t **out, err_t *err)
                 json_decref(list);
                 list = json_array();
             } else if (!json_is_array(list)) {
-                rc = err_invalid(err, "endpoints", "%s line %zu: 'endpoints' must be a list of "
-                                 "endpoint specs", path, v ? v->start_mark.line + 1 : 0);
+                rc = err_invalid(err, "endpoints",
+                                 "%s line %zu: 'endpoints' must be a list of "
+                                 "endpoint specs",
+                                 path, v ? v->start_mark.line + 1 : 0);
             }
         }
     }
@@ -135,8 +137,10 @@ int gateway_file_endpoints(const char *path, json_t **out, err_t *err)
         for (size_t j = 0; j < i; j++)
             if (json_equal(json_object_get(json_array_get(list, j), "name"),
                            json_object_get(spec, "name")))
-                rc = err_invalid(err, "name", "%s: endpoints[%zu] (%s): endpoints[%zu] has the "
-                                 "same name", path, i, name, j);
+                rc = err_invalid(err, "name",
+                                 "%s: endpoints[%zu] (%s): endpoints[%zu] has the "
+                                 "same name",
+                                 path, i, name, j);
     }
     if (rc != 0) {
         json_decref(list);

@@ -16,7 +16,6 @@
  * client gets an error event, never a silent truncated 200. */
 #include "gateway/gateway.h"
 
-#include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 #include "gateway/budget.h"
 #include "gateway/cache.h"
 #include "gateway/circuit.h"
+#include "gateway/keys.h"
 #include "gateway/ratelimit.h"
 #include "gateway/request_build.h"
 #include "gateway/routing.h"
@@ -99,15 +99,6 @@ typedef struct gw_call {
 } gw_call_t;
 
 /* ---- small helpers ------------------------------------------------------------------------- */
-
-static void sha256_hex(const char *text, char out[65])
-{
-    unsigned char md[32];
-    unsigned int len = 0;
-    EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
 
 /* OpenAI's error body: {"error":{"message","type","param","code"}}. */
 static char *openai_error_body(int status, const char *code, const char *param,
@@ -645,7 +636,7 @@ static int admit(gateway_t *g, gw_call_t *c, const gw_request_t *req, gw_meta_t 
     const char *auth = req->authorization;
     if (auth && strncasecmp(auth, "Bearer ", 7) == 0 && auth[7]) {
         char hash[65];
-        sha256_hex(auth + 7, hash);
+        gateway_key_hash(auth + 7, hash);
         c->key = gateway_config_key(c->cfg, hash);
         if (!c->key)
             return err_set(err, 401, "invalid_api_key", NULL,

@@ -12,6 +12,7 @@
 #include "gateway/gateway_config.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,8 @@ static const char WHY_NO_SERVING[] = "the model version has no serving spec";
 static const char WHY_BAD_PROVIDER[] =
     "the model version's serving provider is not one the gateway knows";
 
-/* ---- freeing ---------------------------------------------------------------------------------- */
+/* ---- freeing ----------------------------------------------------------------------------------
+ */
 
 static void target_free(gw_target_t *t)
 {
@@ -141,7 +143,8 @@ static void config_free(gateway_config_t *cfg)
     free(cfg);
 }
 
-/* ---- building --------------------------------------------------------------------------------- */
+/* ---- building ---------------------------------------------------------------------------------
+ */
 
 static char *dup_or_null(const char *s)
 {
@@ -208,7 +211,7 @@ static const char *serving_target(const json_t *serving, gw_target_t *t)
     if (!provider || !model)
         return WHY_NO_SERVING;
     err_t err;
-    if (gateway_provider_kind(provider, "serving.provider", &t->kind, &err) != 0)
+    if (provider_kind_parse(provider, "serving.provider", &t->kind, &err) != 0)
         return WHY_BAD_PROVIDER;
     t->label = xstrdup("0");
     t->provider = xstrdup(provider);
@@ -424,7 +427,7 @@ static int build_target(build_t *b, const char *endpoint, size_t i, const json_t
     } else {
         const char *provider = json_string_value(json_object_get(spec, "provider"));
         err_t kind_err;
-        if (gateway_provider_kind(provider, "provider", &t->kind, &kind_err) != 0) {
+        if (provider_kind_parse(provider, "provider", &t->kind, &kind_err) != 0) {
             warn(b, "endpoint '%s' targets[%zu]: %s", endpoint, i, kind_err.message);
             return 1;
         }
@@ -474,8 +477,7 @@ static int add_endpoint(build_t *b, const json_t *raw, const char *source, err_t
     e->targets = xcalloc(json_array_size(targets) + 1, sizeof *e->targets);
     int rc = 0;
     for (size_t i = 0; i < json_array_size(targets) && rc >= 0; i++) {
-        rc = build_target(b, e->name, i, json_array_get(targets, i), &e->targets[e->ntargets],
-                          err);
+        rc = build_target(b, e->name, i, json_array_get(targets, i), &e->targets[e->ntargets], err);
         if (rc == 0)
             e->ntargets++;
     }
@@ -510,8 +512,8 @@ static int cmp_endpoint(const void *a, const void *b)
  * store's. created_ms of each goes to the models list, so collect it here too. */
 static int load_endpoints(build_t *b, const json_t *file, json_t *created, err_t *err)
 {
-    store_rows_t *rows = store_query(b->c, "SELECT name, spec, created_ms FROM gateway_endpoints",
-                                     NULL, 0, err);
+    store_rows_t *rows =
+        store_query(b->c, "SELECT name, spec, created_ms FROM gateway_endpoints", NULL, 0, err);
     if (!rows)
         return -1;
     gateway_config_t *cfg = b->cfg;
@@ -524,10 +526,11 @@ static int load_endpoints(build_t *b, const json_t *file, json_t *created, err_t
         const char *name = store_rows_text(rows, r, 0);
         int shadowed = 0;
         for (size_t i = 0; i < nfile && !shadowed; i++)
-            shadowed = strcmp(json_string_value(json_object_get(json_array_get(file, i), "name"))
-                                  ? json_string_value(json_object_get(json_array_get(file, i), "name"))
-                                  : "",
-                              name) == 0;
+            shadowed =
+                strcmp(json_string_value(json_object_get(json_array_get(file, i), "name"))
+                           ? json_string_value(json_object_get(json_array_get(file, i), "name"))
+                           : "",
+                       name) == 0;
         json_t *spec = json_loads(store_rows_text(rows, r, 1), 0, NULL);
         if (shadowed)
             warn(b, "stored endpoint '%s' is ignored: the config file declares it", name);
@@ -671,7 +674,8 @@ static gateway_config_t *build_config(store_t *store, const json_t *file, json_t
     return b.cfg;
 }
 
-/* ---- the refreshing source -------------------------------------------------------------------- */
+/* ---- the refreshing source --------------------------------------------------------------------
+ */
 
 static void release_locked(gateway_config_src_t *src, gateway_config_t *cfg, int *free_it)
 {
@@ -755,7 +759,14 @@ gateway_config_src_t *gateway_config_start(store_t *store, const json_t *file_en
         return NULL;
     }
     if (refresh_ms > 0) {
-        if (pthread_create(&src->thread, NULL, refresher, src) != 0) {
+        /* The refresher is created with every signal blocked (it inherits the mask), so a
+         * SIGTERM meant for the server's sigwait() is never delivered to it. */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int created = pthread_create(&src->thread, NULL, refresher, src);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (created != 0) {
             err_internal(err, "cannot start the gateway configuration refresher");
             gateway_config_stop(src);
             return NULL;
@@ -811,7 +822,8 @@ void gateway_config_release(gateway_config_src_t *src, const gateway_config_t *c
         config_free((gateway_config_t *)cfg);
 }
 
-/* ---- lookups ---------------------------------------------------------------------------------- */
+/* ---- lookups ----------------------------------------------------------------------------------
+ */
 
 const gw_endpoint_t *gateway_config_endpoint(const gateway_config_t *cfg, const char *name)
 {

@@ -37,8 +37,8 @@ static void new_secret(char out[GW_KEY_SECRET_LEN + 1])
     memcpy(out, GW_KEY_PREFIX, strlen(GW_KEY_PREFIX));
     char *p = out + strlen(GW_KEY_PREFIX);
     for (size_t i = 0; i < 32; i += 3) {
-        unsigned v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 |
-                     (i + 2 < 32 ? raw[i + 2] : 0);
+        unsigned v =
+            (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 | (i + 2 < 32 ? raw[i + 2] : 0);
         *p++ = alphabet[(v >> 18) & 63];
         *p++ = alphabet[(v >> 12) & 63];
         *p++ = alphabet[(v >> 6) & 63];
@@ -132,12 +132,11 @@ json_t *gateway_key_validate(const json_t *spec, const char **name, err_t *err)
 
 int gateway_usage_table_exists(store_conn_t *c, err_t *err)
 {
-    const char *sql =
-        store_conn_kind(c) == STORE_SQLITE
-            ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
-              "name = 'gateway_key_usage'"
-            : "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
-              "current_schema() AND table_name = 'gateway_key_usage'";
+    const char *sql = store_conn_kind(c) == STORE_SQLITE
+                          ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                            "name = 'gateway_key_usage'"
+                          : "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                            "current_schema() AND table_name = 'gateway_key_usage'";
     store_rows_t *rows = store_query(c, sql, NULL, 0, err);
     if (!rows)
         return -1;
@@ -164,12 +163,12 @@ static json_t *key_row(const store_rows_t *rows, size_t r, int with_usage)
                         store_rows_is_null(rows, r, 5) ? json_null()
                                                        : json_integer(store_rows_int(rows, r, 5)));
     if (with_usage)
-        json_object_set_new(
-            key, "usage",
-            json_pack("{s:f, s:I, s:I, s:I}", "spent_usd", store_rows_real(rows, r, 6), "requests",
-                      (json_int_t)store_rows_int(rows, r, 7), "input_tokens",
-                      (json_int_t)store_rows_int(rows, r, 8), "output_tokens",
-                      (json_int_t)store_rows_int(rows, r, 9)));
+        json_object_set_new(key, "usage",
+                            json_pack("{s:f, s:I, s:I, s:I}", "spent_usd",
+                                      store_rows_real(rows, r, 6), "requests",
+                                      (json_int_t)store_rows_int(rows, r, 7), "input_tokens",
+                                      (json_int_t)store_rows_int(rows, r, 8), "output_tokens",
+                                      (json_int_t)store_rows_int(rows, r, 9)));
     else
         json_object_set_new(key, "usage", json_null());
     return key;
@@ -230,7 +229,7 @@ json_t *gateway_key_create(store_t *s, const json_t *spec, err_t *err)
     snprintf(prefix, sizeof prefix, "%s", secret);
     char *text = json_to_string(limits);
     json_decref(limits);
-    store_value_t p[] = {sv_text(id),   sv_text(name), sv_text(hash),
+    store_value_t p[] = {sv_text(id),     sv_text(name), sv_text(hash),
                          sv_text(prefix), sv_text(text), sv_int(clock_now_ms())};
     store_conn_t *c = store_acquire(s);
     json_t *key = NULL;

@@ -261,8 +261,8 @@ static void handle_price_list(http_request_t *req, http_response_t *res)
 static void handle_price_delete(http_request_t *req, http_response_t *res)
 {
     err_t err;
-    if (gateway_price_delete(req->app->store, http_param(req, "provider"),
-                             http_param(req, "model"), &err) == 0) {
+    if (gateway_price_delete(req->app->store, http_param(req, "provider"), http_param(req, "model"),
+                             &err) == 0) {
         reload(req);
         http_respond_json(res, 200, json_object());
         return;
