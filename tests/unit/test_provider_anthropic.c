@@ -111,17 +111,18 @@ static void test_build_tools(void **state)
         "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"f\"}},"
         "\"parallel_tool_calls\":false}",
         0, &h);
-    assert_json(json_object_get(up, "messages"),
-                "[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"look\"},{\"type\":"
-                "\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":"
-                "\"AAAA\"}}]},"
-                "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Calling.\"},"
-                "{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"f\",\"input\":{\"a\":1}},{\"type\":"
-                "\"tool_use\",\"id\":\"t2\",\"name\":\"g\",\"input\":{}}]},"
-                "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\","
-                "\"content\":[{\"type\":\"text\",\"text\":\"one\"}]},{\"type\":\"tool_result\","
-                "\"tool_use_id\":\"t2\",\"content\":[{\"type\":\"text\",\"text\":\"two\"}]},"
-                "{\"type\":\"text\",\"text\":\"thanks\"}]}]");
+    assert_json(
+        json_object_get(up, "messages"),
+        "[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"look\"},{\"type\":"
+        "\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":"
+        "\"AAAA\"}}]},"
+        "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"Calling.\"},"
+        "{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"f\",\"input\":{\"a\":1}},{\"type\":"
+        "\"tool_use\",\"id\":\"t2\",\"name\":\"g\",\"input\":{}}]},"
+        "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"t1\","
+        "\"content\":[{\"type\":\"text\",\"text\":\"one\"}]},{\"type\":\"tool_result\","
+        "\"tool_use_id\":\"t2\",\"content\":[{\"type\":\"text\",\"text\":\"two\"}]},"
+        "{\"type\":\"text\",\"text\":\"thanks\"}]}]");
     assert_json(json_object_get(up, "tools"),
                 "[{\"name\":\"f\",\"description\":\"F\",\"input_schema\":{\"type\":\"object\","
                 "\"properties\":{\"a\":{\"type\":\"integer\"}}}},{\"name\":\"g\",\"input_schema\":"
@@ -188,15 +189,16 @@ static void test_build_refusals(void **state)
 static void test_parse_response(void **state)
 {
     (void)state;
-    const char *msg = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
-                      "\"claude-x\",\"content\":[{\"type\":\"text\",\"text\":\"Let me \"},{\"type\":"
-                      "\"text\",\"text\":\"check.\"},{\"type\":\"tool_use\",\"id\":\"tu1\",\"name\":"
-                      "\"f\",\"input\":{\"a\":1}}],\"stop_reason\":\"tool_use\",\"usage\":{"
-                      "\"input_tokens\":20,\"output_tokens\":7}}";
+    const char *msg =
+        "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":"
+        "\"claude-x\",\"content\":[{\"type\":\"text\",\"text\":\"Let me \"},{\"type\":"
+        "\"text\",\"text\":\"check.\"},{\"type\":\"tool_use\",\"id\":\"tu1\",\"name\":"
+        "\"f\",\"input\":{\"a\":1}}],\"stop_reason\":\"tool_use\",\"usage\":{"
+        "\"input_tokens\":20,\"output_tokens\":7}}";
     provider_usage_t u;
     err_t err;
-    json_t *a = provider_parse_response(PROVIDER_ANTHROPIC, PROVIDER_OP_CHAT, msg, strlen(msg), &u,
-                                        &err);
+    json_t *a =
+        provider_parse_response(PROVIDER_ANTHROPIC, PROVIDER_OP_CHAT, msg, strlen(msg), &u, &err);
     assert_non_null(a);
     json_object_del(a, "created");
     assert_json(a, "{\"id\":\"msg_1\",\"object\":\"chat.completion\",\"model\":\"claude-x\","
@@ -210,9 +212,8 @@ static void test_parse_response(void **state)
     assert_int_equal(u.output_tokens, 7);
     json_decref(a);
 
-    const char *reasons[][2] = {{"end_turn", "stop"},
-                                {"stop_sequence", "stop"},
-                                {"max_tokens", "length"}};
+    const char *reasons[][2] = {
+        {"end_turn", "stop"}, {"stop_sequence", "stop"}, {"max_tokens", "length"}};
     for (int i = 0; i < 3; i++) {
         char body[256];
         snprintf(body, sizeof body,
@@ -226,8 +227,8 @@ static void test_parse_response(void **state)
         assert_int_equal(u.known, 0);
         json_decref(a);
     }
-    assert_null(provider_parse_response(PROVIDER_ANTHROPIC, PROVIDER_OP_CHAT, "{\"x\":1}", 7, &u,
-                                        &err));
+    assert_null(
+        provider_parse_response(PROVIDER_ANTHROPIC, PROVIDER_OP_CHAT, "{\"x\":1}", 7, &u, &err));
     assert_string_equal(err.code, "bad_upstream_response");
 }
 
@@ -286,8 +287,8 @@ static char *run_stream(size_t split, int wants_usage, int *complete, provider_s
 
 #define CHUNK(delta, finish)                                                                       \
     "data: {\"id\":\"msg_1\",\"object\":\"chat.completion.chunk\",\"created\":0000000000,"         \
-    "\"model\":\"claude-x\",\"choices\":[{\"index\":0,\"delta\":" delta ",\"finish_reason\":"     \
-    finish "}]}\n\n"
+    "\"model\":\"claude-x\",\"choices\":[{\"index\":0,\"delta\":" delta                            \
+    ",\"finish_reason\":" finish "}]}\n\n"
 
 static void test_stream_translation(void **state)
 {
@@ -296,17 +297,15 @@ static void test_stream_translation(void **state)
     provider_stream_t *ps;
     char *out = run_stream(strlen(STREAM), 0, &complete, &ps);
     assert_int_equal(complete, 1);
-    const char *want =
-        CHUNK("{\"role\":\"assistant\",\"content\":\"\"}", "null")
-        CHUNK("{\"content\":\"Hi \"}", "null")
-        CHUNK("{\"content\":\"there\"}", "null")
-        CHUNK("{\"tool_calls\":[{\"index\":0,\"id\":\"tu1\",\"type\":\"function\",\"function\":"
-              "{\"name\":\"f\",\"arguments\":\"\"}}]}", "null")
-        CHUNK("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"a\\\":\"}}]}",
-              "null")
-        CHUNK("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"1}\"}}]}", "null")
-        CHUNK("{}", "\"tool_calls\"")
-        "data: [DONE]\n\n";
+    const char *want = CHUNK("{\"role\":\"assistant\",\"content\":\"\"}", "null")
+        CHUNK("{\"content\":\"Hi \"}", "null") CHUNK("{\"content\":\"there\"}", "null") CHUNK(
+            "{\"tool_calls\":[{\"index\":0,\"id\":\"tu1\",\"type\":\"function\",\"function\":"
+            "{\"name\":\"f\",\"arguments\":\"\"}}]}",
+            "null")
+            CHUNK("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"a\\\":\"}}]}",
+                  "null")
+                CHUNK("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"1}\"}}]}",
+                      "null") CHUNK("{}", "\"tool_calls\"") "data: [DONE]\n\n";
     assert_string_equal(out, want);
     const provider_summary_t *s = provider_stream_summary(ps);
     assert_string_equal(buf_str(&s->text), "Hi there");

@@ -132,14 +132,16 @@ static void test_build_azure(void **state)
 static void test_parse_response(void **state)
 {
     (void)state;
-    const char *ok = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-x\","
-                     "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
-                     "\"Hello\",\"tool_calls\":[{\"id\":\"t1\",\"type\":\"function\",\"function\":"
-                     "{\"name\":\"f\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}],"
-                     "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":3,\"total_tokens\":14}}";
+    const char *ok =
+        "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-x\","
+        "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+        "\"Hello\",\"tool_calls\":[{\"id\":\"t1\",\"type\":\"function\",\"function\":"
+        "{\"name\":\"f\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}],"
+        "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":3,\"total_tokens\":14}}";
     provider_usage_t u;
     err_t err;
-    json_t *a = provider_parse_response(PROVIDER_OPENAI, PROVIDER_OP_CHAT, ok, strlen(ok), &u, &err);
+    json_t *a =
+        provider_parse_response(PROVIDER_OPENAI, PROVIDER_OP_CHAT, ok, strlen(ok), &u, &err);
     assert_non_null(a);
     assert_int_equal(u.known, 1);
     assert_int_equal(u.input_tokens, 11);
@@ -155,8 +157,8 @@ static void test_parse_response(void **state)
     json_decref(a);
 
     const char *nousage = "{\"choices\":[{\"text\":\"abc\",\"finish_reason\":\"length\"}]}";
-    a = provider_parse_response(PROVIDER_OPENAI, PROVIDER_OP_COMPLETIONS, nousage,
-                                strlen(nousage), &u, &err);
+    a = provider_parse_response(PROVIDER_OPENAI, PROVIDER_OP_COMPLETIONS, nousage, strlen(nousage),
+                                &u, &err);
     assert_non_null(a);
     assert_int_equal(u.known, 0);
     provider_summary_init(&s);
@@ -256,7 +258,8 @@ static void test_stream_relay_and_summary(void **state)
 
     /* The client asked for usage: the usage chunk is relayed. */
     out = run_stream(PROVIDER_OPENAI, STREAM, strlen(STREAM), 1, &complete, NULL);
-    assert_non_null(strstr(out, "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":9"));
+    assert_non_null(
+        strstr(out, "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":9"));
     free(out);
 }
 

@@ -105,8 +105,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         s->limit = strcmp(url, "/endless") == 0 ? 3000 : 5;
         s->delay_ms = strcmp(url, "/stream") == 0 ? 0 : 5;
         s->cut = strcmp(url, "/cut") == 0;
-        struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256,
-                                                                   stream_reader, s, free);
+        struct MHD_Response *r =
+            MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256, stream_reader, s, free);
         MHD_add_response_header(r, "Content-Type", "text/event-stream");
         enum MHD_Result rc = MHD_queue_response(c, 200, r);
         MHD_destroy_response(r);
@@ -138,11 +138,11 @@ static void notify(void *cls, struct MHD_Connection *c, void **socket_context,
 static int server_up(void **state)
 {
     (void)state;
-    daemon_ = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-                               0, NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-                               completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, notify, NULL,
-                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                               MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_END);
+    daemon_ =
+        MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL,
+                         NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                         MHD_OPTION_NOTIFY_CONNECTION, notify, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)30, MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_END);
     if (!daemon_)
         return -1;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
@@ -248,8 +248,8 @@ static void call(upstream_t *u, const char *path, const char *body, int timeout_
     char target[128];
     url(target, sizeof target, path);
     const char *headers[] = {"X-Test: yes", NULL};
-    upstream_req_t req = {body ? "POST" : "GET", target, headers, body, body ? strlen(body) : 0,
-                          timeout_ms, 0, 0};
+    upstream_req_t req = {body ? "POST" : "GET",   target,     headers, body,
+                          body ? strlen(body) : 0, timeout_ms, 0,       0};
     err_t err;
     assert_true(upstream_submit(u, &req, &REC, r, &err) != 0);
     rec_wait(r);
@@ -296,7 +296,8 @@ static void test_json_call(void **state)
     rec_init(&r);
     call(u, "/stream", NULL, 5000, &r);
     assert_order(&r);
-    assert_string_equal(buf_str(&r.body), "data: 0\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\n");
+    assert_string_equal(buf_str(&r.body),
+                        "data: 0\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\n");
     rec_free(&r);
     upstream_stop(u);
 }
@@ -529,9 +530,12 @@ static void test_stop_cancels(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_call),        cmocka_unit_test(test_error_statuses),
-        cmocka_unit_test(test_timeouts_and_failures), cmocka_unit_test(test_cancel),
-        cmocka_unit_test(test_connection_reuse), cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_json_call),
+        cmocka_unit_test(test_error_statuses),
+        cmocka_unit_test(test_timeouts_and_failures),
+        cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_connection_reuse),
+        cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_stop_cancels),
     };
     return cmocka_run_group_tests(tests, server_up, server_down);
