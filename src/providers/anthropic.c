@@ -23,8 +23,8 @@ static json_t *text_block(const char *text, size_t len)
 static json_t *image_block(const json_t *part, const char *field, err_t *err)
 {
     json_t *iu = json_object_get(part, "image_url");
-    const char *url = json_is_string(iu) ? json_string_value(iu)
-                                         : json_string_value(json_object_get(iu, "url"));
+    const char *url =
+        json_is_string(iu) ? json_string_value(iu) : json_string_value(json_object_get(iu, "url"));
     if (!url) {
         err_invalid(err, field, "%s: image_url.url must be a string", field);
         return NULL;
@@ -54,8 +54,8 @@ static int content_blocks(const json_t *content, const char *field, int images, 
         return 0;
     if (json_is_string(content)) {
         if (json_string_length(content) > 0)
-            json_array_append_new(blocks, text_block(json_string_value(content),
-                                                     json_string_length(content)));
+            json_array_append_new(
+                blocks, text_block(json_string_value(content), json_string_length(content)));
         return 0;
     }
     if (!json_is_array(content))
@@ -72,16 +72,18 @@ static int content_blocks(const json_t *content, const char *field, int images, 
             if (!json_is_string(text))
                 return err_invalid(err, pf, "%s.text must be a string", pf);
             if (json_string_length(text) > 0)
-                json_array_append_new(blocks, text_block(json_string_value(text),
-                                                         json_string_length(text)));
+                json_array_append_new(
+                    blocks, text_block(json_string_value(text), json_string_length(text)));
         } else if (type && strcmp(type, "image_url") == 0 && images) {
             json_t *img = image_block(part, pf, err);
             if (!img)
                 return -1;
             json_array_append_new(blocks, img);
         } else {
-            return err_invalid(err, pf, "%s: content part type '%s' is not supported for the "
-                                        "anthropic provider", pf, type ? type : "(none)");
+            return err_invalid(err, pf,
+                               "%s: content part type '%s' is not supported for the "
+                               "anthropic provider",
+                               pf, type ? type : "(none)");
         }
     }
     return 0;
@@ -101,8 +103,7 @@ static void add_turn(json_t *messages, const char *role, json_t *blocks)
     json_array_append_new(messages, json_pack("{s:s, s:o}", "role", role, "content", blocks));
 }
 
-static int translate_tool_calls(const json_t *calls, const char *field, json_t *blocks,
-                                err_t *err)
+static int translate_tool_calls(const json_t *calls, const char *field, json_t *blocks, err_t *err)
 {
     size_t i;
     json_t *call;
@@ -186,8 +187,10 @@ static int translate_messages(const json_t *msgs, json_t *out, buf_t *system, er
             json_decref(parts);
             role = "user";
         } else {
-            rc = err_invalid(err, f, "%s.role '%s' is not one of system, developer, user, "
-                                     "assistant, tool", f, role);
+            rc = err_invalid(err, f,
+                             "%s.role '%s' is not one of system, developer, user, "
+                             "assistant, tool",
+                             f, role);
         }
         if (rc) {
             json_decref(blocks);
@@ -215,8 +218,7 @@ static int translate_tools(const json_t *body, json_t *out, err_t *err)
                 json_decref(list);
                 char f[48];
                 snprintf(f, sizeof f, "tools[%zu]", i);
-                return err_invalid(err, f, "%s: only function tools with a name are supported",
-                                   f);
+                return err_invalid(err, f, "%s: only function tools with a name are supported", f);
             }
             json_t *schema = json_object_get(fn, "parameters");
             json_t *tool = json_pack("{s:s}", "name", name);
@@ -253,7 +255,8 @@ static int translate_tools(const json_t *body, json_t *out, err_t *err)
         return err_invalid(err, "tool_choice",
                            "tool_choice must be auto, required, none or a function");
     }
-    if (json_is_false(json_object_get(body, "parallel_tool_calls")) && json_object_get(out, "tools")) {
+    if (json_is_false(json_object_get(body, "parallel_tool_calls")) &&
+        json_object_get(out, "tools")) {
         if (!tc)
             tc = json_pack("{s:s}", "type", "auto");
         json_object_set_new(tc, "disable_parallel_tool_use", json_true());
@@ -266,8 +269,9 @@ static int translate_tools(const json_t *body, json_t *out, err_t *err)
 json_t *anthropic_build_body(provider_op_t op, const json_t *body, int stream, err_t *err)
 {
     if (op != PROVIDER_OP_CHAT) {
-        err_invalid(err, NULL, "the anthropic provider supports chat completions only; %s are "
-                               "not available for this model",
+        err_invalid(err, NULL,
+                    "the anthropic provider supports chat completions only; %s are "
+                    "not available for this model",
                     op == PROVIDER_OP_EMBEDDINGS ? "embeddings" : "text completions");
         return NULL;
     }
@@ -410,10 +414,10 @@ json_t *anthropic_parse_response(const char *body, size_t len, err_t *err)
             char *args = input ? json_to_string(input) : NULL;
             const char *id = json_string_value(json_object_get(b, "id"));
             const char *name = json_string_value(json_object_get(b, "name"));
-            json_array_append_new(calls, json_pack("{s:s, s:s, s:{s:s, s:s}}", "id", id ? id : "",
-                                                   "type", "function", "function", "name",
-                                                   name ? name : "", "arguments",
-                                                   args ? args : "{}"));
+            json_array_append_new(calls,
+                                  json_pack("{s:s, s:s, s:{s:s, s:s}}", "id", id ? id : "", "type",
+                                            "function", "function", "name", name ? name : "",
+                                            "arguments", args ? args : "{}"));
             free(args);
         }
         /* thinking and other block types have no chat.completion equivalent */
@@ -487,9 +491,9 @@ static int on_block_start(provider_stream_t *ps, const json_t *ev)
             return -1;
         ps->block_tool[bi] = ti;
         emit_chunk(ps,
-                   json_pack("{s:[{s:i, s:s, s:s, s:{s:s, s:s}}]}", "tool_calls", "index", ti,
-                             "id", id ? id : "", "type", "function", "function", "name",
-                             name ? name : "", "arguments", ""),
+                   json_pack("{s:[{s:i, s:s, s:s, s:{s:s, s:s}}]}", "tool_calls", "index", ti, "id",
+                             id ? id : "", "type", "function", "function", "name", name ? name : "",
+                             "arguments", ""),
                    NULL);
     } else if (type && strcmp(type, "text") == 0) {
         json_t *t = json_object_get(block, "text");
@@ -535,8 +539,7 @@ static int on_block_delta(provider_stream_t *ps, const json_t *ev)
     return 0;
 }
 
-int anthropic_stream_event(provider_stream_t *ps, const char *event, const char *data,
-                           size_t len)
+int anthropic_stream_event(provider_stream_t *ps, const char *event, const char *data, size_t len)
 {
     json_t *ev = json_loadb(data, len, 0, NULL);
     if (!json_is_object(ev)) {
@@ -561,9 +564,8 @@ int anthropic_stream_event(provider_stream_t *ps, const char *event, const char 
     } else if (strcmp(type, "content_block_delta") == 0) {
         rc = on_block_delta(ps, ev);
     } else if (strcmp(type, "message_delta") == 0) {
-        const char *fr =
-            finish_reason(json_string_value(json_object_get(json_object_get(ev, "delta"),
-                                                            "stop_reason")));
+        const char *fr = finish_reason(
+            json_string_value(json_object_get(json_object_get(ev, "delta"), "stop_reason")));
         /* usage here is cumulative: output_tokens (and, lately, input_tokens) so far */
         read_usage(json_object_get(ev, "usage"), &ps->summary.usage, NULL);
         if (fr) {
@@ -573,10 +575,10 @@ int anthropic_stream_event(provider_stream_t *ps, const char *event, const char 
     } else if (strcmp(type, "message_stop") == 0) {
         ps->complete = 1;
         if (ps->client_wants_usage && ps->summary.usage.known) {
-            json_t *chunk = json_pack("{s:s, s:s, s:I, s:s, s:[], s:o}", "id", ps->id, "object",
-                                      "chat.completion.chunk", "created", (json_int_t)ps->created,
-                                      "model", ps->summary.model, "choices", "usage",
-                                      usage_json(&ps->summary.usage, 0));
+            json_t *chunk =
+                json_pack("{s:s, s:s, s:I, s:s, s:[], s:o}", "id", ps->id, "object",
+                          "chat.completion.chunk", "created", (json_int_t)ps->created, "model",
+                          ps->summary.model, "choices", "usage", usage_json(&ps->summary.usage, 0));
             provider_stream_emit(ps, chunk);
             json_decref(chunk);
         }

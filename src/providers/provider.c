@@ -17,8 +17,8 @@ int provider_kind_parse(const char *name, const char *field, provider_kind_t *ou
         const char *name;
         provider_kind_t kind;
     } names[] = {
-        {"openai", PROVIDER_OPENAI},   {"vllm", PROVIDER_OPENAI},     {"ollama", PROVIDER_OPENAI},
-        {"llamacpp", PROVIDER_OPENAI}, {"fake", PROVIDER_OPENAI},     {"azure", PROVIDER_AZURE},
+        {"openai", PROVIDER_OPENAI},       {"vllm", PROVIDER_OPENAI}, {"ollama", PROVIDER_OPENAI},
+        {"llamacpp", PROVIDER_OPENAI},     {"fake", PROVIDER_OPENAI}, {"azure", PROVIDER_AZURE},
         {"anthropic", PROVIDER_ANTHROPIC},
     };
     for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++) {
@@ -78,8 +78,8 @@ static const char *op_path(provider_kind_t kind, provider_op_t op)
  * environment without a restart of the config); NULL when unset or empty. Never logged. */
 static const char *conn_key(const provider_conn_t *conn, err_t *err, int *bad)
 {
-    const char *var = conn->api_key_env && *conn->api_key_env ? conn->api_key_env
-                                                              : default_key_env(conn->kind);
+    const char *var =
+        conn->api_key_env && *conn->api_key_env ? conn->api_key_env : default_key_env(conn->kind);
     const char *key = getenv(var);
     *bad = 0;
     if (!key || !*key)
@@ -122,11 +122,12 @@ int provider_build_request(const provider_conn_t *conn, provider_op_t op, const 
         return err_invalid(err, NULL, "the request body must be a JSON object");
     if (op == PROVIDER_OP_EMBEDDINGS && stream)
         return err_invalid(err, "stream", "embeddings cannot be streamed");
-    const char *base = conn->base_url && *conn->base_url ? conn->base_url
-                                                         : default_base(conn->kind);
+    const char *base =
+        conn->base_url && *conn->base_url ? conn->base_url : default_base(conn->kind);
     if (!base)
-        return err_invalid(err, "base_url", "base_url: the azure provider needs the resource's "
-                                            "deployment URL (.../openai/deployments/<name>)");
+        return err_invalid(err, "base_url",
+                           "base_url: the azure provider needs the resource's "
+                           "deployment URL (.../openai/deployments/<name>)");
     int bad_key;
     const char *key = conn_key(conn, err, &bad_key);
     if (bad_key)
@@ -264,8 +265,8 @@ void provider_error_from_object(provider_kind_t kind, int status, const json_t *
     }
     int in_stream = status == 0;
     if (in_stream)
-        status = code && strcmp(code, "rate_limit_exceeded") == 0 ? 429
-                                                                   : anthropic_type_status(type);
+        status =
+            code && strcmp(code, "rate_limit_exceeded") == 0 ? 429 : anthropic_type_status(type);
     int client = status >= 400 && status <= 429 ? status : 502;
     const char *out_code;
     if (client == 502)
@@ -525,8 +526,8 @@ void provider_stream_error_event(const err_t *err, buf_t *out)
 {
     json_t *e = json_object();
     json_object_set_new(e, "message", safe_string(err->message));
-    json_object_set_new(e, "type",
-                        json_string(err->status >= 500 ? "upstream_error" : "invalid_request_error"));
+    json_object_set_new(
+        e, "type", json_string(err->status >= 500 ? "upstream_error" : "invalid_request_error"));
     json_object_set_new(e, "code", safe_string(err->code));
     json_object_set_new(e, "param", err->field[0] ? safe_string(err->field) : json_null());
     json_t *ev = json_object();

@@ -41,8 +41,7 @@ json_t *anthropic_parse_response(const char *body, size_t len, err_t *err);
 /* Per kind: one complete upstream SSE event; appends client events to ps->out. 0 or -1 with
  * ps->err filled. */
 int openai_stream_event(provider_stream_t *ps, const char *event, const char *data, size_t len);
-int anthropic_stream_event(provider_stream_t *ps, const char *event, const char *data,
-                           size_t len);
+int anthropic_stream_event(provider_stream_t *ps, const char *event, const char *data, size_t len);
 
 /* Shared helpers (provider.c). */
 /* Append "data: <json>\n\n" for a value (compact) to out; marks the stream started. */

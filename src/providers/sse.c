@@ -71,8 +71,7 @@ static int process_line(sse_parser_t *p, const char *line, size_t len, sse_event
     return 0;
 }
 
-int sse_feed(sse_parser_t *p, const char *data, size_t len, sse_event_fn fn, void *ctx,
-             err_t *err)
+int sse_feed(sse_parser_t *p, const char *data, size_t len, sse_event_fn fn, void *ctx, err_t *err)
 {
     size_t i = 0;
     if (len > 0 && p->skip_lf) {

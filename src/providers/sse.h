@@ -34,8 +34,7 @@ void sse_init(sse_parser_t *p);
 void sse_free(sse_parser_t *p);
 /* Feed bytes. -1 with err (502 "bad_upstream_response") when a line or event is over its bound,
  * or when fn returned -1 (err is then left to fn). */
-int sse_feed(sse_parser_t *p, const char *data, size_t len, sse_event_fn fn, void *ctx,
-             err_t *err);
+int sse_feed(sse_parser_t *p, const char *data, size_t len, sse_event_fn fn, void *ctx, err_t *err);
 /* 1 when bytes of an unfinished event (or line) are pending: the stream was cut mid-event. */
 int sse_pending(const sse_parser_t *p);
 
