@@ -132,9 +132,11 @@ int trace_sink_flush(trace_sink_t *sink, int timeout_ms)
     pthread_mutex_lock(&sink->mu);
     int64_t target = sink->accepted;
     int rc = 0;
+    /* One immediate cycle (and store attempt, backoff or not); after that the writer's own
+     * schedule decides, so that a flush during an outage does not hammer the store. */
+    sink->flush_requested = 1;
+    pthread_cond_signal(&sink->wake);
     while (!(sink->spooled >= target && sink->stats.spooled_pending == 0)) {
-        sink->flush_requested = 1;
-        pthread_cond_signal(&sink->wake);
         if (pthread_cond_timedwait(&sink->progress, &sink->mu, &until) == ETIMEDOUT) {
             rc = sink->spooled >= target && sink->stats.spooled_pending == 0 ? 0 : -1;
             break;
@@ -219,10 +221,10 @@ static int store_records(trace_sink_t *sink, json_t *const *records, size_t n, s
         trace_insert_result_t result;
         err_t err;
         if (trace_store_insert(sink->store, records + *done, count, &result, &err) != 0) {
-            log_json(LOG_WARN, "trace store write failed; records stay in the spool",
-                     json_pack("{s:s, s:I}", "error", err.message, "retry_in_ms",
-                               (json_int_t)(sink->backoff_ms ? sink->backoff_ms * 2
-                                                             : sink->flush_ms)));
+            /* Said once per outage at warn level; the retries that follow at debug. */
+            log_json(sink->backoff_ms ? LOG_DEBUG : LOG_WARN,
+                     "trace store write failed; records stay in the spool",
+                     json_pack("{s:s}", "error", err.message));
             return -1;
         }
         if (result.invalid > 0) {
@@ -332,6 +334,8 @@ static void store_cycle(trace_sink_t *sink, int force)
     if (sink->nclosed == 0 && sink->mem_done == sink->nmem)
         return;
     if (store_pending(sink) == 0) {
+        if (sink->backoff_ms)
+            log_json(LOG_INFO, "trace store answers again; spooled records written", NULL);
         sink->backoff_ms = 0;
         sink->next_try_us = 0;
         return;
