@@ -20,13 +20,13 @@ typedef struct config {
     char config_file[1024];
     char server_url[1024]; /* CLI: talk to this server instead of working in-process */
     char log_level[16];
-    int threads;             /* HTTP worker threads (and store connections) */
-    size_t max_body_bytes;   /* larger request bodies get 413 */
-    size_t max_header_bytes; /* request line + headers; larger get 431 */
-    int max_connections;     /* concurrent connections; more are refused */
-    int request_timeout_s;   /* time to receive one whole request (headers + body) */
-    int idle_timeout_s;      /* a connection with no traffic for this long is closed */
-    int shutdown_timeout_s;  /* on SIGTERM, how long in-flight requests may take to finish */
+    int threads;                /* HTTP worker threads (and store connections) */
+    size_t max_body_bytes;      /* larger request bodies get 413 */
+    size_t max_header_bytes;    /* request line + headers; larger get 431 */
+    int max_connections;        /* concurrent connections; more are refused */
+    int request_timeout_s;      /* time to receive one whole request (headers + body) */
+    int idle_timeout_s;         /* a connection with no traffic for this long is closed */
+    int shutdown_timeout_s;     /* on SIGTERM, how long in-flight requests may take to finish */
     char trace_spool_dir[1024]; /* "" means <data_dir>/spool */
     int trace_flush_ms;         /* how often the trace writer syncs the spool and writes */
     int trace_queue_max;        /* trace records held in memory at most; more are dropped */

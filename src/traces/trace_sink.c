@@ -72,7 +72,8 @@ struct trace_sink {
     metric_t *m_submitted, *m_written, *m_dropped, *m_pending, *m_errors, *m_skipped, *m_invalid;
 };
 
-/* ---- the queue (any thread) ------------------------------------------------------------------- */
+/* ---- the queue (any thread) -------------------------------------------------------------------
+ */
 
 int trace_sink_submit(trace_sink_t *sink, json_t *record)
 {
@@ -146,7 +147,8 @@ int trace_sink_flush(trace_sink_t *sink, int timeout_ms)
     return rc;
 }
 
-/* ---- the writer: spooling --------------------------------------------------------------------- */
+/* ---- the writer: spooling ---------------------------------------------------------------------
+ */
 
 /* Publish what the writer's state says is pending (under mu). */
 static void publish_pending(trace_sink_t *sink)
@@ -211,7 +213,8 @@ static void spool_records(trace_sink_t *sink, json_t **records, size_t n)
         log_json(LOG_ERROR, "trace spool write failed", json_pack("{s:s}", "error", err.message));
 }
 
-/* ---- the writer: the store -------------------------------------------------------------------- */
+/* ---- the writer: the store --------------------------------------------------------------------
+ */
 
 /* Insert records[0..n) in batches; *done advances past each batch that committed. */
 static int store_records(trace_sink_t *sink, json_t *const *records, size_t n, size_t *done)
@@ -402,7 +405,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* ---- start and stop --------------------------------------------------------------------------- */
+/* ---- start and stop ---------------------------------------------------------------------------
+ */
 
 trace_sink_t *trace_sink_start(store_t *store, const trace_sink_opts_t *opts, err_t *err)
 {
@@ -427,8 +431,8 @@ trace_sink_t *trace_sink_start(store_t *store, const trace_sink_opts_t *opts, er
     sink->spare = xcalloc((size_t)sink->queue_max, sizeof *sink->spare);
     sink->m_submitted = metrics_counter("llmops_traces_submitted_total", "",
                                         "Trace records handed to the trace sink");
-    sink->m_written = metrics_counter("llmops_traces_written_total", "",
-                                      "Trace records written to the store");
+    sink->m_written =
+        metrics_counter("llmops_traces_written_total", "", "Trace records written to the store");
     sink->m_dropped = metrics_counter("llmops_traces_dropped_total", "",
                                       "Trace records dropped because the queue was full");
     sink->m_pending = metrics_gauge("llmops_traces_spool_pending", "",

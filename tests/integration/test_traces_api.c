@@ -97,8 +97,7 @@ static void expect_error(const char *path, long status, const char *field)
         fail_msg("GET %s: want %ld, got %ld %s", path, status, res.status, res.body);
     if (field)
         assert_string_equal(
-            json_string_value(json_object_get(json_object_get(res.json, "error"), "field")),
-            field);
+            json_string_value(json_object_get(json_object_get(res.json, "error"), "field")), field);
     harness_response_free(&res);
 }
 
@@ -112,8 +111,8 @@ static void test_list_and_filters(void **state)
     assert_int_equal(count_of("/api/v1/traces?key_id=key-1&limit=1000"), 22);
     assert_int_equal(count_of("/api/v1/traces?user=alice&session_id=s1&limit=1000"), 22);
     char path[200];
-    snprintf(path, sizeof path, "/api/v1/traces?since=%lld&until=%lld&limit=1000",
-             BASE_MS + 100, BASE_MS + 300);
+    snprintf(path, sizeof path, "/api/v1/traces?since=%lld&until=%lld&limit=1000", BASE_MS + 100,
+             BASE_MS + 300);
     assert_int_equal(count_of(path), 20);
 
     json_t *first = get_ok("/api/v1/traces?limit=1");
@@ -171,9 +170,8 @@ static void test_get(void **state)
     assert_true(json_is_array(json_object_get(t, "input")));
     json_t *spans = json_object_get(t, "spans");
     assert_int_equal(json_array_size(spans), 1);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(spans, 0), "span_id")),
-        "000000000000000a");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(spans, 0), "span_id")),
+                        "000000000000000a");
     assert_string_equal(json_string_value(json_object_get(json_object_get(t, "record"), "name")),
                         "chat.completions");
     json_decref(t);

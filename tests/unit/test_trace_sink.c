@@ -78,8 +78,10 @@ static int teardown(void **state)
 
 static trace_sink_t *start(fixture_t *f, int queue_max, int flush_ms, int batch_max)
 {
-    trace_sink_opts_t opts = {
-        .spool_dir = f->spool, .queue_max = queue_max, .flush_ms = flush_ms, .batch_max = batch_max};
+    trace_sink_opts_t opts = {.spool_dir = f->spool,
+                              .queue_max = queue_max,
+                              .flush_ms = flush_ms,
+                              .batch_max = batch_max};
     err_t err;
     trace_sink_t *sink = trace_sink_start(f->db->store, &opts, &err);
     if (!sink)
@@ -126,7 +128,8 @@ static void write_segment(fixture_t *f, uint64_t seq, int salt, int from, int to
     spool_writer_close(w);
 }
 
-/* ---- tests ------------------------------------------------------------------------------------ */
+/* ---- tests ------------------------------------------------------------------------------------
+ */
 
 static void test_submit_flush(void **state)
 {
@@ -186,8 +189,7 @@ static void test_replay_is_idempotent(void **state)
     assert_int_equal(st.written, 20); /* stored (as duplicates) */
     trace_sink_stop(sink);
     assert_int_equal(count_traces(f), 20);
-    assert_int_equal(test_store_count(f->db->store,
-                                      "SELECT SUM(requests) FROM gateway_key_usage"),
+    assert_int_equal(test_store_count(f->db->store, "SELECT SUM(requests) FROM gateway_key_usage"),
                      20);
     assert_int_equal(segments(f), 0);
 }
@@ -302,7 +304,8 @@ static void test_store_down_keeps_spool(void **state)
     assert_int_equal(segments(f), 0);
 }
 
-/* ---- the spool format (no store) ---------------------------------------------------------------- */
+/* ---- the spool format (no store) ----------------------------------------------------------------
+ */
 
 static int count_cb(json_t *record, void *ctx)
 {

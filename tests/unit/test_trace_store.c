@@ -111,10 +111,8 @@ static void test_insert_and_get(void **state)
     assert_string_equal(json_string_value(json_object_get(sp, "kind")), "server");
     assert_string_equal(json_string_value(json_object_get(sp, "status")), "error");
     json_t *attrs = json_object_get(sp, "attributes");
-    assert_string_equal(json_string_value(json_object_get(attrs, "gen_ai.operation.name")),
-                        "chat");
-    assert_string_equal(json_string_value(json_object_get(attrs, "gen_ai.request.model")),
-                        "gpt-1");
+    assert_string_equal(json_string_value(json_object_get(attrs, "gen_ai.operation.name")), "chat");
+    assert_string_equal(json_string_value(json_object_get(attrs, "gen_ai.request.model")), "gpt-1");
     assert_int_equal(json_integer_value(json_object_get(attrs, "gen_ai.usage.input_tokens")), 14);
     json_t *events = json_object_get(sp, "events");
     assert_int_equal(json_array_size(events), 2); /* the attempt and the exception */
@@ -268,11 +266,11 @@ static void test_list_filters(void **state)
     assert_int_equal(list_count(f, &(trace_filter_t){.session_id = "s2"}), 0);
     /* records 10..19 start at BASE+100 .. BASE+190 */
     assert_int_equal(
-        list_count(f, &(trace_filter_t){.since_ms = BASE_MS + 100, .until_ms = BASE_MS + 200}),
-        10);
-    assert_int_equal(list_count(f, &(trace_filter_t){.endpoint = "ep0", .model = "gpt-0",
-                                                     .since_ms = BASE_MS + 100}),
-                     /* i in 10..29, even, multiple of 3: 12, 18, 24 */ 3);
+        list_count(f, &(trace_filter_t){.since_ms = BASE_MS + 100, .until_ms = BASE_MS + 200}), 10);
+    assert_int_equal(
+        list_count(
+            f, &(trace_filter_t){.endpoint = "ep0", .model = "gpt-0", .since_ms = BASE_MS + 100}),
+        /* i in 10..29, even, multiple of 3: 12, 18, 24 */ 3);
 
     err_t err;
     assert_null(traces_list(f->store, &(trace_filter_t){.status = "weird"}, 0, NULL, &err));

@@ -55,8 +55,7 @@ static inline json_t *test_trace_record(int salt, int i, int64_t base_ms)
     SET("output_tokens", json_integer(20));
     SET("cost_usd", json_real(0.001 * (i + 1)));
     SET("retries", json_integer(0));
-    SET("attempts",
-        json_pack("[{s:i, s:s, s:f}]", "target", 0, "status", "ok", "latency_ms", 5.0));
+    SET("attempts", json_pack("[{s:i, s:s, s:f}]", "target", 0, "status", "ok", "latency_ms", 5.0));
     SET("cache_hit", json_false());
     SET("stream", json_false());
 #undef SET
