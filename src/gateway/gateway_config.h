@@ -25,21 +25,21 @@
 /* Where one target sends a request, fully resolved (model refs replaced by their serving
  * spec, prompt refs by the prompt version). All strings owned by the snapshot. */
 typedef struct gw_target {
-    char *label; /* "0", "1"... or the target's "name" when given: trace + metrics */
+    char *label;            /* "0", "1"... or the target's "name" when given: trace + metrics */
     provider_kind_t kind;
-    char *provider;    /* the provider name as written ("openai", "vllm", ...) */
-    char *base_url;    /* NULL: the kind's default */
-    char *api_key_env; /* NULL: the kind's default */
-    char *api_version; /* azure */
-    char *model;       /* upstream model */
-    json_t *params;    /* object merged into the request (target wins), never NULL */
-    int weight;        /* >= 0; 0 = only as a fallback */
-    int timeout_ms;    /* whole upstream call (default 60000) */
-    int max_retries;   /* retries of this target before falling back (default 2) */
+    char *provider;         /* the provider name as written ("openai", "vllm", ...) */
+    char *base_url;         /* NULL: the kind's default */
+    char *api_key_env;      /* NULL: the kind's default */
+    char *api_version;      /* azure */
+    char *model;            /* upstream model */
+    json_t *params;         /* object merged into the request (target wins), never NULL */
+    int weight;             /* >= 0; 0 = only as a fallback */
+    int timeout_ms;         /* whole upstream call (default 60000) */
+    int max_retries;        /* retries of this target before falling back (default 2) */
     /* Set when the target came from a registered model version. */
     char *model_name;
-    int64_t model_version; /* 0 when none */
-    char *model_alias;     /* the alias it was reached through, NULL when by number */
+    int64_t model_version;  /* 0 when none */
+    char *model_alias;      /* the alias it was reached through, NULL when by number */
     /* Set when the target is prompt-backed: the version's chat messages (array of
      * {role, content} templates) or text template, rendered with the request's variables. */
     char *prompt_name;
@@ -52,23 +52,23 @@ typedef struct gw_endpoint {
     char *name;
     gw_target_t *targets;
     size_t ntargets;
-    int cache_enabled;          /* response cache opt-in */
-    int cache_ttl_s;            /* default 300 */
+    int cache_enabled;        /* response cache opt-in */
+    int cache_ttl_s;          /* default 300 */
     int cache_nondeterministic; /* also cache requests with temperature > 0 */
-    int breaker_failures;       /* consecutive failures that open the circuit (default 5) */
-    int breaker_cooldown_ms;    /* open for this long, then one probe (default 30000) */
-    int backoff_ms;             /* first retry delay (default 100; doubles, with jitter) */
-    int backoff_max_ms;         /* cap (default 5000) */
+    int breaker_failures;     /* consecutive failures that open the circuit (default 5) */
+    int breaker_cooldown_ms;  /* open for this long, then one probe (default 30000) */
+    int backoff_ms;           /* first retry delay (default 100; doubles, with jitter) */
+    int backoff_max_ms;       /* cap (default 5000) */
 } gw_endpoint_t;
 
 typedef struct gw_key {
-    char *id; /* "key_..." public id */
+    char *id;                /* "key_..." public id */
     char *name;
     char **allowed_endpoints; /* NULL-terminated; NULL = every endpoint and model */
-    int64_t rpm;              /* requests per minute, 0 = unlimited */
-    int64_t tpm;              /* tokens per minute, 0 = unlimited */
-    double budget_usd;        /* < 0: none */
-    double spent_usd;         /* from gateway_key_usage when the snapshot was built */
+    int64_t rpm;             /* requests per minute, 0 = unlimited */
+    int64_t tpm;             /* tokens per minute, 0 = unlimited */
+    double budget_usd;       /* < 0: none */
+    double spent_usd;        /* from gateway_key_usage when the snapshot was built */
 } gw_key_t;
 
 typedef struct gw_price {
@@ -76,7 +76,7 @@ typedef struct gw_price {
     double output_per_mtok; /* USD per million output tokens */
 } gw_price_t;
 
-typedef struct gateway_config gateway_config_t;         /* one snapshot */
+typedef struct gateway_config gateway_config_t; /* one snapshot */
 typedef struct gateway_config_src gateway_config_src_t; /* the refreshing holder */
 
 /* Load the first snapshot and start the refresher. file_endpoints: the `endpoints` list of

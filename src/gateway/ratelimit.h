@@ -23,8 +23,8 @@ void ratelimit_free(ratelimit_t *rl);
  * (and counted), 0 refused with *retry_after_ms set to when the window will have room. With
  * Redis unreachable the request is admitted and the failure counted
  * (llmops_ratelimit_errors_total) - limits fail open, the gateway keeps serving. */
-int ratelimit_admit(ratelimit_t *rl, const char *key_id, int64_t rpm, int64_t tpm, int64_t now_ms,
-                    int64_t *retry_after_ms);
+int ratelimit_admit(ratelimit_t *rl, const char *key_id, int64_t rpm, int64_t tpm,
+                    int64_t now_ms, int64_t *retry_after_ms);
 /* Count tokens used by a key's finished request. */
 void ratelimit_add_tokens(ratelimit_t *rl, const char *key_id, int64_t tokens, int64_t now_ms);
 

@@ -92,10 +92,10 @@ void provider_parse_error(provider_kind_t kind, int status, const char *body, si
 
 /* What an answer carried, for the trace. */
 typedef struct provider_summary {
-    buf_t text;         /* the answer's text (first choice), NUL-terminated */
-    json_t *tool_calls; /* array of OpenAI tool calls (first choice), or NULL */
+    buf_t text;          /* the answer's text (first choice), NUL-terminated */
+    json_t *tool_calls;  /* array of OpenAI tool calls (first choice), or NULL */
     char finish_reason[32];
-    char model[256]; /* the model the upstream says answered */
+    char model[256];     /* the model the upstream says answered */
     provider_usage_t usage;
 } provider_summary_t;
 

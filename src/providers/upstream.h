@@ -23,11 +23,11 @@ typedef struct upstream upstream_t;
 
 /* How a call ended, given to on_done. */
 typedef struct upstream_result {
-    int transport_ok;      /* 1: an HTTP response was received completely */
-    int timed_out;         /* the call's timeout_ms elapsed */
-    int cancelled;         /* upstream_cancel() stopped it */
-    int status;            /* HTTP status, 0 when none was received */
-    char error[256];       /* transport error text ("" when transport_ok) */
+    int transport_ok;     /* 1: an HTTP response was received completely */
+    int timed_out;        /* the call's timeout_ms elapsed */
+    int cancelled;        /* upstream_cancel() stopped it */
+    int status;           /* HTTP status, 0 when none was received */
+    char error[256];      /* transport error text ("" when transport_ok) */
     int64_t first_byte_us; /* monotonic time the first body byte arrived, 0 if none */
 } upstream_result_t;
 
@@ -43,14 +43,14 @@ typedef struct upstream_callbacks {
 } upstream_callbacks_t;
 
 typedef struct upstream_req {
-    const char *method;         /* "POST" or "GET" */
-    const char *url;            /* absolute http:// or https:// URL */
+    const char *method;        /* "POST" or "GET" */
+    const char *url;           /* absolute http:// or https:// URL */
     const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
-    const char *body;           /* may be NULL when body_len is 0 */
+    const char *body;          /* may be NULL when body_len is 0 */
     size_t body_len;
-    int timeout_ms;         /* whole call, 0 = none */
-    int connect_timeout_ms; /* 0 = libcurl's default */
-    int delay_ms;           /* start no sooner than this from now (retry backoff) */
+    int timeout_ms;            /* whole call, 0 = none */
+    int connect_timeout_ms;    /* 0 = libcurl's default */
+    int delay_ms;              /* start no sooner than this from now (retry backoff) */
 } upstream_req_t;
 
 /* Handle of a submitted call, for cancellation. Valid until on_done has returned. */
