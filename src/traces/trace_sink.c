@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -471,7 +472,15 @@ trace_sink_t *trace_sink_start(store_t *store, const trace_sink_opts_t *opts, er
     pthread_cond_init(&sink->wake, &attr);
     pthread_cond_init(&sink->progress, &attr);
     pthread_condattr_destroy(&attr);
-    if (pthread_create(&sink->thread, NULL, writer_main, sink) != 0) {
+    /* The writer blocks every signal (a thread inherits its creator's mask): SIGTERM and
+     * SIGINT must reach the thread that handles them (server_run), not kill the process by
+     * landing here. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int created = pthread_create(&sink->thread, NULL, writer_main, sink);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (created != 0) {
         err_internal(err, "cannot start the trace writer thread");
         pthread_cond_destroy(&sink->wake);
         pthread_cond_destroy(&sink->progress);
