@@ -94,12 +94,12 @@ static void print_table(const json_t *reply)
 static int run_list(cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"endpoint", required_argument, NULL, 'e'},   {"model", required_argument, NULL, 'm'},
-        {"status", required_argument, NULL, 's'},     {"key-id", required_argument, NULL, 'k'},
-        {"user", required_argument, NULL, 'u'},       {"session-id", required_argument, NULL, 'S'},
-        {"since", required_argument, NULL, 'a'},      {"until", required_argument, NULL, 'b'},
-        {"limit", required_argument, NULL, 'n'},      {"page-token", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},             {NULL, 0, NULL, 0}};
+        {"endpoint", required_argument, NULL, 'e'}, {"model", required_argument, NULL, 'm'},
+        {"status", required_argument, NULL, 's'},   {"key-id", required_argument, NULL, 'k'},
+        {"user", required_argument, NULL, 'u'},     {"session-id", required_argument, NULL, 'S'},
+        {"since", required_argument, NULL, 'a'},    {"until", required_argument, NULL, 'b'},
+        {"limit", required_argument, NULL, 'n'},    {"page-token", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},           {NULL, 0, NULL, 0}};
     list_flags_t f = {0};
     int n = cli_parse_options(argc, argv, "traces list", NULL, longopts, take_flag, &f);
     if (n < 0)

@@ -20,7 +20,8 @@
 
 #define SEGMENT_SUFFIX ".seg"
 
-/* ---- CRC-32 ------------------------------------------------------------------------------------ */
+/* ---- CRC-32 ------------------------------------------------------------------------------------
+ */
 
 static uint32_t crc_table[256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
@@ -44,7 +45,8 @@ static uint32_t crc32_of(const char *data, size_t len)
     return c ^ 0xFFFFFFFFu;
 }
 
-/* ---- the directory ------------------------------------------------------------------------------ */
+/* ---- the directory ------------------------------------------------------------------------------
+ */
 
 int spool_dir_create(const char *dir, err_t *err)
 {
@@ -136,7 +138,8 @@ int spool_remove(const char *dir, uint64_t seq, err_t *err)
     return 0;
 }
 
-/* ---- writing ------------------------------------------------------------------------------------ */
+/* ---- writing ------------------------------------------------------------------------------------
+ */
 
 struct spool_writer {
     int fd;
@@ -254,7 +257,8 @@ void spool_writer_close(spool_writer_t *w)
     free(w);
 }
 
-/* ---- reading ------------------------------------------------------------------------------------ */
+/* ---- reading ------------------------------------------------------------------------------------
+ */
 
 /* Parse "<8 hex> <decimal> " at the start of a line; returns the header length, or 0. */
 static size_t parse_line_header(const char *p, size_t n, uint32_t *crc, size_t *len)

@@ -33,7 +33,8 @@ int spool_list(const char *dir, uint64_t **seqs, size_t *n, err_t *err);
 /* Delete one segment (and fsync the directory so the deletion sticks). */
 int spool_remove(const char *dir, uint64_t seq, err_t *err);
 
-/* ---- writing ---------------------------------------------------------------------------------- */
+/* ---- writing ----------------------------------------------------------------------------------
+ */
 
 typedef struct spool_writer spool_writer_t;
 
@@ -56,13 +57,14 @@ void spool_writer_close(spool_writer_t *w);
 /* One record line, as the writer writes it, appended to out (tests and the fuzz seed). */
 void spool_format_record(const char *json, size_t len, char **out, size_t *out_len);
 
-/* ---- reading ---------------------------------------------------------------------------------- */
+/* ---- reading ----------------------------------------------------------------------------------
+ */
 
 typedef struct spool_scan {
-    size_t records;  /* good records handed to the callback */
-    size_t skipped;  /* damaged lines skipped (bad length, checksum or JSON), torn tail included */
-    int torn_tail;   /* the last line had no newline: a write cut short */
-    int bad_header;  /* no "llmops-spool 1" header: nothing in the data was read */
+    size_t records; /* good records handed to the callback */
+    size_t skipped; /* damaged lines skipped (bad length, checksum or JSON), torn tail included */
+    int torn_tail;  /* the last line had no newline: a write cut short */
+    int bad_header; /* no "llmops-spool 1" header: nothing in the data was read */
 } spool_scan_t;
 
 /* Called for each good record (borrowed; incref to keep). Returning non-zero stops the read. */

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,7 +73,8 @@ struct trace_sink {
     metric_t *m_submitted, *m_written, *m_dropped, *m_pending, *m_errors, *m_skipped, *m_invalid;
 };
 
-/* ---- the queue (any thread) ------------------------------------------------------------------- */
+/* ---- the queue (any thread) -------------------------------------------------------------------
+ */
 
 int trace_sink_submit(trace_sink_t *sink, json_t *record)
 {
@@ -132,9 +134,11 @@ int trace_sink_flush(trace_sink_t *sink, int timeout_ms)
     pthread_mutex_lock(&sink->mu);
     int64_t target = sink->accepted;
     int rc = 0;
+    /* One immediate cycle (and store attempt, backoff or not); after that the writer's own
+     * schedule decides, so that a flush during an outage does not hammer the store. */
+    sink->flush_requested = 1;
+    pthread_cond_signal(&sink->wake);
     while (!(sink->spooled >= target && sink->stats.spooled_pending == 0)) {
-        sink->flush_requested = 1;
-        pthread_cond_signal(&sink->wake);
         if (pthread_cond_timedwait(&sink->progress, &sink->mu, &until) == ETIMEDOUT) {
             rc = sink->spooled >= target && sink->stats.spooled_pending == 0 ? 0 : -1;
             break;
@@ -144,7 +148,8 @@ int trace_sink_flush(trace_sink_t *sink, int timeout_ms)
     return rc;
 }
 
-/* ---- the writer: spooling --------------------------------------------------------------------- */
+/* ---- the writer: spooling ---------------------------------------------------------------------
+ */
 
 /* Publish what the writer's state says is pending (under mu). */
 static void publish_pending(trace_sink_t *sink)
@@ -209,7 +214,8 @@ static void spool_records(trace_sink_t *sink, json_t **records, size_t n)
         log_json(LOG_ERROR, "trace spool write failed", json_pack("{s:s}", "error", err.message));
 }
 
-/* ---- the writer: the store -------------------------------------------------------------------- */
+/* ---- the writer: the store --------------------------------------------------------------------
+ */
 
 /* Insert records[0..n) in batches; *done advances past each batch that committed. */
 static int store_records(trace_sink_t *sink, json_t *const *records, size_t n, size_t *done)
@@ -219,10 +225,10 @@ static int store_records(trace_sink_t *sink, json_t *const *records, size_t n, s
         trace_insert_result_t result;
         err_t err;
         if (trace_store_insert(sink->store, records + *done, count, &result, &err) != 0) {
-            log_json(LOG_WARN, "trace store write failed; records stay in the spool",
-                     json_pack("{s:s, s:I}", "error", err.message, "retry_in_ms",
-                               (json_int_t)(sink->backoff_ms ? sink->backoff_ms * 2
-                                                             : sink->flush_ms)));
+            /* Said once per outage at warn level; the retries that follow at debug. */
+            log_json(sink->backoff_ms ? LOG_DEBUG : LOG_WARN,
+                     "trace store write failed; records stay in the spool",
+                     json_pack("{s:s}", "error", err.message));
             return -1;
         }
         if (result.invalid > 0) {
@@ -332,6 +338,8 @@ static void store_cycle(trace_sink_t *sink, int force)
     if (sink->nclosed == 0 && sink->mem_done == sink->nmem)
         return;
     if (store_pending(sink) == 0) {
+        if (sink->backoff_ms)
+            log_json(LOG_INFO, "trace store answers again; spooled records written", NULL);
         sink->backoff_ms = 0;
         sink->next_try_us = 0;
         return;
@@ -398,7 +406,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* ---- start and stop --------------------------------------------------------------------------- */
+/* ---- start and stop ---------------------------------------------------------------------------
+ */
 
 trace_sink_t *trace_sink_start(store_t *store, const trace_sink_opts_t *opts, err_t *err)
 {
@@ -423,8 +432,8 @@ trace_sink_t *trace_sink_start(store_t *store, const trace_sink_opts_t *opts, er
     sink->spare = xcalloc((size_t)sink->queue_max, sizeof *sink->spare);
     sink->m_submitted = metrics_counter("llmops_traces_submitted_total", "",
                                         "Trace records handed to the trace sink");
-    sink->m_written = metrics_counter("llmops_traces_written_total", "",
-                                      "Trace records written to the store");
+    sink->m_written =
+        metrics_counter("llmops_traces_written_total", "", "Trace records written to the store");
     sink->m_dropped = metrics_counter("llmops_traces_dropped_total", "",
                                       "Trace records dropped because the queue was full");
     sink->m_pending = metrics_gauge("llmops_traces_spool_pending", "",
@@ -463,7 +472,15 @@ trace_sink_t *trace_sink_start(store_t *store, const trace_sink_opts_t *opts, er
     pthread_cond_init(&sink->wake, &attr);
     pthread_cond_init(&sink->progress, &attr);
     pthread_condattr_destroy(&attr);
-    if (pthread_create(&sink->thread, NULL, writer_main, sink) != 0) {
+    /* The writer blocks every signal (a thread inherits its creator's mask): SIGTERM and
+     * SIGINT must reach the thread that handles them (server_run), not kill the process by
+     * landing here. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int created = pthread_create(&sink->thread, NULL, writer_main, sink);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (created != 0) {
         err_internal(err, "cannot start the trace writer thread");
         pthread_cond_destroy(&sink->wake);
         pthread_cond_destroy(&sink->progress);

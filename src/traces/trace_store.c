@@ -110,12 +110,12 @@ static int is_version(const json_t *v)
 int trace_record_check(const json_t *rec, err_t *err)
 {
     static const char *const strings[] = {
-        "name",     "status",   "error",      "error_code",     "endpoint",   "provider",
-        "upstream_model", "model_name", "model_alias", "prompt_name", "key_id", "user",
-        "session_id", "finish_reason", NULL};
-    static const char *const numbers[] = {"end_ms",        "latency_ms", "ttft_ms",
-                                          "input_tokens",  "output_tokens", "cost_usd",
-                                          "http_status",   "retries",    NULL};
+        "name",     "status",         "error",      "error_code",    "endpoint",
+        "provider", "upstream_model", "model_name", "model_alias",   "prompt_name",
+        "key_id",   "user",           "session_id", "finish_reason", NULL};
+    static const char *const numbers[] = {"end_ms",       "latency_ms",    "ttft_ms",
+                                          "input_tokens", "output_tokens", "cost_usd",
+                                          "http_status",  "retries",       NULL};
     if (!json_is_object(rec))
         return err_invalid(err, "record", "a trace record must be a JSON object");
     if (!is_hex(rec_str(rec, "trace_id"), TRACE_ID_HEX))
@@ -303,20 +303,20 @@ static void span_row(owned_t *o, const json_t *rec, store_value_t *v)
     json_array_foreach(json_object_get(rec, "attempts"), i, attempt)
     {
         if (json_is_object(attempt))
-            json_array_append_new(events, json_pack("{s:s, s:O}", "name", "gateway.attempt",
-                                                    "attributes", attempt));
+            json_array_append_new(
+                events, json_pack("{s:s, s:O}", "name", "gateway.attempt", "attributes", attempt));
     }
     const char *error = rec_str(rec, "error");
     if (error)
-        json_array_append_new(events, json_pack("{s:s, s:{s:s}}", "name", "exception",
-                                                "attributes", "exception.message", error));
+        json_array_append_new(events, json_pack("{s:s, s:{s:s}}", "name", "exception", "attributes",
+                                                "exception.message", error));
 
     const char *span_id = rec_str(rec, "span_id");
     /* A record without a span id gets one derived from its trace id, so that a replay derives
      * the same one and stays idempotent. */
     const char *trace_id = rec_str(rec, "trace_id");
-    const char *sid = span_id ? lower_copy(o, span_id)
-                              : lower_copy(o, trace_id + (TRACE_ID_HEX - SPAN_ID_HEX));
+    const char *sid =
+        span_id ? lower_copy(o, span_id) : lower_copy(o, trace_id + (TRACE_ID_HEX - SPAN_ID_HEX));
     store_value_t row[SPAN_COLS] = {
         sv_text(sid),
         sv_text(lower_copy(o, trace_id)),
@@ -416,9 +416,12 @@ static int add_key_usage(store_conn_t *c, json_t *const *records, const int *val
     int rc = 0;
     int64_t now = clock_now_ms();
     for (size_t k = 0; k < nkeys && rc == 0; k++) {
-        store_value_t p[] = {sv_text(names[k]),           sv_real(totals[k].spent),
-                             sv_int(totals[k].requests),  sv_int(totals[k].input_tokens),
-                             sv_int(totals[k].output_tokens), sv_int(now)};
+        store_value_t p[] = {sv_text(names[k]),
+                             sv_real(totals[k].spent),
+                             sv_int(totals[k].requests),
+                             sv_int(totals[k].input_tokens),
+                             sv_int(totals[k].output_tokens),
+                             sv_int(now)};
         if (store_exec(c,
                        "INSERT INTO gateway_key_usage (key_id, spent_usd, requests, input_tokens, "
                        "output_tokens, updated_ms) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key_id) "
@@ -491,8 +494,9 @@ int trace_store_insert(store_t *s, json_t *const *records, size_t n, trace_inser
 static void set_text(json_t *obj, const char *key, const store_rows_t *rows, size_t r, size_t col)
 {
     json_object_set_new(obj, key,
-                        store_rows_is_null(rows, r, col) ? json_null()
-                                                         : json_string(store_rows_text(rows, r, col)));
+                        store_rows_is_null(rows, r, col)
+                            ? json_null()
+                            : json_string(store_rows_text(rows, r, col)));
 }
 
 static void set_int(json_t *obj, const char *key, const store_rows_t *rows, size_t r, size_t col)
@@ -505,9 +509,9 @@ static void set_int(json_t *obj, const char *key, const store_rows_t *rows, size
 
 static void set_real(json_t *obj, const char *key, const store_rows_t *rows, size_t r, size_t col)
 {
-    json_object_set_new(obj, key,
-                        store_rows_is_null(rows, r, col) ? json_null()
-                                                         : json_real(store_rows_real(rows, r, col)));
+    json_object_set_new(
+        obj, key,
+        store_rows_is_null(rows, r, col) ? json_null() : json_real(store_rows_real(rows, r, col)));
 }
 
 static json_t *summary_json(const store_rows_t *rows, size_t r)
@@ -660,12 +664,13 @@ json_t *traces_get(store_t *s, const char *trace_id, err_t *err)
         c, "SELECT " SUMMARY_COLUMNS ", input, output, data FROM traces WHERE trace_id = ?", &p, 1,
         err);
     store_rows_t *spans =
-        rows ? store_query(c,
-                           "SELECT span_id, trace_id, parent_span_id, name, kind, start_ms, end_ms, "
-                           "status, model, input_tokens, output_tokens, cost_usd, attributes, "
-                           "events FROM spans WHERE trace_id = ? ORDER BY start_ms, span_id",
-                           &p, 1, err)
-             : NULL;
+        rows
+            ? store_query(c,
+                          "SELECT span_id, trace_id, parent_span_id, name, kind, start_ms, end_ms, "
+                          "status, model, input_tokens, output_tokens, cost_usd, attributes, "
+                          "events FROM spans WHERE trace_id = ? ORDER BY start_ms, span_id",
+                          &p, 1, err)
+            : NULL;
     store_release(s, c);
     json_t *result = NULL;
     if (rows && spans) {
@@ -702,13 +707,13 @@ json_t *traces_key_usage(store_t *s, err_t *err)
         return NULL;
     json_t *out = json_object();
     for (size_t r = 0; r < store_rows_count(rows); r++)
-        json_object_set_new(
-            out, store_rows_text(rows, r, 0),
-            json_pack("{s:f, s:I, s:I, s:I, s:I}", "spent_usd", store_rows_real(rows, r, 1),
-                      "requests", (json_int_t)store_rows_int(rows, r, 2), "input_tokens",
-                      (json_int_t)store_rows_int(rows, r, 3), "output_tokens",
-                      (json_int_t)store_rows_int(rows, r, 4), "updated_ms",
-                      (json_int_t)store_rows_int(rows, r, 5)));
+        json_object_set_new(out, store_rows_text(rows, r, 0),
+                            json_pack("{s:f, s:I, s:I, s:I, s:I}", "spent_usd",
+                                      store_rows_real(rows, r, 1), "requests",
+                                      (json_int_t)store_rows_int(rows, r, 2), "input_tokens",
+                                      (json_int_t)store_rows_int(rows, r, 3), "output_tokens",
+                                      (json_int_t)store_rows_int(rows, r, 4), "updated_ms",
+                                      (json_int_t)store_rows_int(rows, r, 5)));
     store_rows_free(rows);
     return out;
 }
