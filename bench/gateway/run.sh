@@ -308,7 +308,9 @@ leg_portkey() {
   stop_pid "$pid"
 }
 
-echo "bench-gateway: $cores cores; servers on core ${pin_server[*]:+$SERVER_CPU}${pin_server[*]:-any}, wrk on core ${pin_client[*]:+$CLIENT_CPU}${pin_client[*]:-any}; wrk $THREADS threads, $CONNS connections, ${DURATION}s per run"
+pinning="not pinned"
+[[ ${#pin_server[@]} -gt 0 ]] && pinning="servers on core $SERVER_CPU, wrk on core $CLIENT_CPU"
+echo "bench-gateway: $cores cores, $pinning; wrk $THREADS threads, $CONNS connections, ${DURATION}s per run"
 echo "node for portkey: $("$PORTKEY_NODE" --version 2>/dev/null || echo missing); nginx $("$NGINX" -v 2>&1 | sed 's/.*\///')"
 for leg in $LEGS; do
   case $leg in
