@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -240,8 +241,14 @@ static long stats_count(const char *model, const char *auth)
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                           enum MHD_ConnectionNotificationCode code)
 {
-    (void)cls, (void)conn, (void)socket_ctx;
+    (void)cls, (void)socket_ctx;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        /* paced stream events must leave at once, not wait for the previous one's ACK */
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        int one = 1;
+        if (info)
+            setsockopt(info->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         atomic_fetch_add(&g_conn_open, 1);
         atomic_fetch_add(&g_conn_total, 1);
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
@@ -955,6 +962,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
                 return 0; /* MHD calls again once the timer resumes the connection */
         }
         stream_step(s);
+        /* Without pacing, send as many events per write as fit: one write per event would
+         * cost a system call each and meet delayed ACKs on the client. */
+        while (s->g.chunk_ms <= 0 && s->phase != PH_END && s->phase != PH_CUT && s->out.len < max)
+            stream_step(s);
     }
     size_t n = s->out.len - s->out_pos;
     if (n > max)
