@@ -32,8 +32,8 @@ typedef struct config {
     char trace_spool_dir[1024]; /* "" means <data_dir>/spool */
     int trace_flush_ms;         /* how often the trace writer syncs the spool and writes */
     int trace_queue_max;        /* trace records held in memory at most; more are dropped */
-    int gateway_refresh_ms;  /* how often the gateway rebuilds its configuration snapshot */
-    int gateway_require_key; /* 1: gateway requests without an API key are refused */
+    int gateway_refresh_ms;     /* how often the gateway rebuilds its configuration snapshot */
+    int gateway_require_key;    /* 1: gateway requests without an API key are refused */
 } config_t;
 
 /* Fill with built-in defaults. */

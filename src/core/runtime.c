@@ -26,9 +26,8 @@ int runtime_start(app_t *app, err_t *err)
         snprintf(spool, sizeof spool, "%s", cfg->trace_spool_dir);
     else
         snprintf(spool, sizeof spool, "%s/spool", cfg->data_dir);
-    trace_sink_opts_t topts = {.spool_dir = spool,
-                               .queue_max = cfg->trace_queue_max,
-                               .flush_ms = cfg->trace_flush_ms};
+    trace_sink_opts_t topts = {
+        .spool_dir = spool, .queue_max = cfg->trace_queue_max, .flush_ms = cfg->trace_flush_ms};
     app->traces = trace_sink_start(app->store, &topts, err);
     if (!app->traces)
         return -1;

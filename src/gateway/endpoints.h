@@ -46,7 +46,6 @@
  * are left to model references). 0 or -1 with err (400 naming field). */
 int gateway_check_endpoint_name(const char *name, const char *field, err_t *err);
 
-
 /* A registered-model reference: "name@alias", "name/3", "models:/name@alias", "models:/name/3".
  * On success *name (caller frees) and either *alias (caller frees) or *version (> 0) are set,
  * the other being NULL / 0. -1 (nothing allocated) when it is not such a reference. */

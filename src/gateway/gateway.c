@@ -101,8 +101,8 @@ typedef struct gw_call {
 /* ---- small helpers ------------------------------------------------------------------------- */
 
 /* OpenAI's error body: {"error":{"message","type","param","code"}}. */
-static char *openai_error_body(int status, const char *code, const char *param,
-                               const char *message, size_t *len)
+static char *openai_error_body(int status, const char *code, const char *param, const char *message,
+                               size_t *len)
 {
     const char *type = status == 429   ? "rate_limit_error"
                        : status == 401 ? "authentication_error"
@@ -166,7 +166,7 @@ static int key_may_use(const gw_key_t *k, const char *model)
 
 static const char *op_name(provider_op_t op)
 {
-    return op == PROVIDER_OP_CHAT ? "chat.completions"
+    return op == PROVIDER_OP_CHAT          ? "chat.completions"
            : op == PROVIDER_OP_COMPLETIONS ? "completions"
                                            : "embeddings";
 }
@@ -562,8 +562,8 @@ static void on_done(void *ctx, const upstream_result_t *r)
                     c->target->timeout_ms);
         else
             err_set(&err, 502, "upstream_stream_broken", NULL,
-                    "the upstream stream ended before it was complete%s%s",
-                    r->error[0] ? ": " : "", r->error);
+                    "the upstream stream ended before it was complete%s%s", r->error[0] ? ": " : "",
+                    r->error);
         attempt_record(c, c->status, err.message);
         attempt_failed(c, &err, 1);
         return;
@@ -583,8 +583,7 @@ static void on_done(void *ctx, const upstream_result_t *r)
         attempt_failed(c, &err, 1);
         return;
     }
-    provider_parse_error(c->target->kind, c->status, c->in.data ? c->in.data : "", c->in.len,
-                         &err);
+    provider_parse_error(c->target->kind, c->status, c->in.data ? c->in.data : "", c->in.len, &err);
     if (!r->transport_ok && c->status >= 200 && c->status < 300)
         err_set(&err, 502, "upstream_error", NULL, "the upstream answer was cut short: %s",
                 r->error);
@@ -657,8 +656,8 @@ static int admit(gateway_t *g, gw_call_t *c, const gw_request_t *req, gw_meta_t 
                        "servable registered model%s%s",
                        model, why ? ": " : "", why ? why : "");
     if (c->key && !key_may_use(c->key, model))
-        return err_set(err, 403, "model_not_allowed", "model",
-                       "this API key may not use `%s`", model);
+        return err_set(err, 403, "model_not_allowed", "model", "this API key may not use `%s`",
+                       model);
 
     /* Limits. */
     int64_t now_ms = clock_now_ms();
@@ -787,16 +786,17 @@ gateway_t *gateway_start(gateway_config_src_t *cfg, trace_sink_t *sink, const ga
     const char *redis = opts->redis_url && *opts->redis_url ? opts->redis_url : NULL;
     g->up = upstream_start(0, err);
     g->rl = g->up ? ratelimit_new(redis, err) : NULL;
-    g->cache = g->rl ? gw_cache_new(opts->cache_max_bytes ? opts->cache_max_bytes : 64u << 20,
-                                    redis, err)
-                     : NULL;
+    g->cache =
+        g->rl ? gw_cache_new(opts->cache_max_bytes ? opts->cache_max_bytes : 64u << 20, redis, err)
+              : NULL;
     if (!g->cache) {
         gateway_stop(g);
         return NULL;
     }
     g->budget = budget_new();
     g->circuit = circuit_new();
-    g->m_requests = metrics_counter("llmops_gateway_requests_total", "", "gateway requests received");
+    g->m_requests =
+        metrics_counter("llmops_gateway_requests_total", "", "gateway requests received");
     g->m_errors = metrics_counter("llmops_gateway_errors_total", "",
                                   "gateway requests answered with an error");
     g->m_retries = metrics_counter("llmops_gateway_retries_total", "",

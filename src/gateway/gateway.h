@@ -41,8 +41,8 @@ void gateway_stop(gateway_t *g);
 /* What the HTTP layer puts on the answer besides the body. */
 typedef struct gw_meta {
     char trace_id[33];
-    const char *cache;      /* "hit", "miss" or NULL when the endpoint does not cache */
-    long retry_after_s;     /* > 0: send Retry-After */
+    const char *cache;  /* "hit", "miss" or NULL when the endpoint does not cache */
+    long retry_after_s; /* > 0: send Retry-After */
 } gw_meta_t;
 
 /* How an answer leaves the gateway. Exactly one of answer() or stream_begin() is called;
@@ -51,7 +51,7 @@ typedef struct gw_meta {
 typedef struct gw_reply {
     void *ctx;
     void (*answer)(void *ctx, int status, char *body, size_t len, const gw_meta_t *meta);
-    int (*stream_begin)(void *ctx, const gw_meta_t *meta); /* -1: client gone */
+    int (*stream_begin)(void *ctx, const gw_meta_t *meta);        /* -1: client gone */
     int (*stream_write)(void *ctx, const char *data, size_t len); /* -1: client gone */
     void (*stream_end)(void *ctx);
     /* Register (fn) or remove (fn NULL) the hook run when the client goes away; the

@@ -30,8 +30,8 @@ static void meta_headers(http_response_t *res, const gw_meta_t *meta)
 
 static void reply_answer(void *ctx, int status, char *body, size_t len, const gw_meta_t *meta)
 {
-    http_response_t res = {.status = status, .body = body, .body_len = len,
-                           .content_type = "application/json"};
+    http_response_t res = {
+        .status = status, .body = body, .body_len = len, .content_type = "application/json"};
     meta_headers(&res, meta);
     http_deferred_finish(ctx, &res);
 }

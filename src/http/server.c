@@ -66,7 +66,7 @@ struct server {
     conn_state_t *conns;
     pthread_t watchdog;
     _Atomic int stopping;
-    _Atomic int in_flight; /* requests begun and not yet completed */
+    _Atomic int in_flight;  /* requests begun and not yet completed */
     req_state_t *deferreds; /* requests waiting for a deferred answer, under conns_lock */
     /* Series in the metrics registry (see /metrics). */
     metric_t *m_in_flight, *m_connections, *m_timed_out, *m_aborted, *m_seconds;
@@ -493,8 +493,8 @@ server_t *server_start(app_t *app, const router_t *router, err_t *err)
     s->m_seconds = metrics_counter("llmops_http_request_seconds_total", "",
                                    "time spent on requests, from request line to completion");
 
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     MHD_ALLOW_SUSPEND_RESUME;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (addr->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* Header limit: MHD keeps the request line and headers in a per-connection pool that also

@@ -123,8 +123,9 @@ static void test_chat_answer_usage_trace_cost(void **state)
 static void test_unknown_price_is_unknown(void **state)
 {
     (void)state;
-    endpoint_create("{\"name\":\"unpriced\",\"targets\":[{\"provider\":\"vllm\",\"base_url\":\"%s\","
-                    "\"model\":\"fake?answer=ok\"}]}");
+    endpoint_create(
+        "{\"name\":\"unpriced\",\"targets\":[{\"provider\":\"vllm\",\"base_url\":\"%s\","
+        "\"model\":\"fake?answer=ok\"}]}");
     test_response_t res;
     gw_post("/v1/chat/completions",
             "{\"model\":\"unpriced\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", NULL,
@@ -212,8 +213,9 @@ static void test_stream_relays_and_captures_usage(void **state)
 static void test_cut_stream_gives_error_event(void **state)
 {
     (void)state;
-    endpoint_create("{\"name\":\"cutter\",\"targets\":[{\"provider\":\"openai\",\"base_url\":\"%s\","
-                    "\"model\":\"fake?chunks=6&cut_after=2\",\"max_retries\":0}]}");
+    endpoint_create(
+        "{\"name\":\"cutter\",\"targets\":[{\"provider\":\"openai\",\"base_url\":\"%s\","
+        "\"model\":\"fake?chunks=6&cut_after=2\",\"max_retries\":0}]}");
     test_response_t res;
     gw_post("/v1/chat/completions",
             "{\"model\":\"cutter\",\"stream\":true,\"messages\":[{\"role\":\"user\","
@@ -263,7 +265,8 @@ static void test_registered_model_by_alias_and_version(void **state)
     json_decref(api_expect("POST", "/api/v1/models", "{\"name\":\"support-bot\"}", 201));
     for (int v = 1; v <= 2; v++) {
         snprintf(body, sizeof body,
-                 "{\"source\":\"models:/fake\",\"serving\":{\"provider\":\"openai\",\"base_url\":\"%s\",\"model\":"
+                 "{\"source\":\"models:/"
+                 "fake\",\"serving\":{\"provider\":\"openai\",\"base_url\":\"%s\",\"model\":"
                  "\"fake?answer=version%d\"}}",
                  fake_base, v);
         json_decref(api_expect("POST", "/api/v1/models/support-bot/versions", body, 201));
@@ -426,8 +429,9 @@ static void test_fallback_to_next_target(void **state)
 static void test_upstream_429_and_timeout(void **state)
 {
     (void)state;
-    endpoint_create("{\"name\":\"limited\",\"targets\":[{\"provider\":\"openai\",\"base_url\":\"%s\","
-                    "\"model\":\"fake?status=429&retry_after=7\",\"max_retries\":0}]}");
+    endpoint_create(
+        "{\"name\":\"limited\",\"targets\":[{\"provider\":\"openai\",\"base_url\":\"%s\","
+        "\"model\":\"fake?status=429&retry_after=7\",\"max_retries\":0}]}");
     test_response_t res;
     gw_post("/v1/chat/completions",
             "{\"model\":\"limited\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", NULL,
@@ -454,12 +458,13 @@ static long fake_count(const char *model)
 static void test_circuit_breaker_skips_failing_target(void **state)
 {
     (void)state;
-    endpoint_create("{\"name\":\"breaker\",\"breaker\":{\"failures\":2,\"cooldown_ms\":600000},"
-                    "\"targets\":["
-                    "{\"provider\":\"openai\",\"base_url\":\"%s\",\"model\":\"fake?status=500&b=1\","
-                    "\"max_retries\":0,\"weight\":1},"
-                    "{\"provider\":\"openai\",\"base_url\":\"%s\",\"model\":\"fake?answer=ok&b=2\","
-                    "\"weight\":0}]}");
+    endpoint_create(
+        "{\"name\":\"breaker\",\"breaker\":{\"failures\":2,\"cooldown_ms\":600000},"
+        "\"targets\":["
+        "{\"provider\":\"openai\",\"base_url\":\"%s\",\"model\":\"fake?status=500&b=1\","
+        "\"max_retries\":0,\"weight\":1},"
+        "{\"provider\":\"openai\",\"base_url\":\"%s\",\"model\":\"fake?answer=ok&b=2\","
+        "\"weight\":0}]}");
     for (int i = 0; i < 6; i++) {
         test_response_t res;
         gw_post("/v1/chat/completions",
@@ -513,14 +518,13 @@ static void test_keys_limits_and_budget(void **state)
                     "\"model\":\"fake?k=1\"}]}");
     endpoint_create("{\"name\":\"other\",\"targets\":[{\"provider\":\"openai\",\"base_url\":\"%s\","
                     "\"model\":\"fake?k=2\"}]}");
-    json_t *key = api_expect("POST", "/api/v1/keys",
-                             "{\"name\":\"team-a\",\"allowed_endpoints\":[\"keyed\"],\"rpm\":2}",
-                             201);
+    json_t *key =
+        api_expect("POST", "/api/v1/keys",
+                   "{\"name\":\"team-a\",\"allowed_endpoints\":[\"keyed\"],\"rpm\":2}", 201);
     char secret[128];
     snprintf(secret, sizeof secret, "%s", jstr(key, "secret"));
     json_decref(key);
-    const char *body =
-        "{\"model\":\"keyed\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+    const char *body = "{\"model\":\"keyed\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
     test_response_t res;
     gw_post("/v1/chat/completions", body, "llmops-not-a-real-key", &res);
     assert_int_equal(res.status, 401);
