@@ -49,7 +49,7 @@ struct gateway {
     circuit_t *circuit;
     gw_cache_t *cache;
     int require_key;
-    metric_t *m_requests, *m_errors, *m_retries, *m_fallbacks, *m_cache_hits, *m_trace_drops;
+    metric_t *m_requests, *m_errors, *m_retries, *m_fallbacks, *m_cache_hits;
 };
 
 typedef struct gw_call {
@@ -291,9 +291,9 @@ static void call_trace(gw_call_t *c, int cache_hit)
             ratelimit_add_tokens(g->rl, c->key->id, s->usage.input_tokens + s->usage.output_tokens,
                                  end_ms);
     }
-    if (g->sink && trace_sink_submit(g->sink, r) != 0)
-        metrics_add(g->m_trace_drops, 1);
-    else if (!g->sink)
+    if (g->sink)
+        trace_sink_submit(g->sink, r); /* a full queue drops it and counts it there */
+    else
         json_decref(r);
     if (c->failed)
         metrics_add(g->m_errors, 1);
@@ -805,8 +805,6 @@ gateway_t *gateway_start(gateway_config_src_t *cfg, trace_sink_t *sink, const ga
                                      "requests that moved on to another target");
     g->m_cache_hits = metrics_counter("llmops_gateway_cache_hits_total", "",
                                       "requests answered from the response cache");
-    g->m_trace_drops = metrics_counter("llmops_gateway_traces_dropped_total", "",
-                                       "gateway traces the trace queue had no room for");
     return g;
 }
 
