@@ -612,6 +612,86 @@ static void test_embeddings_completions_models(void **state)
     harness_response_free(&res);
 }
 
+static void test_anthropic_upstream_translated(void **state)
+{
+    (void)state;
+    /* The fake also speaks Anthropic's Messages API at /v1/messages. */
+    endpoint_create("{\"name\":\"claude\",\"targets\":[{\"provider\":\"anthropic\",\"base_url\":"
+                    "\"%s\",\"model\":\"fake?chunks=3\"}]}");
+    test_response_t res;
+    gw_post("/v1/chat/completions",
+            "{\"model\":\"claude\",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+            "{\"role\":\"user\",\"content\":\"ping pong\"}]}",
+            NULL, &res);
+    assert_int_equal(res.status, 200);
+    assert_string_equal(jstr(res.json, "object"), "chat.completion");
+    assert_string_equal(answer_text(res.json), "echo: ping pong");
+    assert_true(jint(json_object_get(res.json, "usage"), "completion_tokens") > 0);
+    harness_response_free(&res);
+
+    gw_post("/v1/chat/completions",
+            "{\"model\":\"claude\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+            "\"messages\":[{\"role\":\"user\",\"content\":\"ping pong\"}]}",
+            NULL, &res);
+    assert_int_equal(res.status, 200);
+    char text[256];
+    int usage, done, errors;
+    sse_collect(res.body, text, sizeof text, &usage, &done, &errors);
+    assert_string_equal(text, "echo: ping pong");
+    assert_int_equal(usage, 1);
+    assert_int_equal(done, 1);
+    assert_int_equal(errors, 0);
+    json_t *trace = trace_of(&res);
+    assert_true(json_integer_value(trace_field(trace, "output_tokens")) > 0);
+    json_decref(trace);
+    harness_response_free(&res);
+}
+
+/* The admin CLI against the running server: endpoints, keys (the secret printed once) and
+ * prices, and the traces table. */
+static void test_admin_cli(void **state)
+{
+    (void)state;
+    char out[8192];
+    const char *bin = harness_bin();
+    assert_int_equal(run_cli(out, sizeof out,
+                             "%s --server %s endpoints create -d '{\"name\":\"cli-ep\","
+                             "\"targets\":[{\"provider\":\"openai\",\"model\":\"m\"}]}'",
+                             bin, server.url),
+                     0);
+    assert_int_equal(
+        run_cli(out, sizeof out, "%s --server %s endpoints show cli-ep", bin, server.url), 0);
+    assert_non_null(strstr(out, "\"cli-ep\""));
+    assert_int_not_equal(run_cli(out, sizeof out,
+                                 "%s --server %s endpoints create -d '{\"name\":\"bad\","
+                                 "\"targets\":[{\"provider\":\"nope\",\"model\":\"m\"}]}'",
+                                 bin, server.url),
+                         0);
+    assert_non_null(strstr(out, "targets[0].provider"));
+    assert_int_equal(
+        run_cli(out, sizeof out, "%s --server %s endpoints delete cli-ep", bin, server.url), 0);
+    assert_int_equal(
+        run_cli(out, sizeof out, "%s --server %s keys create --name cli --rpm 5", bin, server.url),
+        0);
+    assert_non_null(strstr(out, "llmops-")); /* the secret, this once */
+    assert_non_null(strstr(out, "not be shown again"));
+    assert_int_equal(run_cli(out, sizeof out, "%s --server %s keys list", bin, server.url), 0);
+    assert_null(strstr(out, "\"secret\""));
+    assert_int_equal(run_cli(out, sizeof out,
+                             "%s --server %s prices set openai cli-model --input 1 --output 2", bin,
+                             server.url),
+                     0);
+    assert_int_equal(run_cli(out, sizeof out, "%s --server %s prices list", bin, server.url), 0);
+    assert_non_null(strstr(out, "cli-model"));
+    assert_int_equal(
+        run_cli(out, sizeof out, "%s --server %s prices delete openai cli-model", bin, server.url),
+        0);
+    assert_int_equal(
+        run_cli(out, sizeof out, "%s --server %s traces list --endpoint basic", bin, server.url),
+        0);
+    assert_non_null(strstr(out, "basic"));
+}
+
 static void test_traces_list_newest_first(void **state)
 {
     (void)state;
@@ -656,6 +736,8 @@ int main(void)
         cmocka_unit_test(test_cache_hits_skip_the_upstream),
         cmocka_unit_test(test_keys_limits_and_budget),
         cmocka_unit_test(test_embeddings_completions_models),
+        cmocka_unit_test(test_anthropic_upstream_translated),
+        cmocka_unit_test(test_admin_cli),
         cmocka_unit_test(test_traces_list_newest_first),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
