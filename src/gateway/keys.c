@@ -226,7 +226,8 @@ json_t *gateway_key_create(store_t *s, const json_t *spec, err_t *err)
     gateway_key_hash(secret, hash);
     ids_uuid7_hex(hex);
     snprintf(id, sizeof id, "key_%s", hex);
-    snprintf(prefix, sizeof prefix, "%s", secret);
+    memcpy(prefix, secret, GW_KEY_SHOWN); /* what people recognise the key by */
+    prefix[GW_KEY_SHOWN] = '\0';
     char *text = json_to_string(limits);
     json_decref(limits);
     store_value_t p[] = {sv_text(id),     sv_text(name), sv_text(hash),
