@@ -124,7 +124,7 @@ json_t *gateway_key_validate(const json_t *spec, const char **name, err_t *err)
         err_invalid(err, "budget_usd", "'budget_usd' must be a number >= 0, or null for none");
         return NULL;
     }
-    return json_pack("{s:O, s:I, s:I, s:O}", "allowed_endpoints", allowed ? allowed : json_null(),
+    return json_pack("{s:O, s:I, s:I, s:o}", "allowed_endpoints", allowed ? allowed : json_null(),
                      "rpm", rpm, "tpm", tpm, "budget_usd",
                      budget && !json_is_null(budget) ? json_real(json_number_value(budget))
                                                      : json_null());
