@@ -632,10 +632,13 @@ static int admit(gateway_t *g, gw_call_t *c, const gw_request_t *req, gw_meta_t 
     }
 
     /* The key. */
+    /* Without --gateway-require-key, a token that is not an llmops key (SDKs insist on
+     * sending one: "none", "sk-...") is anonymous; an llmops key must be a valid one. */
     const char *auth = req->authorization;
-    if (auth && strncasecmp(auth, "Bearer ", 7) == 0 && auth[7]) {
+    const char *token = auth && strncasecmp(auth, "Bearer ", 7) == 0 && auth[7] ? auth + 7 : NULL;
+    if (token && (g->require_key || strncmp(token, "llmops-", 7) == 0)) {
         char hash[65];
-        gateway_key_hash(auth + 7, hash);
+        gateway_key_hash(token, hash);
         c->key = gateway_config_key(c->cfg, hash);
         if (!c->key)
             return err_set(err, 401, "invalid_api_key", NULL,
