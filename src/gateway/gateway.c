@@ -636,7 +636,7 @@ static int admit(gateway_t *g, gw_call_t *c, const gw_request_t *req, gw_meta_t 
      * sending one: "none", "sk-...") is anonymous; an llmops key must be a valid one. */
     const char *auth = req->authorization;
     const char *token = auth && strncasecmp(auth, "Bearer ", 7) == 0 && auth[7] ? auth + 7 : NULL;
-    if (token && (g->require_key || strncmp(token, "llmops-", 7) == 0)) {
+    if (token && (g->require_key || strncmp(token, GW_KEY_PREFIX, strlen(GW_KEY_PREFIX)) == 0)) {
         char hash[65];
         gateway_key_hash(token, hash);
         c->key = gateway_config_key(c->cfg, hash);
