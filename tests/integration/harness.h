@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -207,18 +208,20 @@ static inline void harness_start_in(test_server_t *srv, const char *data_dir,
         argv[n++] = *e;
     argv[n] = NULL;
 
+    /* The log is opened before fork: between fork and exec the child of a multi-threaded test
+     * may only make async-signal-safe calls (another thread may have held malloc's lock at the
+     * fork, and fopen would then wait for it forever). */
+    int log_fd = open(srv->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    assert_true(log_fd >= 0);
     srv->pid = fork();
     assert_true(srv->pid >= 0);
     if (srv->pid == 0) {
-        FILE *log = fopen(srv->log_path, "w");
-        if (log) {
-            dup2(fileno(log), STDERR_FILENO);
-            dup2(fileno(log), STDOUT_FILENO);
-        }
+        dup2(log_fd, STDERR_FILENO);
+        dup2(log_fd, STDOUT_FILENO);
         execv(argv[0], (char *const *)argv);
-        perror("execv");
         _exit(127);
     }
+    close(log_fd);
     for (int i = 0; i < 300; i++) { /* up to 15 s: a sanitizer build starts slowly */
         if (!srv->port && (srv->port = harness_listening_port(srv->log_path)) > 0)
             snprintf(srv->url, sizeof srv->url, "http://127.0.0.1:%d", srv->port);
