@@ -36,10 +36,25 @@ void ids_uuid7(char out[ID_UUID_LEN + 1])
              b[15]);
 }
 
+static void hex_of(const unsigned char *b, int n, char *out)
+{
+    for (int i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
 void ids_uuid7_hex(char out[ID_HEX_LEN + 1])
 {
     unsigned char b[16];
     uuid7_bytes(b);
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    hex_of(b, 16, out);
+}
+
+void ids_random_hex(char *out, int n)
+{
+    unsigned char b[64];
+    if (n > (int)sizeof b)
+        n = (int)sizeof b;
+    ids_random_bytes(b, n);
+    hex_of(b, n, out);
+    out[2 * n] = '\0';
 }

@@ -14,5 +14,8 @@ void ids_uuid7(char out[ID_UUID_LEN + 1]);
 void ids_uuid7_hex(char out[ID_HEX_LEN + 1]);
 /* Fill buf with n cryptographically secure random bytes (aborts if the CSPRNG fails). */
 void ids_random_bytes(void *buf, int n);
+/* n random bytes as 2n lowercase hex characters (an OpenTelemetry span id is 8 bytes); out has
+ * 2n + 1 bytes; n is at most 64. */
+void ids_random_hex(char *out, int n);
 
 #endif

@@ -714,10 +714,7 @@ void gateway_handle(gateway_t *g, const gw_request_t *req, const gw_reply_t *rep
     buf_init(&c->out);
     provider_summary_init(&c->summary);
     ids_uuid7_hex(c->trace_id);
-    unsigned char span[8];
-    ids_random_bytes(span, sizeof span);
-    for (int i = 0; i < 8; i++)
-        snprintf(c->span_id + 2 * i, 3, "%02x", span[i]);
+    ids_random_hex(c->span_id, 8);
     c->cfg = gateway_config_acquire(g->cfg);
     metrics_add(g->m_requests, 1);
 

@@ -537,6 +537,19 @@ static void ids_uuid7_hex_format(void **state)
     }
 }
 
+static void ids_random_hex_format(void **state)
+{
+    (void)state;
+    char a[17], b[17];
+    memset(a, 'X', sizeof a);
+    ids_random_hex(a, 8);
+    ids_random_hex(b, 8);
+    assert_int_equal(strlen(a), 16);
+    for (int k = 0; k < 16; k++)
+        assert_true(is_lower_hex(a[k]));
+    assert_string_not_equal(a, b); /* 64 random bits twice */
+}
+
 static void ids_uuid7_embeds_current_time(void **state)
 {
     (void)state;
@@ -748,6 +761,7 @@ int main(void)
         cmocka_unit_test(json_to_string_is_compact),
         cmocka_unit_test(ids_uuid7_format),
         cmocka_unit_test(ids_uuid7_hex_format),
+        cmocka_unit_test(ids_random_hex_format),
         cmocka_unit_test(ids_uuid7_embeds_current_time),
         cmocka_unit_test(ids_uuid7_are_distinct),
         cmocka_unit_test(ids_uuid7_sort_by_time),
