@@ -583,13 +583,16 @@ static void on_done(void *ctx, const upstream_result_t *r)
         attempt_failed(c, &err, 1);
         return;
     }
-    provider_parse_error(c->target->kind, c->status, c->in.data ? c->in.data : "", c->in.len, &err);
-    if (!r->transport_ok && c->status >= 200 && c->status < 300)
+    int ok_status = c->status >= 200 && c->status < 300;
+    if (ok_status) /* a 2xx answer whose body was cut short */
         err_set(&err, 502, "upstream_error", NULL, "the upstream answer was cut short: %s",
                 r->error);
+    else
+        provider_parse_error(c->target->kind, c->status, c->in.data ? c->in.data : "", c->in.len,
+                             &err);
     attempt_record(c, c->status, err.message);
-    int retryable = c->status == 408 || c->status == 409 || c->status == 429 || c->status >= 500 ||
-                    (c->status >= 200 && c->status < 300);
+    int retryable =
+        ok_status || c->status == 408 || c->status == 409 || c->status == 429 || c->status >= 500;
     attempt_failed(c, &err, retryable);
 }
 
