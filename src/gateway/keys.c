@@ -24,28 +24,22 @@ void gateway_key_hash(const char *secret, char out[65])
     out[64] = '\0';
 }
 
-/* "llmops-" + base64url (no padding) of 32 random bytes. */
+/* "llmops-" + base64url (no padding) of 32 random bytes: OpenSSL's base64, with '+' and '/'
+ * made URL-safe and the one '=' of padding dropped (44 characters become 43). */
 static void new_secret(char out[GW_KEY_SECRET_LEN + 1])
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned char raw[33] = {0}; /* one spare zero byte completes the last 6-bit group */
-    if (RAND_bytes(raw, 32) != 1) {
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1) {
         fprintf(stderr, "llmops: the OpenSSL random generator failed\n");
         abort();
     }
-    memcpy(out, GW_KEY_PREFIX, strlen(GW_KEY_PREFIX));
-    char *p = out + strlen(GW_KEY_PREFIX);
-    for (size_t i = 0; i < 32; i += 3) {
-        unsigned v =
-            (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 | (i + 2 < 32 ? raw[i + 2] : 0);
-        *p++ = alphabet[(v >> 18) & 63];
-        *p++ = alphabet[(v >> 12) & 63];
-        *p++ = alphabet[(v >> 6) & 63];
-        if (i + 2 < 32)
-            *p++ = alphabet[v & 63];
-    }
-    *p = '\0'; /* 10 groups of 4 + 3 = 43 characters */
+    size_t prefix = strlen(GW_KEY_PREFIX);
+    unsigned char b64[45];
+    EVP_EncodeBlock(b64, raw, sizeof raw);
+    memcpy(out, GW_KEY_PREFIX, prefix);
+    for (size_t i = 0; i < 43; i++)
+        out[prefix + i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
+    out[prefix + 43] = '\0';
 }
 
 static int limit_int(const json_t *spec, const char *key, json_int_t *out, err_t *err)
