@@ -2,7 +2,9 @@
  *
  * Chained buckets, FNV-1a hashing, doubling when the load passes 1, so lookups are O(1) on
  * average. Not thread-safe on its own: each policy unit guards its map with its own mutex. Keys
- * are copied; values are borrowed pointers the caller owns (gw_map_free can free them). */
+ * are copied; values are borrowed pointers the caller owns (gw_map_free can free them).
+ * Written here because the Debian candidates do not fit: glibc's hsearch_r cannot delete or
+ * grow, and GLib's GHashTable would pull all of GLib into the binary for one small map. */
 #ifndef LLMOPS_GATEWAY_KEYMAP_H
 #define LLMOPS_GATEWAY_KEYMAP_H
 
