@@ -343,6 +343,53 @@ static const char traces_sql[] = "CREATE TABLE traces (\n"
                                  "  updated_ms BIGINT NOT NULL\n"
                                  ");\n";
 
+/* ---- 7: trace trees and scores ------------------------------------------------------------
+ * Issue 6 widens the traces of migration 6 from "one gateway call" to whole span trees sent by
+ * instrumented applications (OTLP, Langfuse SDKs) and adds human feedback.
+ *
+ * spans: each row carries what queries filter on (session, user, endpoint, model, provider),
+ * so no query needs a read-time join; `type` is what llmops sees in the span (llm, embedding,
+ * retrieval, tool, chain, agent, guardrail, event, span), input/output the span's payload as
+ * text (JSON text when structured), latency_ms the exact duration (start/end_ms are rounded).
+ * traces: the roll-up of a trace's spans (span_count, source of the first span, version: the
+ * application's or model's version, guardrail_hits: guardrail spans that fired).
+ * scores: feedback and evaluation scores on a trace or one of its spans; value holds numbers and
+ * booleans (1/0), string_value categories; correction is the answer the user wanted. */
+static const char trace_trees_sql[] =
+    "ALTER TABLE spans ADD COLUMN session_id TEXT;\n"
+    "ALTER TABLE spans ADD COLUMN user_id TEXT;\n"
+    "ALTER TABLE spans ADD COLUMN endpoint TEXT;\n"
+    "ALTER TABLE spans ADD COLUMN provider TEXT;\n"
+    "ALTER TABLE spans ADD COLUMN type TEXT;\n"
+    "ALTER TABLE spans ADD COLUMN status_message TEXT;\n"
+    "ALTER TABLE spans ADD COLUMN input TEXT;\n"
+    "ALTER TABLE spans ADD COLUMN output TEXT;\n"
+    "ALTER TABLE spans ADD COLUMN latency_ms DOUBLE PRECISION;\n"
+    "ALTER TABLE spans ADD COLUMN ttft_ms DOUBLE PRECISION;\n"
+    "ALTER TABLE spans ADD COLUMN source TEXT;\n"
+    "ALTER TABLE traces ADD COLUMN version TEXT;\n"
+    "ALTER TABLE traces ADD COLUMN source TEXT;\n"
+    "ALTER TABLE traces ADD COLUMN span_count BIGINT;\n"
+    "ALTER TABLE traces ADD COLUMN guardrail_hits BIGINT;\n"
+    "CREATE INDEX traces_version ON traces (version, start_ms);\n"
+    "CREATE TABLE scores (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  trace_id TEXT NOT NULL,\n"
+    "  span_id TEXT,\n"
+    "  name TEXT NOT NULL,\n"
+    "  data_type TEXT NOT NULL,\n"
+    "  value DOUBLE PRECISION,\n"
+    "  string_value TEXT,\n"
+    "  comment TEXT,\n"
+    "  correction TEXT,\n"
+    "  source TEXT NOT NULL,\n"
+    "  author TEXT,\n"
+    "  queue_id TEXT,\n"
+    "  created_ms BIGINT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX scores_trace ON scores (trace_id, created_ms);\n"
+    "CREATE INDEX scores_name ON scores (name, created_ms);\n";
+
 /* ---- 5: gateway ---------------------------------------------------------------------------
  * The gateway's configuration plane (src/gateway/): endpoints (the spec is the endpoint's JSON
  * as the API took it), API keys (only the SHA-256 of the secret is kept; prefix is its first 8
@@ -393,6 +440,7 @@ static const migration_t schema_migrations_list[] = {
      .postgres_sql = prompts_postgres},
     {.version = 5, .name = "gateway", .sqlite_sql = gateway_sql, .postgres_sql = gateway_sql},
     {.version = 6, .name = "traces", .sql = traces_sql},
+    {.version = 7, .name = "trace_trees", .sql = trace_trees_sql},
 };
 
 #define SCHEMA_COUNT (sizeof schema_migrations_list / sizeof schema_migrations_list[0])
