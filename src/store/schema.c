@@ -390,6 +390,31 @@ static const char trace_trees_sql[] =
     "CREATE INDEX scores_trace ON scores (trace_id, created_ms);\n"
     "CREATE INDEX scores_name ON scores (name, created_ms);\n";
 
+/* ---- 10: Langfuse ingestion ---------------------------------------------------------------
+ * What POST /api/public/ingestion (traces/langfuse_ingest.c) keeps beside the spans it writes.
+ * langfuse_events: the envelope ids already applied (Langfuse SDKs retry whole batches; an id
+ * seen before is answered as a success and changes nothing).
+ * langfuse_traces: each trace's trace-create bodies merged (later non-null fields win), keyed by
+ * the mapped 32-hex id; it keeps what spans and traces have no column for (the original id,
+ * release, tags, metadata, environment) and lets a later batch re-send the trace's fields.
+ * langfuse_observations: each observation's create/update bodies merged, without input and
+ * output (those live in spans), so an update that names only the id still maps to a full span. */
+static const char langfuse_sql[] = "CREATE TABLE langfuse_events (\n"
+                                   "  event_id TEXT PRIMARY KEY,\n"
+                                   "  seen_ms BIGINT NOT NULL\n"
+                                   ");\n"
+                                   "CREATE TABLE langfuse_traces (\n"
+                                   "  trace_id TEXT PRIMARY KEY,\n"
+                                   "  body TEXT NOT NULL,\n"
+                                   "  updated_ms BIGINT NOT NULL\n"
+                                   ");\n"
+                                   "CREATE TABLE langfuse_observations (\n"
+                                   "  span_id TEXT PRIMARY KEY,\n"
+                                   "  trace_id TEXT NOT NULL,\n"
+                                   "  body TEXT NOT NULL,\n"
+                                   "  updated_ms BIGINT NOT NULL\n"
+                                   ");\n";
+
 /* ---- 5: gateway ---------------------------------------------------------------------------
  * The gateway's configuration plane (src/gateway/): endpoints (the spec is the endpoint's JSON
  * as the API took it), API keys (only the SHA-256 of the secret is kept; prefix is its first 8
@@ -441,6 +466,7 @@ static const migration_t schema_migrations_list[] = {
     {.version = 5, .name = "gateway", .sqlite_sql = gateway_sql, .postgres_sql = gateway_sql},
     {.version = 6, .name = "traces", .sql = traces_sql},
     {.version = 7, .name = "trace_trees", .sql = trace_trees_sql},
+    {.version = 10, .name = "langfuse", .sql = langfuse_sql},
 };
 
 #define SCHEMA_COUNT (sizeof schema_migrations_list / sizeof schema_migrations_list[0])
