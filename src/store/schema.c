@@ -415,6 +415,15 @@ static const char langfuse_sql[] = "CREATE TABLE langfuse_events (\n"
                                    "  updated_ms BIGINT NOT NULL\n"
                                    ");\n";
 
+/* ---- 13: span versions and caller-given trace fields -----------------------------------------
+ * spans.version: the application's or model's version a span was produced by (OTLP
+ * service.version, a Langfuse observation's version), which the trace roll-up takes its version
+ * from. traces.fields: the trace-level fields a caller stated (Langfuse trace-create: name, user,
+ * session, input, output, version, start) as a JSON object, kept so that recomputing the roll-up
+ * when later spans arrive still lets them win (traces/span_store.h). */
+static const char span_fields_sql[] = "ALTER TABLE spans ADD COLUMN version TEXT;\n"
+                                      "ALTER TABLE traces ADD COLUMN fields TEXT;\n";
+
 /* ---- 5: gateway ---------------------------------------------------------------------------
  * The gateway's configuration plane (src/gateway/): endpoints (the spec is the endpoint's JSON
  * as the API took it), API keys (only the SHA-256 of the secret is kept; prefix is its first 8
@@ -467,6 +476,7 @@ static const migration_t schema_migrations_list[] = {
     {.version = 6, .name = "traces", .sql = traces_sql},
     {.version = 7, .name = "trace_trees", .sql = trace_trees_sql},
     {.version = 10, .name = "langfuse", .sql = langfuse_sql},
+    {.version = 13, .name = "span_fields", .sql = span_fields_sql},
 };
 
 #define SCHEMA_COUNT (sizeof schema_migrations_list / sizeof schema_migrations_list[0])
