@@ -111,9 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *batch = json_object_get(root, "batch");
     size_t i;
     json_t *ev;
-    json_array_foreach (batch, i, ev)
-        if (json_is_object(ev))
-            event(ev);
+    json_array_foreach(batch, i, ev) if (json_is_object(ev)) event(ev);
     json_decref(root);
     return 0;
 }

@@ -58,9 +58,7 @@ static void merge_body(json_t *dst, const json_t *src)
 {
     const char *k;
     json_t *v;
-    json_object_foreach ((json_t *)src, k, v)
-        if (!json_is_null(v))
-            json_object_set(dst, k, v);
+    json_object_foreach((json_t *)src, k, v) if (!json_is_null(v)) json_object_set(dst, k, v);
 }
 
 /* A merged body stored by an earlier batch (NULL when none or unreadable). */
@@ -93,8 +91,8 @@ static json_t *trace_state(ingest_t *in, const char *trace_id, err_t *err)
     if (st)
         return st;
     err_clear(err);
-    json_t *body = load_body(in, "SELECT body FROM langfuse_traces WHERE trace_id = ?", trace_id,
-                             err);
+    json_t *body =
+        load_body(in, "SELECT body FROM langfuse_traces WHERE trace_id = ?", trace_id, err);
     if (!body && err->status)
         return NULL;
     st = json_pack("{s:o, s:[]}", "body", body ? body : json_object(), "events");
@@ -108,8 +106,8 @@ static json_t *obs_state(ingest_t *in, const char *span_id, err_t *err)
     if (st)
         return st;
     err_clear(err);
-    json_t *body = load_body(in, "SELECT body FROM langfuse_observations WHERE span_id = ?",
-                             span_id, err);
+    json_t *body =
+        load_body(in, "SELECT body FROM langfuse_observations WHERE span_id = ?", span_id, err);
     if (!body && err->status)
         return NULL;
     st = json_pack("{s:o, s:[]}", "body", body ? body : json_object(), "events");
@@ -154,7 +152,7 @@ static int observation_event(const char *type, const char **obs_type, int *creat
     return 0;
 }
 
-static int read_trace(ingest_t *in, size_t i, json_t *body, err_t *err)
+static int read_trace(ingest_t *in, size_t i, json_t *body, const char *timestamp, err_t *err)
 {
     if (langfuse_trace_check(body, err)) {
         fail_event(in, i, err);
@@ -171,13 +169,17 @@ static int read_trace(ingest_t *in, size_t i, json_t *body, err_t *err)
     json_t *st = trace_state(in, tid, err);
     if (!st)
         return -1;
-    merge_body(json_object_get(st, "body"), body);
+    json_t *merged = json_object_get(st, "body");
+    merge_body(merged, body);
+    /* As for observations, the trace starts at the event's time unless it says otherwise. */
+    if (!json_is_string(json_object_get(merged, "timestamp")) && timestamp)
+        json_object_set_new(merged, "timestamp", json_string(timestamp));
     json_array_append_new(json_object_get(st, "events"), json_integer((json_int_t)i));
     return 0;
 }
 
-static int read_observation(ingest_t *in, size_t i, json_t *body, const char *obs_type,
-                            int create, const char *timestamp, err_t *err)
+static int read_observation(ingest_t *in, size_t i, json_t *body, const char *obs_type, int create,
+                            const char *timestamp, err_t *err)
 {
     if (langfuse_observation_check(body, create, err)) {
         fail_event(in, i, err);
@@ -232,7 +234,8 @@ static int read_event(ingest_t *in, size_t i, err_t *err)
         err_invalid(err, "type", "'type' is required");
     } else if (!json_is_object(body)) {
         err_invalid(err, "body", "'body' must be an object");
-    } else if (json_object_get(ev, "timestamp") && !json_is_null(json_object_get(ev, "timestamp")) &&
+    } else if (json_object_get(ev, "timestamp") &&
+               !json_is_null(json_object_get(ev, "timestamp")) &&
                langfuse_parse_time(timestamp, &ts_ns)) {
         err_invalid(err, "timestamp", "'timestamp' must be an ISO 8601 date-time");
     }
@@ -258,7 +261,7 @@ static int read_event(ingest_t *in, size_t i, err_t *err)
     const char *obs_type;
     int create;
     if (!strcmp(type, "trace-create")) {
-        rc = read_trace(in, i, own, err);
+        rc = read_trace(in, i, own, timestamp, err);
     } else if (observation_event(type, &obs_type, &create)) {
         rc = read_observation(in, i, own, obs_type, create, timestamp, err);
     } else if (!strcmp(type, "score-create")) {
@@ -278,14 +281,36 @@ static int read_event(ingest_t *in, size_t i, err_t *err)
     return rc;
 }
 
+/* span_row_check names span_row_t's fields; name the Langfuse body field instead. */
+static void rename_row_field(err_t *err)
+{
+    static const char *const map[][2] = {
+        {"trace_id", "body.traceId"},
+        {"span_id", "body.id"},
+        {"parent_span_id", "body.parentObservationId"},
+        {"start_time", "body.startTime"},
+        {"end_time", "body.endTime"},
+        {"name", "body.name"},
+        {"ttft_ms", "body.completionStartTime"},
+        {"input_tokens", "body.usageDetails"},
+        {"output_tokens", "body.usageDetails"},
+        {"cost_usd", "body.costDetails"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(err->field, map[i][0])) {
+            snprintf(err->field, sizeof err->field, "%s", map[i][1]);
+            return;
+        }
+}
+
 /* Fail every event that contributed to a state that cannot be written. */
 static void fail_state(ingest_t *in, json_t *st, const err_t *err)
 {
     size_t k;
     json_t *ev;
-    json_array_foreach (json_object_get(st, "events"), k, ev)
-        if (in->state[json_integer_value(ev)] != EV_FAILED)
-            fail_event(in, (size_t)json_integer_value(ev), err);
+    json_array_foreach(json_object_get(st, "events"), k,
+                       ev) if (in->state[json_integer_value(ev)] != EV_FAILED)
+        fail_event(in, (size_t)json_integer_value(ev), err);
     json_object_set_new(st, "failed", json_true());
 }
 
@@ -304,7 +329,8 @@ static int write_spans(ingest_t *in, err_t *err)
     const char *sid;
     json_t *st;
     int rc = 0;
-    json_object_foreach (in->obs, sid, st) {
+    json_object_foreach(in->obs, sid, st)
+    {
         err_t e = {0};
         json_t *body = json_object_get(st, "body");
         if (langfuse_span_from_body(body, &spans[k], &e) == 0) {
@@ -322,10 +348,12 @@ static int write_spans(ingest_t *in, err_t *err)
             r->user_id = json_string_value(json_object_get(tbody, "userId"));
             r->session_id = json_string_value(json_object_get(tbody, "sessionId"));
         }
-        if (e.status == 0 && span_row_check(&spans[k].row, &e) == 0)
+        if (e.status == 0 && span_row_check(&spans[k].row, &e) == 0) {
             rows[nrows++] = spans[k].row;
-        else
+        } else {
+            rename_row_field(&e);
             fail_state(in, st, &e);
+        }
         k++;
     }
     /* The reads are over: span_store_write takes a connection of its own. */
@@ -337,7 +365,8 @@ static int write_spans(ingest_t *in, err_t *err)
     span_trace_fields_t *fields = calloc(ntr ? ntr : 1, sizeof *fields);
     size_t nfields = 0;
     const char *tid;
-    json_object_foreach (in->traces, tid, st) {
+    json_object_foreach(in->traces, tid, st)
+    {
         json_t *body = json_object_get(st, "body");
         /* Only traces with a trace-create (now or before) have fields of their own. */
         if (rc == 0 && json_object_size(body) > 0) {
@@ -365,7 +394,8 @@ static void write_scores(ingest_t *in)
 {
     size_t k;
     json_t *item;
-    json_array_foreach (in->scores, k, item) {
+    json_array_foreach(in->scores, k, item)
+    {
         err_t e;
         json_t *stored = scores_add(in->store, json_object_get(item, "score"), &e);
         if (stored)
@@ -419,9 +449,7 @@ static int state_to_save(const ingest_t *in, const json_t *st)
         return 0;
     size_t k;
     const json_t *ev;
-    json_array_foreach (events, k, ev)
-        if (in->state[json_integer_value(ev)] == EV_FAILED)
-            return 0;
+    json_array_foreach(events, k, ev) if (in->state[json_integer_value(ev)] == EV_FAILED) return 0;
     return 1;
 }
 
@@ -443,12 +471,10 @@ static int record_applied(ingest_t *in, err_t *err)
     }
     const char *key;
     json_t *st;
-    json_object_foreach (in->traces, key, st)
-        if (ok && state_to_save(in, st))
-            ok = save_state(c, "langfuse_traces", key, st, now, err) == 0;
-    json_object_foreach (in->obs, key, st)
-        if (ok && state_to_save(in, st))
-            ok = save_state(c, "langfuse_observations", key, st, now, err) == 0;
+    json_object_foreach(in->traces, key, st) if (ok && state_to_save(in, st)) ok =
+        save_state(c, "langfuse_traces", key, st, now, err) == 0;
+    json_object_foreach(in->obs, key, st) if (ok && state_to_save(in, st)) ok =
+        save_state(c, "langfuse_observations", key, st, now, err) == 0;
     int rc = store_finish(c, ok, err);
     store_release(in->store, c);
     return rc;

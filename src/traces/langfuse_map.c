@@ -116,8 +116,7 @@ int langfuse_parse_time(const char *text, int64_t *ns)
         digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
         return -1;
     p++;
-    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' ||
-        digits(&p, 2, &s))
+    if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) || *p++ != ':' || digits(&p, 2, &s))
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || y < 1970)
         return -1;
@@ -229,7 +228,8 @@ static int check_numbers(const json_t *body, const char *name, err_t *err)
     const json_t *obj = field(body, name);
     const char *k;
     const json_t *v;
-    json_object_foreach ((json_t *)obj, k, v) {
+    json_object_foreach((json_t *)obj, k, v)
+    {
         if (json_is_number(v) || json_is_null(v) || (!strcmp(name, "usage") && !strcmp(k, "unit")))
             continue;
         /* OpenAI's usage schemas nest *_details objects inside usageDetails. */
@@ -248,17 +248,15 @@ int langfuse_observation_check(const json_t *body, int create, err_t *err)
         return err_invalid(err, "body", "'body' must be an object");
     if (!create && !field_str(body, "id"))
         return err_invalid(err, "body.id", "'body.id' is required in an update");
-    static const char *const strings[] = {"id",          "traceId",       "name",
-                                          "level",       "statusMessage", "parentObservationId",
-                                          "version",     "environment",   "model",
-                                          "promptName",  "type",          NULL};
+    static const char *const strings[] = {
+        "id",      "traceId",     "name",  "level",      "statusMessage", "parentObservationId",
+        "version", "environment", "model", "promptName", "type",          NULL};
     if (check_strings(body, strings, err) || check_time(body, "startTime", err) ||
         check_time(body, "endTime", err) || check_time(body, "completionStartTime", err) ||
         check_type(body, "modelParameters", JSON_OBJECT, "an object", err) ||
         check_type(body, "promptVersion", JSON_INTEGER, "an integer", err) ||
         check_numbers(body, "usage", err) || check_numbers(body, "usageDetails", err) ||
-        check_numbers(body, "costDetails", err) ||
-        check_kind(body, "calculatedTotalCost", 0, err))
+        check_numbers(body, "costDetails", err) || check_kind(body, "calculatedTotalCost", 0, err))
         return -1;
     const char *id = field_str(body, "id");
     if (id && !id[0])
@@ -266,7 +264,8 @@ int langfuse_observation_check(const json_t *body, int create, err_t *err)
     const char *level = field_str(body, "level");
     if (level && strcmp(level, "DEBUG") && strcmp(level, "DEFAULT") && strcmp(level, "WARNING") &&
         strcmp(level, "ERROR"))
-        return err_invalid(err, "body.level", "'body.level' must be DEBUG, DEFAULT, WARNING or ERROR");
+        return err_invalid(err, "body.level",
+                           "'body.level' must be DEBUG, DEFAULT, WARNING or ERROR");
     const char *type = field_str(body, "type");
     if (type && strcmp(type, LANGFUSE_SPAN) && strcmp(type, LANGFUSE_GENERATION) &&
         strcmp(type, LANGFUSE_EVENT))
@@ -306,7 +305,8 @@ static double observation_cost(const json_t *body)
         int any = 0;
         const char *k;
         const json_t *v;
-        json_object_foreach ((json_t *)details, k, v) {
+        json_object_foreach((json_t *)details, k, v)
+        {
             if (json_is_number(v)) {
                 sum += json_number_value(v);
                 any = 1;
@@ -447,9 +447,8 @@ int langfuse_trace_check(const json_t *body, err_t *err)
         return err_invalid(err, "body.id", "'body.id' must not be empty");
     size_t i;
     const json_t *tag;
-    json_array_foreach (field(body, "tags"), i, tag)
-        if (!json_is_string(tag))
-            return err_invalid(err, "body.tags", "'body.tags' must be an array of strings");
+    json_array_foreach(field(body, "tags"), i, tag) if (!json_is_string(tag)) return err_invalid(
+        err, "body.tags", "'body.tags' must be an array of strings");
     return 0;
 }
 
@@ -508,8 +507,8 @@ json_t *langfuse_score_from_body(const json_t *body, int64_t event_ms, err_t *er
         err_invalid(err, "body", "'body' must be an object");
         return NULL;
     }
-    static const char *const strings[] = {"id",       "traceId", "observationId", "name",
-                                          "comment",  "dataType", "source",       "sessionId",
+    static const char *const strings[] = {"id",       "traceId",  "observationId", "name",
+                                          "comment",  "dataType", "source",        "sessionId",
                                           "configId", NULL};
     if (check_strings(body, strings, err))
         return NULL;
@@ -530,8 +529,10 @@ json_t *langfuse_score_from_body(const json_t *body, int64_t event_ms, err_t *er
         return NULL;
     }
     const char *data_type = NULL, *source = SCORE_SOURCE_API;
-    if (field_str(body, "dataType") && !(data_type = score_data_type(field_str(body, "dataType")))) {
-        err_invalid(err, "body.dataType", "'body.dataType' must be NUMERIC, BOOLEAN or CATEGORICAL");
+    if (field_str(body, "dataType") &&
+        !(data_type = score_data_type(field_str(body, "dataType")))) {
+        err_invalid(err, "body.dataType",
+                    "'body.dataType' must be NUMERIC, BOOLEAN or CATEGORICAL");
         return NULL;
     }
     if (field_str(body, "source") && !(source = score_source(field_str(body, "source")))) {

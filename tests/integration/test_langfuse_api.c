@@ -13,9 +13,9 @@
 #include "store/store.h"
 #include "traces/langfuse_ingest.h"
 
-#define AUTH "Authorization: Basic cGstbGYtMTIzOnNrLWxmLTQ1Ng==" /* pk-lf-123:sk-lf-456 */
+#define AUTH       "Authorization: Basic cGstbGYtMTIzOnNrLWxmLTQ1Ng==" /* pk-lf-123:sk-lf-456 */
 #define TRACE_UUID "6a1f3c2e-0b4d-4e8f-9a7b-1c2d3e4f5a6b"
-#define TRACE_HEX "6a1f3c2e0b4d4e8f9a7b1c2d3e4f5a6b"
+#define TRACE_HEX  "6a1f3c2e0b4d4e8f9a7b1c2d3e4f5a6b"
 
 static json_t *post_batch(const char *body, long status)
 {
@@ -68,7 +68,8 @@ static json_t *span_of(json_t *trace, const char *observation_id)
 {
     size_t i;
     json_t *span;
-    json_array_foreach (json_object_get(trace, "spans"), i, span) {
+    json_array_foreach(json_object_get(trace, "spans"), i, span)
+    {
         json_t *attrs = json_object_get(span, "attributes");
         json_t *parsed = json_is_string(attrs) ? json_loads(json_string_value(attrs), 0, NULL)
                                                : json_incref(attrs);
@@ -179,8 +180,7 @@ static void test_batch_over_http(void **state)
 static void test_not_a_batch(void **state)
 {
     (void)state;
-    api_fails("POST", "/api/public/ingestion", "{\"events\":[]}", 400, "invalid_argument",
-              "batch");
+    api_fails("POST", "/api/public/ingestion", "{\"events\":[]}", 400, "invalid_argument", "batch");
     api_fails("POST", "/api/public/ingestion", "{\"batch\":", 400, "invalid_json", NULL);
     json_t *res = post_batch("{\"batch\":[]}", 207);
     assert_int_equal(json_array_size(json_object_get(res, "successes")), 0);
@@ -240,7 +240,8 @@ static void test_langfuse_sdk(void **state)
     int accuracy = 0, tone = 0;
     size_t i;
     json_t *sc;
-    json_array_foreach (json_object_get(scores, "scores"), i, sc) {
+    json_array_foreach(json_object_get(scores, "scores"), i, sc)
+    {
         if (!strcmp(jstr(sc, "name"), "accuracy")) {
             accuracy = json_number_value(json_object_get(sc, "value")) == 0.75 &&
                        !strcmp(jstr(sc, "comment"), "close enough");

@@ -19,8 +19,8 @@
 static int setup(void **state)
 {
     test_store_t *f = *state;
-    static const char *const tables[] = {"spans",           "traces",          "scores",
-                                         "langfuse_events", "langfuse_traces", "langfuse_observations"};
+    static const char *const tables[] = {
+        "spans", "traces", "scores", "langfuse_events", "langfuse_traces", "langfuse_observations"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[64];
         snprintf(sql, sizeof sql, "DELETE FROM %s", tables[i]);
@@ -103,9 +103,14 @@ static void dates(void **state)
     assert_int_equal(ns, 1714557600LL * 1000000000LL);
     assert_int_equal(langfuse_parse_time("2024-05-01T10:00:00.123456789123Z", &ns), 0);
     assert_int_equal(ns, 1714557600LL * 1000000000LL + 123456789);
-    static const char *const bad[] = {"", "2024-05-01", "2024-13-01T00:00:00Z",
-                                      "2024-05-01T10:00:00.Z", "2024-05-01T10:00:00Zx",
-                                      "yesterday", "2024-05-01T25:00:00Z", NULL};
+    static const char *const bad[] = {"",
+                                      "2024-05-01",
+                                      "2024-13-01T00:00:00Z",
+                                      "2024-05-01T10:00:00.Z",
+                                      "2024-05-01T10:00:00Zx",
+                                      "yesterday",
+                                      "2024-05-01T25:00:00Z",
+                                      NULL};
     for (size_t i = 0; bad[i]; i++)
         assert_int_equal(langfuse_parse_time(bad[i], &ns), -1);
 }
@@ -171,9 +176,10 @@ static void usage_fallbacks_and_defaults(void **state)
     langfuse_span_t sp;
     err_t err;
     /* OpenAI-style legacy usage; costs from usage; no traceId: the observation is its trace. */
-    json_t *b = parse("{\"id\":\"o\",\"type\":\"GENERATION\",\"startTime\":\"2024-05-01T10:00:00Z\","
-                      "\"usage\":{\"promptTokens\":5,\"completionTokens\":7,\"inputCost\":0.5,"
-                      "\"outputCost\":0.25}}");
+    json_t *b =
+        parse("{\"id\":\"o\",\"type\":\"GENERATION\",\"startTime\":\"2024-05-01T10:00:00Z\","
+              "\"usage\":{\"promptTokens\":5,\"completionTokens\":7,\"inputCost\":0.5,"
+              "\"outputCost\":0.25}}");
     assert_int_equal(langfuse_span_from_body(b, &sp, &err), 0);
     assert_int_equal(sp.row.input_tokens, 5);
     assert_int_equal(sp.row.output_tokens, 7);
@@ -189,10 +195,11 @@ static void usage_fallbacks_and_defaults(void **state)
     json_decref(b);
 
     /* OpenAI completion usageDetails, costDetails.total; an event ends where it starts. */
-    b = parse("{\"id\":\"e\",\"traceId\":\"t\",\"type\":\"EVENT\",\"startTime\":"
-              "\"2024-05-01T10:00:00Z\",\"level\":\"WARNING\",\"usageDetails\":{\"prompt_tokens\":3,"
-              "\"completion_tokens\":4,\"prompt_tokens_details\":{\"cached_tokens\":1}},"
-              "\"costDetails\":{\"input\":1,\"total\":5}}");
+    b = parse(
+        "{\"id\":\"e\",\"traceId\":\"t\",\"type\":\"EVENT\",\"startTime\":"
+        "\"2024-05-01T10:00:00Z\",\"level\":\"WARNING\",\"usageDetails\":{\"prompt_tokens\":3,"
+        "\"completion_tokens\":4,\"prompt_tokens_details\":{\"cached_tokens\":1}},"
+        "\"costDetails\":{\"input\":1,\"total\":5}}");
     assert_int_equal(langfuse_span_from_body(b, &sp, &err), 0);
     assert_string_equal(sp.row.type, SPAN_TYPE_EVENT);
     assert_int_equal(sp.row.end_ns, sp.row.start_ns);
@@ -240,9 +247,10 @@ static void observation_check_names_field(void **state)
 static void trace_and_score_bodies(void **state)
 {
     (void)state;
-    json_t *b = parse("{\"id\":\"trace-1\",\"name\":\"chat\",\"userId\":\"u\",\"sessionId\":\"s\","
-                      "\"version\":\"1.0\",\"release\":\"r\",\"timestamp\":\"2024-05-01T10:00:00Z\","
-                      "\"input\":{\"q\":1},\"tags\":[\"a\"],\"public\":false}");
+    json_t *b =
+        parse("{\"id\":\"trace-1\",\"name\":\"chat\",\"userId\":\"u\",\"sessionId\":\"s\","
+              "\"version\":\"1.0\",\"release\":\"r\",\"timestamp\":\"2024-05-01T10:00:00Z\","
+              "\"input\":{\"q\":1},\"tags\":[\"a\"],\"public\":false}");
     err_t err;
     assert_int_equal(langfuse_trace_check(b, &err), 0);
     langfuse_trace_t tr;
@@ -341,7 +349,7 @@ static void assert_results(json_t *res, size_t nok, size_t nbad)
     }
     size_t i;
     json_t *v;
-    json_array_foreach (ok, i, v)
+    json_array_foreach(ok, i, v)
         assert_int_equal(json_integer_value(json_object_get(v, "status")), 201);
 }
 
@@ -354,9 +362,8 @@ static void full_batch_is_stored(void **state)
     json_t *e8 = json_array_get(errors, 0), *e9 = json_array_get(errors, 1);
     assert_string_equal(json_string_value(json_object_get(e8, "id")), "e8");
     assert_int_equal(json_integer_value(json_object_get(e8, "status")), 400);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(e8, "error"), "field")),
-        "batch[7].body.startTime");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(e8, "error"), "field")),
+                        "batch[7].body.startTime");
     assert_string_equal(json_string_value(json_object_get(e9, "id")), "e9");
     assert_non_null(strstr(json_string_value(json_object_get(e9, "message")), "dataset-create"));
     json_decref(res);
@@ -424,13 +431,14 @@ static void duplicates_change_nothing(void **state)
     assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM spans"), 3);
     assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM langfuse_events"), 7);
     /* An applied envelope id with another body: a success that changes nothing. */
-    res = ingest(f, "{\"batch\":[{\"id\":\"e2\",\"type\":\"span-create\",\"timestamp\":"
-                    "\"2024-05-01T10:00:00Z\",\"body\":{\"id\":\"obs-1\",\"traceId\":\"trace-1\","
-                    "\"name\":\"renamed\"}},"
-                    "{\"id\":\"n1\",\"type\":\"span-update\",\"timestamp\":\"2024-05-01T10:00:00Z\","
-                    "\"body\":{\"id\":\"obs-9\",\"traceId\":\"trace-1\",\"name\":\"a\"}},"
-                    "{\"id\":\"n1\",\"type\":\"span-update\",\"timestamp\":\"2024-05-01T10:00:00Z\","
-                    "\"body\":{\"id\":\"obs-9\",\"traceId\":\"trace-1\",\"name\":\"b\"}}]}");
+    res =
+        ingest(f, "{\"batch\":[{\"id\":\"e2\",\"type\":\"span-create\",\"timestamp\":"
+                  "\"2024-05-01T10:00:00Z\",\"body\":{\"id\":\"obs-1\",\"traceId\":\"trace-1\","
+                  "\"name\":\"renamed\"}},"
+                  "{\"id\":\"n1\",\"type\":\"span-update\",\"timestamp\":\"2024-05-01T10:00:00Z\","
+                  "\"body\":{\"id\":\"obs-9\",\"traceId\":\"trace-1\",\"name\":\"a\"}},"
+                  "{\"id\":\"n1\",\"type\":\"span-update\",\"timestamp\":\"2024-05-01T10:00:00Z\","
+                  "\"body\":{\"id\":\"obs-9\",\"traceId\":\"trace-1\",\"name\":\"b\"}}]}");
     assert_results(res, 3, 0);
     json_decref(res);
     char buf[64];
@@ -476,9 +484,8 @@ static void updates_across_batches(void **state)
                         "llm|chat|1714557600000|1714557606000|\"q\"|\"done\"|400");
     snprintf(sql, sizeof sql, "SELECT attributes FROM spans WHERE span_id = '%s'", sid);
     json_t *attrs = parse(query_text(f, sql, buf, sizeof buf));
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(attrs, "langfuse.metadata"),
-                                                        "m")),
-                     1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(attrs, "langfuse.metadata"), "m")), 1);
     assert_string_equal(json_string_value(json_object_get(attrs, "langfuse.observation_id")), "g");
     json_decref(attrs);
 }
@@ -507,20 +514,23 @@ static void invalid_merge_fails_its_events(void **state)
     test_store_t *f = *state;
     /* The update ends the span before it starts: both events that made it fail, the rest is
      * stored. */
-    json_t *res = ingest(
-        f, "{\"batch\":[{\"id\":\"a\",\"type\":\"span-create\",\"timestamp\":"
-           "\"2024-05-01T10:00:00Z\",\"body\":{\"id\":\"s\",\"traceId\":\"t\",\"startTime\":"
-           "\"2024-05-01T10:00:05Z\"}},{\"id\":\"b\",\"type\":\"span-update\",\"timestamp\":"
-           "\"2024-05-01T10:00:00Z\",\"body\":{\"id\":\"s\",\"traceId\":\"t\",\"endTime\":"
-           "\"2024-05-01T10:00:01Z\"}},{\"id\":\"c\",\"type\":\"span-create\",\"timestamp\":"
-           "\"2024-05-01T10:00:00Z\",\"body\":{\"id\":\"ok\",\"traceId\":\"t\"}},"
-           "{\"id\":\"d\",\"type\":\"observation-create\",\"body\":{\"id\":\"x\"}},"
-           "{\"type\":\"span-create\",\"body\":{}},\"junk\","
-           "{\"id\":\"f\",\"type\":\"span-create\",\"timestamp\":\"soon\",\"body\":{}}]}");
+    json_t *res =
+        ingest(f, "{\"batch\":[{\"id\":\"a\",\"type\":\"span-create\",\"timestamp\":"
+                  "\"2024-05-01T10:00:00Z\",\"body\":{\"id\":\"s\",\"traceId\":\"t\",\"startTime\":"
+                  "\"2024-05-01T10:00:05Z\"}},{\"id\":\"b\",\"type\":\"span-update\",\"timestamp\":"
+                  "\"2024-05-01T10:00:00Z\",\"body\":{\"id\":\"s\",\"traceId\":\"t\",\"endTime\":"
+                  "\"2024-05-01T10:00:01Z\"}},{\"id\":\"c\",\"type\":\"span-create\",\"timestamp\":"
+                  "\"2024-05-01T10:00:00Z\",\"body\":{\"id\":\"ok\",\"traceId\":\"t\"}},"
+                  "{\"id\":\"d\",\"type\":\"observation-create\",\"body\":{\"id\":\"x\"}},"
+                  "{\"type\":\"span-create\",\"body\":{}},\"junk\","
+                  "{\"id\":\"f\",\"type\":\"span-create\",\"timestamp\":\"soon\",\"body\":{}}]}");
     assert_results(res, 1, 6);
     json_t *errs = json_object_get(res, "errors");
     assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "id")), "a");
     assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 1), "id")), "b");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(errs, 1), "error"), "field")),
+                        "batch[1].body.endTime");
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(json_array_get(errs, 2), "error"), "field")),
                         "batch[3].body.type");
@@ -535,6 +545,29 @@ static void invalid_merge_fails_its_events(void **state)
     /* Failed events are not recorded as seen: a corrected retry with the same ids applies. */
     assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM langfuse_events"), 1);
     assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM langfuse_observations"), 1);
+}
+
+static void trace_defaults_and_zero_ids(void **state)
+{
+    test_store_t *f = *state;
+    /* No body.timestamp: the trace starts at the event's time. An id that maps to all zeros is
+     * OpenTelemetry's invalid id: refused, naming the body's field. */
+    json_t *res = ingest(
+        f, "{\"batch\":[{\"id\":\"a\",\"type\":\"trace-create\",\"timestamp\":"
+           "\"2024-05-01T10:00:00Z\",\"body\":{\"id\":\"trace-1\",\"name\":\"alone\"}},"
+           "{\"id\":\"b\",\"type\":\"span-create\",\"timestamp\":\"2024-05-01T10:00:00Z\","
+           "\"body\":{\"id\":\"s\",\"traceId\":\"00000000-0000-0000-0000-000000000000\"}}]}");
+    assert_results(res, 1, 1);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(res, "errors"), 0), "error"), "field")),
+        "batch[1].body.traceId");
+    json_decref(res);
+    char buf[64];
+    assert_string_equal(
+        query_text(f, "SELECT start_ms || '|' || name FROM traces WHERE trace_id = '" TRACE_HEX "'",
+                   buf, sizeof buf),
+        "1714557600000|alone");
 }
 
 static void not_a_batch(void **state)
@@ -573,6 +606,7 @@ int main(void)
         T(updates_across_batches),
         T(trace_update_keeps_earlier_fields),
         T(invalid_merge_fails_its_events),
+        T(trace_defaults_and_zero_ids),
         T(not_a_batch),
     };
     return test_store_run_groups(tests, sizeof tests / sizeof tests[0], "langfuse_ingest");
