@@ -97,8 +97,8 @@ static store_rows_t *trace_page(store_conn_t *c, const feedback_export_opts_t *o
     return rows;
 }
 
-int64_t feedback_export(store_t *s, const feedback_export_opts_t *opts,
-                        feedback_export_sink_t sink, void *ctx, err_t *err)
+int64_t feedback_export(store_t *s, const feedback_export_opts_t *opts, feedback_export_sink_t sink,
+                        void *ctx, err_t *err)
 {
     if (fb_trace_filter_check(&opts->traces, NULL, err) != 0)
         return -1;

@@ -33,7 +33,7 @@ typedef int (*feedback_export_sink_t)(const char *data, size_t len, void *ctx);
 
 /* Write the export to sink. Returns the number of lines, or -1 with err (400 naming the filter
  * field; store errors; a sink failure is 500). */
-int64_t feedback_export(store_t *s, const feedback_export_opts_t *opts,
-                        feedback_export_sink_t sink, void *ctx, err_t *err);
+int64_t feedback_export(store_t *s, const feedback_export_opts_t *opts, feedback_export_sink_t sink,
+                        void *ctx, err_t *err);
 
 #endif

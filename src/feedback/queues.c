@@ -98,12 +98,11 @@ static json_t *queue_progress(store_conn_t *c, const char *queue_id, int64_t now
         p, 3, err);
     if (!rows)
         return NULL;
-    json_t *out = json_pack("{s:I, s:I, s:I, s:I, s:I}", "total",
-                            (json_int_t)store_rows_int(rows, 0, 0), "pending",
-                            (json_int_t)store_rows_int(rows, 0, 1), "in_progress",
-                            (json_int_t)store_rows_int(rows, 0, 2), "done",
-                            (json_int_t)store_rows_int(rows, 0, 3), "skipped",
-                            (json_int_t)store_rows_int(rows, 0, 4));
+    json_t *out = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I}", "total", (json_int_t)store_rows_int(rows, 0, 0), "pending",
+        (json_int_t)store_rows_int(rows, 0, 1), "in_progress",
+        (json_int_t)store_rows_int(rows, 0, 2), "done", (json_int_t)store_rows_int(rows, 0, 3),
+        "skipped", (json_int_t)store_rows_int(rows, 0, 4));
     store_rows_free(rows);
     return out;
 }
@@ -135,12 +134,14 @@ static json_t *item_json(const store_rows_t *rows, size_t r, int64_t now_ms)
     json_object_set_new(o, "queue_id", json_string(store_rows_text(rows, r, 0)));
     json_object_set_new(o, "trace_id", json_string(store_rows_text(rows, r, 1)));
     json_object_set_new(o, "status", json_string(expired ? "pending" : status));
-    json_object_set_new(o, "reviewer", store_rows_is_null(rows, r, 3) || expired
-                                           ? json_null()
-                                           : json_string(store_rows_text(rows, r, 3)));
-    json_object_set_new(o, "lease_until_ms", store_rows_is_null(rows, r, 4) || expired
-                                                 ? json_null()
-                                                 : json_integer(store_rows_int(rows, r, 4)));
+    json_object_set_new(o, "reviewer",
+                        store_rows_is_null(rows, r, 3) || expired
+                            ? json_null()
+                            : json_string(store_rows_text(rows, r, 3)));
+    json_object_set_new(o, "lease_until_ms",
+                        store_rows_is_null(rows, r, 4) || expired
+                            ? json_null()
+                            : json_integer(store_rows_int(rows, r, 4)));
     json_object_set_new(o, "trace_start_ms", json_integer(store_rows_int(rows, r, 5)));
     json_object_set_new(o, "added_ms", json_integer(store_rows_int(rows, r, 6)));
     json_object_set_new(o, "updated_ms", json_integer(store_rows_int(rows, r, 7)));
@@ -183,8 +184,8 @@ static json_t *rubric_parse(const json_t *in, err_t *err)
             goto fail;
         }
         for (size_t j = 0; j < i; j++)
-            if (strcmp(json_string_value(json_object_get(json_array_get(out, j), "name")),
-                       name) == 0) {
+            if (strcmp(json_string_value(json_object_get(json_array_get(out, j), "name")), name) ==
+                0) {
                 rubric_error(err, i, "name", "the name appears twice in the rubric");
                 goto fail;
             }
@@ -202,8 +203,8 @@ static json_t *rubric_parse(const json_t *in, err_t *err)
             rubric_error(err, i, "description", "must be a string of at most 2000 bytes");
             goto fail;
         }
-        json_t *norm = json_pack("{s:s, s:s, s:b}", "name", name, "data_type", type, "required",
-                                 required);
+        json_t *norm =
+            json_pack("{s:s, s:s, s:b}", "name", name, "data_type", type, "required", required);
         if (description)
             json_object_set_new(norm, "description", json_string(description));
         json_array_append_new(out, norm);
@@ -280,8 +281,8 @@ static int64_t fill_by_filter(store_conn_t *c, const char *queue_id, const fb_tr
     return n;
 }
 
-static int64_t fill_by_ids(store_conn_t *c, const char *queue_id, const json_t *ids,
-                           int64_t now_ms, err_t *err)
+static int64_t fill_by_ids(store_conn_t *c, const char *queue_id, const json_t *ids, int64_t now_ms,
+                           err_t *err)
 {
     if (!json_is_array(ids) || json_array_size(ids) == 0 ||
         json_array_size(ids) > QUEUE_TRACE_IDS_MAX) {
@@ -367,8 +368,7 @@ json_t *queues_create(store_t *s, const json_t *spec, int64_t now_ms, err_t *err
         return NULL;
     }
     if (json_field_string(spec, "name", 1, QUEUE_NAME_MAX, &name, err) != 0 ||
-        json_field_string(spec, "description", 0, QUEUE_DESCRIPTION_MAX, &description, err) !=
-            0 ||
+        json_field_string(spec, "description", 0, QUEUE_DESCRIPTION_MAX, &description, err) != 0 ||
         json_field_int(spec, "lease_minutes", 0, &lease, err) != 0 ||
         json_field_bool(spec, "fill", 0, &do_fill, err) != 0 ||
         fb_trace_filter_from_json(json_object_get(spec, "filter"), "filter.", &f, err) != 0)
@@ -585,8 +585,8 @@ json_t *queues_items(store_t *s, const char *queue, const char *status, int limi
 
 /* ---- reviewing ------------------------------------------------------------------------------- */
 
-static json_t *item_get(store_conn_t *c, const char *queue_id, const char *trace_id,
-                        int64_t now_ms, err_t *err)
+static json_t *item_get(store_conn_t *c, const char *queue_id, const char *trace_id, int64_t now_ms,
+                        err_t *err)
 {
     store_value_t p[] = {sv_text(queue_id), sv_text(trace_id)};
     store_rows_t *rows = store_query(c,
@@ -637,9 +637,8 @@ static char *claim(store_conn_t *c, const char *queue_id, const char *reviewer, 
              " AND trace_id = (SELECT trace_id FROM annotation_items WHERE queue_id = ? AND "
              "" FREE_ITEM CLAIM_ORDER " LIMIT 1%s) RETURNING trace_id",
              pg ? " FOR UPDATE SKIP LOCKED" : "");
-    store_value_t p[] = {sv_text(reviewer), sv_int(lease_until), sv_int(now_ms),
-                         sv_text(queue_id), sv_int(now_ms),      sv_text(queue_id),
-                         sv_int(now_ms)};
+    store_value_t p[] = {sv_text(reviewer), sv_int(lease_until), sv_int(now_ms), sv_text(queue_id),
+                         sv_int(now_ms),    sv_text(queue_id),   sv_int(now_ms)};
     rows = store_query(c, sql, p, 7, err);
     if (!rows)
         return NULL;
@@ -658,8 +657,7 @@ static int check_reviewer(const char *reviewer, err_t *err)
     return 0;
 }
 
-json_t *queues_next(store_t *s, const char *queue, const char *reviewer, int64_t now_ms,
-                    err_t *err)
+json_t *queues_next(store_t *s, const char *queue, const char *reviewer, int64_t now_ms, err_t *err)
 {
     if (check_reviewer(reviewer, err) != 0)
         return NULL;
@@ -674,10 +672,17 @@ json_t *queues_next(store_t *s, const char *queue, const char *reviewer, int64_t
             json_t *item = trace_id ? item_get(c, q.id, trace_id, now_ms, err)
                            : none   ? json_null()
                                     : NULL;
+            /* Show the claim just made, even one whose lease (0 minutes) is already over. */
+            if (json_is_object(item)) {
+                json_object_set_new(item, "status", json_string("in_progress"));
+                json_object_set_new(item, "reviewer", json_string(reviewer));
+                json_object_set_new(item, "lease_until_ms",
+                                    json_integer(now_ms + q.lease_minutes * 60000));
+            }
             json_t *qj = item ? queue_json(c, &q, now_ms, err) : NULL;
             if (qj)
-                out = json_pack("{s:O, s:o, s:o}", "item", item, "rubric",
-                                parse_stored(q.rubric), "queue", qj);
+                out = json_pack("{s:O, s:o, s:o}", "item", item, "rubric", parse_stored(q.rubric),
+                                "queue", qj);
             json_decref(item);
             free(trace_id);
         }
@@ -702,10 +707,10 @@ static int item_for_verdict(store_conn_t *c, const char *queue_id, const char *t
     const char *holder = json_string_value(json_object_get(item, "reviewer"));
     int taken = strcmp(json_string_value(json_object_get(item, "status")), "in_progress") == 0 &&
                 holder && strcmp(holder, reviewer) != 0;
-    int rc = taken ? err_conflict(err, "trace %s is claimed by %s until %lld", trace_id, holder,
-                                  (long long)json_integer_value(
-                                      json_object_get(item, "lease_until_ms")))
-                   : 0;
+    int rc =
+        taken ? err_conflict(err, "trace %s is claimed by %s until %lld", trace_id, holder,
+                             (long long)json_integer_value(json_object_get(item, "lease_until_ms")))
+              : 0;
     json_decref(item);
     return rc;
 }
@@ -803,8 +808,8 @@ static json_t *verdict_scores(const json_t *rubric, const json_t *in, err_t *err
         char field[256];
         snprintf(field, sizeof field, "scores.%s", name);
         for (size_t j = 0; j < i; j++)
-            if (strcmp(json_string_value(json_object_get(json_array_get(list, j), "name")),
-                       name) == 0) {
+            if (strcmp(json_string_value(json_object_get(json_array_get(list, j), "name")), name) ==
+                0) {
                 err_invalid(err, field, "%s is given twice", field);
                 goto fail;
             }
@@ -817,8 +822,8 @@ static json_t *verdict_scores(const json_t *rubric, const json_t *in, err_t *err
         }
         if (check_against(cfg, field, json_object_get(one, "value"), err) != 0)
             goto fail;
-        json_object_set_new(one, "data_type", json_string(json_string_value(
-                                                  json_object_get(cfg, "data_type"))));
+        json_object_set_new(one, "data_type",
+                            json_string(json_string_value(json_object_get(cfg, "data_type"))));
     }
     json_t *cfg;
     json_array_foreach(rubric, i, cfg)
@@ -874,8 +879,8 @@ static json_t *verdict(store_t *s, const char *queue, const char *trace_id, cons
             ok = scores != NULL;
             /* A second completion replaces what this queue recorded for the trace before. */
             store_value_t p[] = {sv_text(q.id), sv_text(tid)};
-            if (ok && store_exec(c, "DELETE FROM scores WHERE queue_id = ? AND trace_id = ?", p,
-                                 2, err) < 0)
+            if (ok && store_exec(c, "DELETE FROM scores WHERE queue_id = ? AND trace_id = ?", p, 2,
+                                 err) < 0)
                 ok = 0;
             size_t i;
             json_t *one;
@@ -909,8 +914,8 @@ static json_t *verdict(store_t *s, const char *queue, const char *trace_id, cons
             }
         }
         if (ok)
-            ok = set_status(c, q.id, tid, complete ? "done" : "skipped", reviewer, now_ms, err) ==
-                 0;
+            ok =
+                set_status(c, q.id, tid, complete ? "done" : "skipped", reviewer, now_ms, err) == 0;
         if (ok) {
             json_t *item = item_get(c, q.id, tid, now_ms, err);
             json_t *qj = item ? queue_json(c, &q, now_ms, err) : NULL;

@@ -378,8 +378,8 @@ json_t *scores_for_trace(store_t *s, const char *trace_id, err_t *err)
     return json_pack("{s:o}", "scores", list);
 }
 
-json_t *scores_for_traces(store_conn_t *c, const char *const *trace_ids, size_t n,
-                          const char *name, err_t *err)
+json_t *scores_for_traces(store_conn_t *c, const char *const *trace_ids, size_t n, const char *name,
+                          err_t *err)
 {
     json_t *by_trace = json_object();
     for (size_t i = 0; i < n; i++)

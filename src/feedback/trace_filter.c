@@ -63,10 +63,8 @@ int fb_trace_filter_from_json(const json_t *obj, const char *prefix, fb_trace_fi
         err_invalid(err, "", "the trace filter must be an object");
         if (err && prefix) {
             size_t n = strlen(prefix);
-            snprintf(err->field, sizeof err->field, "%.*s", (int)(n && prefix[n - 1] == '.'
-                                                                      ? n - 1
-                                                                      : n),
-                     prefix);
+            snprintf(err->field, sizeof err->field, "%.*s",
+                     (int)(n && prefix[n - 1] == '.' ? n - 1 : n), prefix);
         }
         return -1;
     }
