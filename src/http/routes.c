@@ -17,5 +17,6 @@ router_t *routes_build(void)
     routes_gateway_admin_register(r);
     routes_langfuse_register(r);
     routes_otlp_register(r);
+    routes_feedback_register(r);
     return r;
 }

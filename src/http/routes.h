@@ -22,5 +22,6 @@ void routes_traces_register(router_t *r);
 void routes_gateway_admin_register(router_t *r);
 void routes_langfuse_register(router_t *r);
 void routes_otlp_register(router_t *r);
+void routes_feedback_register(router_t *r);
 
 #endif
