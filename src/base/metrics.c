@@ -126,6 +126,11 @@ void metrics_add(metric_t *m, int64_t delta)
     atomic_fetch_add(&m->value, delta);
 }
 
+void metrics_set(metric_t *m, int64_t value)
+{
+    atomic_store(&m->value, value);
+}
+
 void metrics_add_float(metric_t *m, double delta)
 {
     if (!atomic_load(&m->is_float))

@@ -36,6 +36,8 @@ extern const double metrics_seconds_bounds[];
 extern const size_t metrics_seconds_nbounds;
 
 void metrics_add(metric_t *m, int64_t delta);
+/* Set a gauge (values sampled at scrape time: queue depth, spool bytes). */
+void metrics_set(metric_t *m, int64_t value);
 /* Floating-point accumulation (seconds, dollars): the series becomes a float series, rendered
  * with decimals. Lock-free (compare-and-swap on the double's bits). */
 void metrics_add_float(metric_t *m, double delta);
