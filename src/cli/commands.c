@@ -15,6 +15,7 @@ const cli_command_t *const *cli_command_tables(void)
                                                   cmd_keys_commands,
                                                   cmd_prices_commands,
                                                   cmd_traces_commands,
+                                                  cmd_alerts_commands,
                                                   NULL};
     return tables;
 }

@@ -15,5 +15,7 @@ router_t *routes_build(void)
     routes_openai_register(r);
     routes_traces_register(r);
     routes_gateway_admin_register(r);
+    routes_alerts_register(r);
+    routes_retention_register(r);
     return r;
 }

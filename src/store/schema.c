@@ -421,6 +421,58 @@ static const char gateway_sql[] = "CREATE TABLE gateway_endpoints (\n"
                                   "  PRIMARY KEY (provider, model)\n"
                                   ");\n";
 
+/* ---- 11: alerts and retention ---------------------------------------------------------------
+ * Alert rules over the monitoring aggregates (src/monitor/alerts.h): alert_states holds the
+ * current state of each (rule, group) so a restart neither fires again nor loses a resolve
+ * (group_value '' when the rule is not grouped); alert_events is the history of state changes
+ * with the webhook delivery's outcome. spans_start serves the retention purge of spans whose
+ * trace row is gone (src/traces/retention.h). */
+static const char alerts_sql[] = "CREATE TABLE alert_rules (\n"
+                                 "  id TEXT PRIMARY KEY,\n"
+                                 "  name TEXT NOT NULL UNIQUE,\n"
+                                 "  metric TEXT NOT NULL,\n"
+                                 "  group_by TEXT NOT NULL,\n"
+                                 "  endpoint TEXT,\n"
+                                 "  model TEXT,\n"
+                                 "  window_s BIGINT NOT NULL,\n"
+                                 "  comparison TEXT NOT NULL,\n"
+                                 "  threshold DOUBLE PRECISION NOT NULL,\n"
+                                 "  min_requests BIGINT NOT NULL,\n"
+                                 "  webhook_url TEXT,\n"
+                                 "  enabled BIGINT NOT NULL,\n"
+                                 "  created_ms BIGINT NOT NULL\n"
+                                 ");\n"
+                                 "CREATE TABLE alert_states (\n"
+                                 "  rule_id TEXT NOT NULL,\n"
+                                 "  group_value TEXT NOT NULL,\n"
+                                 "  state TEXT NOT NULL,\n"
+                                 "  value DOUBLE PRECISION,\n"
+                                 "  since_ms BIGINT NOT NULL,\n"
+                                 "  updated_ms BIGINT NOT NULL,\n"
+                                 "  PRIMARY KEY (rule_id, group_value)\n"
+                                 ");\n"
+                                 "CREATE TABLE alert_events (\n"
+                                 "  id TEXT PRIMARY KEY,\n"
+                                 "  rule_id TEXT NOT NULL,\n"
+                                 "  rule_name TEXT NOT NULL,\n"
+                                 "  group_value TEXT NOT NULL,\n"
+                                 "  state TEXT NOT NULL,\n"
+                                 "  metric TEXT NOT NULL,\n"
+                                 "  value DOUBLE PRECISION,\n"
+                                 "  threshold DOUBLE PRECISION NOT NULL,\n"
+                                 "  comparison TEXT NOT NULL,\n"
+                                 "  window_s BIGINT NOT NULL,\n"
+                                 "  webhook_url TEXT,\n"
+                                 "  at_ms BIGINT NOT NULL,\n"
+                                 "  delivery TEXT NOT NULL,\n"
+                                 "  attempts BIGINT NOT NULL DEFAULT 0,\n"
+                                 "  last_error TEXT\n"
+                                 ");\n"
+                                 "CREATE INDEX alert_events_at ON alert_events (at_ms);\n"
+                                 "CREATE INDEX alert_events_rule ON alert_events (rule_id, at_ms);\n"
+                                 "CREATE INDEX alert_events_delivery ON alert_events (delivery);\n"
+                                 "CREATE INDEX spans_start ON spans (start_ms);\n";
+
 static const migration_t schema_migrations_list[] = {
     {.version = 1,
      .name = "lineage",
@@ -441,6 +493,7 @@ static const migration_t schema_migrations_list[] = {
     {.version = 5, .name = "gateway", .sqlite_sql = gateway_sql, .postgres_sql = gateway_sql},
     {.version = 6, .name = "traces", .sql = traces_sql},
     {.version = 7, .name = "trace_trees", .sql = trace_trees_sql},
+    {.version = 11, .name = "alerts", .sql = alerts_sql},
 };
 
 #define SCHEMA_COUNT (sizeof schema_migrations_list / sizeof schema_migrations_list[0])
