@@ -473,6 +473,19 @@ static const char alerts_sql[] = "CREATE TABLE alert_rules (\n"
                                  "CREATE INDEX alert_events_delivery ON alert_events (delivery);\n"
                                  "CREATE INDEX spans_start ON spans (start_ms);\n";
 
+/* ---- 12: monitoring ------------------------------------------------------------------------
+ * Monitoring aggregates (src/monitor/aggregate.c) scan every trace of a time window and read
+ * only these columns. An index that leads with start_ms and holds them all lets the scan read
+ * the index alone, never the wide trace rows (input, output, data). PostgreSQL keeps the
+ * extra columns as INCLUDE payload; SQLite has no INCLUDE, so they are trailing key columns. */
+#define MONITOR_COLUMNS                                                                            \
+    "status, endpoint, model, version, user_id, key_id, latency_ms, ttft_ms, input_tokens, "       \
+    "output_tokens, cost_usd, cache_hit, guardrail_hits"
+static const char monitor_sqlite[] =
+    "CREATE INDEX traces_monitor ON traces (start_ms, " MONITOR_COLUMNS ");\n";
+static const char monitor_postgres[] =
+    "CREATE INDEX traces_monitor ON traces (start_ms) INCLUDE (" MONITOR_COLUMNS ");\n";
+
 static const migration_t schema_migrations_list[] = {
     {.version = 1,
      .name = "lineage",
@@ -494,6 +507,10 @@ static const migration_t schema_migrations_list[] = {
     {.version = 6, .name = "traces", .sql = traces_sql},
     {.version = 7, .name = "trace_trees", .sql = trace_trees_sql},
     {.version = 11, .name = "alerts", .sql = alerts_sql},
+    {.version = 12,
+     .name = "monitor",
+     .sqlite_sql = monitor_sqlite,
+     .postgres_sql = monitor_postgres},
 };
 
 #define SCHEMA_COUNT (sizeof schema_migrations_list / sizeof schema_migrations_list[0])

@@ -381,6 +381,49 @@ cleanup:
     return result;
 }
 
+static int sq_run_each(store_conn_t *c, const char *sql, const store_value_t *params,
+                       size_t nparams, store_row_fn fn, void *ctx, err_t *err)
+{
+    sq_conn_t *sc = c->impl;
+    sqlite3_stmt *st = sq_stmt_get(sc, sql, err);
+    if (!st)
+        return -1;
+    int result = -1;
+    store_rows_t *rows = NULL;
+    if (sq_bind(sc, st, params, nparams, err) != 0)
+        goto cleanup;
+    size_t ncols = (size_t)sqlite3_column_count(st);
+    rows = store_rows_new(ncols);
+    for (size_t i = 0; i < ncols; i++)
+        store_rows_set_name(rows, i, sqlite3_column_name(st, (int)i));
+    for (;;) {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            sq_fill_row(st, store_rows_add_row(rows), ncols);
+            if (store_rows_count(rows) < STORE_EACH_BATCH)
+                continue;
+            if (store_rows_each_batch(rows, fn, ctx, err) != 0)
+                goto cleanup;
+            store_rows_clear(rows);
+            continue;
+        }
+        if (rc != SQLITE_DONE) {
+            sq_error(sc->db, rc, NULL, err);
+            goto cleanup;
+        }
+        break;
+    }
+    if (store_rows_each_batch(rows, fn, ctx, err) != 0)
+        goto cleanup;
+    result = 0;
+
+cleanup:
+    store_rows_free(rows);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return result;
+}
+
 static int sq_exec_script(store_conn_t *c, const char *sql, err_t *err)
 {
     sq_conn_t *sc = c->impl;
@@ -406,6 +449,7 @@ const store_backend_t store_sqlite_backend = {
     .prepare = sq_prepare_conn,
     .disconnect = sq_disconnect,
     .run = sq_run,
+    .run_each = sq_run_each,
     .exec_script = sq_exec_script,
     .in_transaction = sq_in_transaction,
     /* Take the write lock now: a deferred transaction that reads first and writes later can
