@@ -10,7 +10,9 @@
 
 #include "base/metrics.h"
 #include "monitor/alerts.h"
+#include "monitor/scheduler.h"
 #include "traces/retention.h"
+#include "base/clock.h"
 
 static int setup_each(void **state)
 {
@@ -307,6 +309,37 @@ static void retention_purges_old_traces_in_batches(void **state)
     assert_int_equal(r.traces + r.spans + r.scores + r.batches, 0);
 }
 
+/* The background thread evaluates and purges on its own (polled with a bound; the intervals
+ * are what make it run, no assertion is on timing). */
+static void scheduler_evaluates_and_purges(void **state)
+{
+    test_store_t *f = *state;
+    store_t *s = f->store;
+    err_t err;
+    int64_t now = clock_now_ms();
+    json_decref(create(s,
+                       "{\"name\":\"any\",\"metric\":\"requests\",\"window_s\":600,"
+                       "\"comparison\":\">=\",\"threshold\":1,\"min_requests\":1}",
+                       &err));
+    add_traces(s, 1, now - 1000, "a", 10, "ok");
+    add_full_trace(s, "ancient", now - 90 * 86400000LL);
+    scheduler_opts_t o = {.alert_interval_ms = 20, .retention_days = 30,
+                          .retention_interval_ms = 20};
+    scheduler_t *sch = scheduler_start(s, &o, &err);
+    assert_non_null(sch);
+    int64_t events = 0, ancient = 1;
+    for (int i = 0; i < 500 && (events == 0 || ancient != 0); i++) {
+        clock_sleep_ms(10);
+        events = test_store_count(s, "SELECT COUNT(*) FROM alert_events");
+        ancient = test_store_count(s, "SELECT COUNT(*) FROM traces WHERE trace_id = 'ancient'");
+    }
+    scheduler_stop(sch);
+    assert_int_equal(events, 1);
+    assert_int_equal(ancient, 0);
+    assert_int_equal(test_store_count(s, "SELECT COUNT(*) FROM traces"), 1); /* the recent one */
+    scheduler_stop(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +347,7 @@ int main(void)
         cmocka_unit_test_setup(state_machine, setup_each),
         cmocka_unit_test_setup(webhook_failure_recorded_and_disabled_rules_skipped, setup_each),
         cmocka_unit_test_setup(retention_purges_old_traces_in_batches, setup_each),
+        cmocka_unit_test_setup(scheduler_evaluates_and_purges, setup_each),
     };
     return test_store_run_groups(tests, sizeof tests / sizeof tests[0], "alerts");
 }
