@@ -1,10 +1,11 @@
 /* metrics.c - the metrics registry (see metrics.h).
  *
- * Series live in a linked list that only grows, so readers can walk it without a lock once
- * they have the head; creation is serialised by a mutex. Integer values are int64 atomics;
- * float values (seconds, dollars, histogram sums) are doubles kept as their 64-bit pattern in
- * an atomic and updated with compare-and-swap, because C11 has no atomic add on doubles.
- * Histogram buckets are stored per bucket (not cumulative) so an observation is one atomic
+ * Series live in a linked list that only grows, so lookups walk it without a lock (series of
+ * one name are kept together for the renderer, so a new series may be linked in mid-list: its
+ * next pointer is set before it is published); creation is serialised by a mutex. Integer values
+ * are int64 atomics; float values (seconds, dollars, histogram sums) are doubles kept as their
+ * 64-bit pattern in an atomic and updated with compare-and-swap, because C11 has no atomic add on
+ * doubles. Histogram buckets are stored per bucket (not cumulative) so an observation is one atomic
  * increment; the renderer sums them into Prometheus' cumulative buckets. */
 #include "base/metrics.h"
 
@@ -17,7 +18,7 @@
 typedef enum metric_kind { METRIC_COUNTER, METRIC_GAUGE, METRIC_HISTOGRAM } metric_kind_t;
 
 struct metric {
-    struct metric *next;
+    metric_t *_Atomic next;
     metric_kind_t kind;
     char *name;
     char *labels;
@@ -31,8 +32,8 @@ struct metric {
     _Atomic uint64_t *counts; /* nbounds + 1, the last one for +Inf */
 };
 
-const double metrics_seconds_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-                                         2.5,   5,    10,    30,   60,  120};
+const double metrics_seconds_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                         1,     2.5,  5,     10,   30,  60,   120};
 const size_t metrics_seconds_nbounds = sizeof metrics_seconds_bounds / sizeof(double);
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -60,15 +61,25 @@ static void float_add(_Atomic uint64_t *bits, double delta)
         ;
 }
 
+/* The series of name and labels, or NULL. Safe without the lock: a series is fully built
+ * before it is linked in, and links are published atomically. */
+static metric_t *metrics_find(const char *name, const char *labels)
+{
+    for (metric_t *m = atomic_load(&registry_head); m; m = atomic_load(&m->next))
+        if (strcmp(m->name, name) == 0 && strcmp(m->labels, labels) == 0)
+            return m;
+    return NULL;
+}
+
 static metric_t *metrics_get(metric_kind_t kind, const char *name, const char *labels,
                              const char *help, const double *bounds, size_t nbounds)
 {
     labels = labels ? labels : "";
+    metric_t *m = metrics_find(name, labels); /* the common case: no lock */
+    if (m)
+        return m;
     pthread_mutex_lock(&registry_lock);
-    metric_t *m = atomic_load(&registry_head);
-    for (; m; m = m->next)
-        if (strcmp(m->name, name) == 0 && strcmp(m->labels, labels) == 0)
-            break;
+    m = metrics_find(name, labels); /* created meanwhile? */
     if (!m) {
         m = xcalloc(1, sizeof *m);
         m->kind = kind;
@@ -86,14 +97,14 @@ static metric_t *metrics_get(metric_kind_t kind, const char *name, const char *l
         /* Keep series of one name together so the renderer writes HELP/TYPE once: insert
          * after the last series with the same name, else at the end. */
         metric_t *after = NULL;
-        for (metric_t *p = atomic_load(&registry_head); p; p = p->next)
+        for (metric_t *p = atomic_load(&registry_head); p; p = atomic_load(&p->next))
             if (strcmp(p->name, name) == 0)
                 after = p;
         if (!after)
             after = registry_tail;
         if (after) {
-            m->next = after->next;
-            after->next = m;
+            atomic_store(&m->next, atomic_load(&after->next));
+            atomic_store(&after->next, m);
             if (after == registry_tail)
                 registry_tail = m;
         } else {
@@ -245,7 +256,7 @@ void metrics_render(buf_t *out)
     static const char *const type_names[] = {"counter", "gauge", "histogram"};
     pthread_mutex_lock(&registry_lock); /* a consistent list; values are read atomically */
     const char *last_name = "";
-    for (metric_t *m = atomic_load(&registry_head); m; m = m->next) {
+    for (metric_t *m = atomic_load(&registry_head); m; m = atomic_load(&m->next)) {
         if (strcmp(m->name, last_name) != 0) {
             buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
                        type_names[m->kind]);

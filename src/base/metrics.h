@@ -2,8 +2,9 @@
  *
  * A series is a metric name plus an optional label set written out in full, e.g.
  * metrics_counter("llmops_http_requests_total", "code=\"200\"", "HTTP requests answered").
- * Looking a series up takes the registry lock (callers on hot paths keep the returned pointer);
- * updating it is lock-free (atomics). Anything the platform drops must be counted here, so that
+ * Looking an existing series up is lock-free (a scan of the registry; callers on hot paths keep
+ * the returned pointer), creating one takes the registry lock; updating it is lock-free
+ * (atomics). Anything the platform drops must be counted here, so that
  * it is visible.
  *
  * Label values that come from users (endpoint names...) must be escaped: build label sets with

@@ -33,10 +33,9 @@ static json_t *number_or_text(const char *text, int integer)
 static int take_flag(int opt, const char *arg, void *ctx)
 {
     alert_flags_t *f = ctx;
-    static const char *const keys[] = {['n'] = "name",         ['m'] = "metric",
-                                       ['g'] = "group",        ['e'] = "endpoint",
-                                       ['M'] = "model",        ['c'] = "comparison",
-                                       ['u'] = "webhook_url"};
+    static const char *const keys[] = {
+        ['n'] = "name",  ['m'] = "metric",     ['g'] = "group",      ['e'] = "endpoint",
+        ['M'] = "model", ['c'] = "comparison", ['u'] = "webhook_url"};
     switch (opt) {
     case 'n':
     case 'm':
@@ -80,12 +79,12 @@ static int take_flag(int opt, const char *arg, void *ctx)
 }
 
 static const struct option create_opts[] = {
-    {"name", required_argument, NULL, 'n'},       {"metric", required_argument, NULL, 'm'},
-    {"group", required_argument, NULL, 'g'},      {"endpoint", required_argument, NULL, 'e'},
-    {"model", required_argument, NULL, 'M'},      {"comparison", required_argument, NULL, 'c'},
-    {"threshold", required_argument, NULL, 't'},  {"window-s", required_argument, NULL, 'w'},
+    {"name", required_argument, NULL, 'n'},         {"metric", required_argument, NULL, 'm'},
+    {"group", required_argument, NULL, 'g'},        {"endpoint", required_argument, NULL, 'e'},
+    {"model", required_argument, NULL, 'M'},        {"comparison", required_argument, NULL, 'c'},
+    {"threshold", required_argument, NULL, 't'},    {"window-s", required_argument, NULL, 'w'},
     {"min-requests", required_argument, NULL, 'r'}, {"webhook", required_argument, NULL, 'u'},
-    {"disabled", no_argument, NULL, 'd'},         {NULL, 0, NULL, 0}};
+    {"disabled", no_argument, NULL, 'd'},           {NULL, 0, NULL, 0}};
 
 static int run_create(cli_t *cli, int argc, char **argv)
 {
@@ -208,8 +207,7 @@ const cli_command_t cmd_alerts_commands[] = {
     {"alerts", "list", "", "list the alert rules", NULL, run_list},
     {"alerts", "get", "ID", "one alert rule and the current state of its groups", NULL, run_get},
     {"alerts", "delete", "ID", "delete an alert rule (its events stay)", NULL, run_delete},
-    {"alerts", "events", "[--rule ID] [--limit N]", "alert events, newest first", NULL,
-     run_events},
+    {"alerts", "events", "[--rule ID] [--limit N]", "alert events, newest first", NULL, run_events},
     {"alerts", "evaluate", "", "evaluate every enabled rule now and deliver the webhooks", NULL,
      run_evaluate},
     {"retention", "purge", "--older-than-days N",

@@ -850,9 +850,10 @@ gateway_t *gateway_start(gateway_config_src_t *cfg, trace_sink_t *sink, const ga
     g->circuit = circuit_new();
     g->m_in_flight = metrics_gauge("llmops_gateway_requests_in_flight", "",
                                    "gateway requests received and not yet answered");
-    g->m_ttft = metrics_histogram("llmops_gateway_ttft_seconds", "",
-                                  "streamed gateway requests: time from receipt to the first byte sent",
-                                  metrics_seconds_bounds, metrics_seconds_nbounds);
+    g->m_ttft =
+        metrics_histogram("llmops_gateway_ttft_seconds", "",
+                          "streamed gateway requests: time from receipt to the first byte sent",
+                          metrics_seconds_bounds, metrics_seconds_nbounds);
     g->m_retries = metrics_counter("llmops_gateway_retries_total", "",
                                    "upstream attempts after the first (retries and fallbacks)");
     g->m_fallbacks = metrics_counter("llmops_gateway_fallbacks_total", "",

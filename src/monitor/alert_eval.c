@@ -50,8 +50,8 @@ static void metrics_create(void)
 
 /* Record one state change and its event, if the stored state still is the old one. 1 when
  * recorded, 0 when another evaluator got there first, -1 with err. */
-static int transition(store_conn_t *c, const rule_t *r, const char *group, int firing,
-                      double value, int64_t now_ms, char event_id[ID_HEX_LEN + 1], err_t *err)
+static int transition(store_conn_t *c, const rule_t *r, const char *group, int firing, double value,
+                      int64_t now_ms, char event_id[ID_HEX_LEN + 1], err_t *err)
 {
     if (store_begin(c, err) != 0)
         return -1;
@@ -120,14 +120,14 @@ static int eval_rule(store_t *s, const rule_t *r, int64_t now_ms, json_t *create
         return -1;
     store_conn_t *c = store_acquire(s);
     store_value_t p[] = {sv_text(r->id)};
-    store_rows_t *states = store_query(
-        c, "SELECT group_value, state FROM alert_states WHERE rule_id = ?", p, 1, err);
+    store_rows_t *states =
+        store_query(c, "SELECT group_value, state FROM alert_states WHERE rule_id = ?", p, 1, err);
     int rc = states ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const char *group = rows[i].group ? rows[i].group : "";
         double value;
-        if (rows[i].requests < r->min_requests || mon_row_metric(&rows[i], r->metric, &value) != 0 ||
-            isnan(value))
+        if (rows[i].requests < r->min_requests ||
+            mon_row_metric(&rows[i], r->metric, &value) != 0 || isnan(value))
             continue; /* too little evidence either way: the state stays */
         int firing = alerts_compare(r->cmp, value, r->threshold) == 1;
         int was_firing = 0;
@@ -208,9 +208,8 @@ static void deliver_pending(store_t *s, const alerts_eval_opts_t *o)
 json_t *alerts_evaluate(store_t *s, int64_t now_ms, const alerts_eval_opts_t *opts, err_t *err)
 {
     pthread_once(&metrics_once, metrics_create);
-    alerts_eval_opts_t o = {.webhook_attempts = 3,
-                            .webhook_timeout_ms = 5000,
-                            .webhook_backoff_ms = 500};
+    alerts_eval_opts_t o = {
+        .webhook_attempts = 3, .webhook_timeout_ms = 5000, .webhook_backoff_ms = 500};
     if (opts) {
         if (opts->webhook_attempts > 0)
             o.webhook_attempts = opts->webhook_attempts;

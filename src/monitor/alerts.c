@@ -12,7 +12,7 @@
 #include "monitor/aggregate.h"
 
 #define RULE_COLUMNS                                                                               \
-    "id, name, metric, group_by, endpoint, model, window_s, comparison, threshold, "             \
+    "id, name, metric, group_by, endpoint, model, window_s, comparison, threshold, "               \
     "min_requests, webhook_url, enabled, created_ms"
 #define WINDOW_MAX_S (31 * 86400)
 
@@ -59,9 +59,9 @@ static json_t *rule_json(const store_rows_t *rows, size_t r)
 
 static int check_fields(const json_t *in, err_t *err)
 {
-    static const char *const known[] = {"name",       "metric",       "group",     "endpoint",
-                                        "model",      "window_s",     "comparison", "threshold",
-                                        "min_requests", "webhook_url", "enabled",   NULL};
+    static const char *const known[] = {"name",         "metric",      "group",      "endpoint",
+                                        "model",        "window_s",    "comparison", "threshold",
+                                        "min_requests", "webhook_url", "enabled",    NULL};
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)in, key, v)
@@ -136,26 +136,19 @@ json_t *alerts_rule_create(store_t *s, const json_t *in, err_t *err)
     }
     char id[ID_HEX_LEN + 1];
     ids_uuid7_hex(id);
-    store_value_t p[] = {sv_text(id),
-                         sv_text(name),
-                         sv_text(metric),
-                         sv_text(group),
-                         sv_text(endpoint),
-                         sv_text(model),
-                         sv_int(window_s),
-                         sv_text(cmp),
-                         sv_real(threshold),
-                         sv_int(min_requests),
-                         sv_text(webhook),
-                         sv_int(enabled),
+    store_value_t p[] = {sv_text(id),           sv_text(name),     sv_text(metric),
+                         sv_text(group),        sv_text(endpoint), sv_text(model),
+                         sv_int(window_s),      sv_text(cmp),      sv_real(threshold),
+                         sv_int(min_requests),  sv_text(webhook),  sv_int(enabled),
                          sv_int(clock_now_ms())};
     store_conn_t *c = store_acquire(s);
     json_t *out = NULL;
-    if (store_exec(c, "INSERT INTO alert_rules (" RULE_COLUMNS ") VALUES "
-                      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    if (store_exec(c,
+                   "INSERT INTO alert_rules (" RULE_COLUMNS ") VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    p, sizeof p / sizeof p[0], err) >= 0) {
-        store_rows_t *rows = store_query(c, "SELECT " RULE_COLUMNS " FROM alert_rules WHERE id = ?",
-                                         p, 1, err);
+        store_rows_t *rows =
+            store_query(c, "SELECT " RULE_COLUMNS " FROM alert_rules WHERE id = ?", p, 1, err);
         if (rows) {
             out = rule_json(rows, 0);
             store_rows_free(rows);
@@ -205,14 +198,13 @@ json_t *alerts_rule_get(store_t *s, const char *id, err_t *err)
             json_t *states = json_array();
             for (size_t r = 0; r < store_rows_count(st); r++)
                 json_array_append_new(
-                    states, json_pack("{s:s, s:s, s:o, s:I, s:I}", "group",
-                                      store_rows_text(st, r, 0), "state", store_rows_text(st, r, 1),
-                                      "value",
-                                      store_rows_is_null(st, r, 2)
-                                          ? json_null()
-                                          : json_real(store_rows_real(st, r, 2)),
-                                      "since_ms", (json_int_t)store_rows_int(st, r, 3),
-                                      "updated_ms", (json_int_t)store_rows_int(st, r, 4)));
+                    states,
+                    json_pack("{s:s, s:s, s:o, s:I, s:I}", "group", store_rows_text(st, r, 0),
+                              "state", store_rows_text(st, r, 1), "value",
+                              store_rows_is_null(st, r, 2) ? json_null()
+                                                           : json_real(store_rows_real(st, r, 2)),
+                              "since_ms", (json_int_t)store_rows_int(st, r, 3), "updated_ms",
+                              (json_int_t)store_rows_int(st, r, 4)));
             json_object_set_new(out, "states", states);
             store_rows_free(st);
         }
@@ -263,9 +255,9 @@ json_t *alerts_events(store_t *s, const char *rule_id, int64_t limit, err_t *err
         json_object_set_new(e, "group", json_string(store_rows_text(rows, r, 3)));
         json_object_set_new(e, "state", json_string(store_rows_text(rows, r, 4)));
         json_object_set_new(e, "metric", json_string(store_rows_text(rows, r, 5)));
-        json_object_set_new(e, "value", store_rows_is_null(rows, r, 6)
-                                            ? json_null()
-                                            : json_real(store_rows_real(rows, r, 6)));
+        json_object_set_new(
+            e, "value",
+            store_rows_is_null(rows, r, 6) ? json_null() : json_real(store_rows_real(rows, r, 6)));
         json_object_set_new(e, "threshold", json_real(store_rows_real(rows, r, 7)));
         json_object_set_new(e, "comparison", json_string(store_rows_text(rows, r, 8)));
         json_object_set_new(e, "at_ms", json_integer(store_rows_int(rows, r, 9)));

@@ -63,9 +63,8 @@ static void *scheduler_main(void *arg)
         }
         if (s->opts.retention_days > 0 && now >= next_purge) {
             retention_result_t r;
-            if (traces_purge(s->store,
-                             retention_cutoff_ms(clock_now_ms(), s->opts.retention_days), 0, &r,
-                             &err) != 0)
+            if (traces_purge(s->store, retention_cutoff_ms(clock_now_ms(), s->opts.retention_days),
+                             0, &r, &err) != 0)
                 log_msg(LOG_WARN, "retention: purge failed: %s", err.message);
             next_purge = clock_mono_us() / 1000 + s->opts.retention_interval_ms;
         }

@@ -40,10 +40,10 @@ static void gauges_create(void)
 {
     queued = metrics_gauge("llmops_traces_queue_depth", "",
                            "trace records waiting in the writer's memory queue");
-        seg_count = metrics_gauge("llmops_traces_spool_segments", "",
-                                  "segment files in the trace spool directory");
-        seg_bytes = metrics_gauge("llmops_traces_spool_bytes", "",
-                                  "bytes of the trace spool's segment files on disk");
+    seg_count = metrics_gauge("llmops_traces_spool_segments", "",
+                              "segment files in the trace spool directory");
+    seg_bytes = metrics_gauge("llmops_traces_spool_bytes", "",
+                              "bytes of the trace spool's segment files on disk");
 }
 
 void system_scrape_refresh(app_t *app)

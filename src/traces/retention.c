@@ -21,8 +21,8 @@ static pthread_once_t metrics_once = PTHREAD_ONCE_INIT;
 
 static void metrics_create(void)
 {
-    m_traces = metrics_counter("llmops_traces_purged_total", "",
-                               "traces deleted by the retention purge");
+    m_traces =
+        metrics_counter("llmops_traces_purged_total", "", "traces deleted by the retention purge");
     m_spans =
         metrics_counter("llmops_spans_purged_total", "", "spans deleted by the retention purge");
     m_scores =
@@ -56,9 +56,8 @@ static int64_t purge_batch(store_conn_t *c, int64_t cutoff_ms, int batch, retent
     if (store_begin(c, err) != 0)
         return -1;
     store_value_t p[] = {sv_int(cutoff_ms), sv_int(batch)};
-    store_rows_t *rows =
-        store_query(c, "SELECT trace_id FROM traces WHERE start_ms < ? ORDER BY start_ms LIMIT ?",
-                    p, 2, err);
+    store_rows_t *rows = store_query(
+        c, "SELECT trace_id FROM traces WHERE start_ms < ? ORDER BY start_ms LIMIT ?", p, 2, err);
     if (!rows) {
         store_rollback(c);
         return -1;
@@ -90,8 +89,8 @@ static int64_t purge_batch(store_conn_t *c, int64_t cutoff_ms, int batch, retent
 }
 
 /* One batch of spans before the cutoff whose trace row is gone. */
-static int64_t purge_orphans(store_conn_t *c, int64_t cutoff_ms, int batch,
-                             retention_result_t *out, err_t *err)
+static int64_t purge_orphans(store_conn_t *c, int64_t cutoff_ms, int batch, retention_result_t *out,
+                             err_t *err)
 {
     store_value_t p[] = {sv_int(cutoff_ms), sv_int(batch)};
     int64_t n = store_exec(c,
@@ -141,7 +140,6 @@ int traces_purge(store_t *s, int64_t cutoff_ms, int batch, retention_result_t *o
         log_json(LOG_INFO, "retention purge",
                  json_pack("{s:I, s:I, s:I, s:I, s:I}", "cutoff_ms", (json_int_t)cutoff_ms,
                            "traces", (json_int_t)out->traces, "spans", (json_int_t)out->spans,
-                           "scores", (json_int_t)out->scores, "batches",
-                           (json_int_t)out->batches));
+                           "scores", (json_int_t)out->scores, "batches", (json_int_t)out->batches));
     return rc;
 }

@@ -101,8 +101,8 @@ static int setup(void **state)
     fake_start(&fake);
     snprintf(fake_base, sizeof fake_base, "%s/v1", fake.url);
     /* no background evaluation: the test drives it with POST /evaluate */
-    harness_start(&server, (const char *const[]){"--alert-interval-ms", "0", "--trace-flush-ms",
-                                                 "20", NULL});
+    harness_start(
+        &server, (const char *const[]){"--alert-interval-ms", "0", "--trace-flush-ms", "20", NULL});
     return 0;
 }
 
@@ -132,9 +132,8 @@ static void call(const char *endpoint_name, long status)
              endpoint_name);
     const char *headers[] = {"Content-Type: application/json", NULL};
     test_response_t res;
-    assert_int_equal(harness_request(server.url, "POST", "/v1/chat/completions", headers, body,
-                                     &res),
-                     0);
+    assert_int_equal(
+        harness_request(server.url, "POST", "/v1/chat/completions", headers, body, &res), 0);
     assert_int_equal(res.status, status);
     harness_response_free(&res);
 }
@@ -188,7 +187,8 @@ static void test_rule_validation_and_cli(void **state)
               "{\"name\":\"x\",\"metric\":\"error_rate\",\"window_s\":60,\"comparison\":\"!=\","
               "\"threshold\":1}",
               400, "invalid_argument", "comparison");
-    api_fails("POST", "/api/v1/alerts/rules", "{\"name\":\"x\"}", 400, "invalid_argument", "metric");
+    api_fails("POST", "/api/v1/alerts/rules", "{\"name\":\"x\"}", 400, "invalid_argument",
+              "metric");
     api_fails("GET", "/api/v1/alerts/rules/nope", NULL, 404, "not_found", NULL);
     api_fails("DELETE", "/api/v1/alerts/rules/nope", NULL, 404, "not_found", NULL);
     api_fails("GET", "/api/v1/alerts/events?limit=abc", NULL, 400, "invalid_argument", "limit");
@@ -207,9 +207,8 @@ static void test_rule_validation_and_cli(void **state)
                              harness_bin(), server.url),
                      1);
     assert_non_null(strstr(out, "window_s"));
-    assert_int_equal(run_cli(out, sizeof out, "%s --server %s alerts list", harness_bin(),
-                             server.url),
-                     0);
+    assert_int_equal(
+        run_cli(out, sizeof out, "%s --server %s alerts list", harness_bin(), server.url), 0);
     assert_non_null(strstr(out, "\"cli-rule\""));
     json_t *list = api_expect("GET", "/api/v1/alerts/rules", NULL, 200);
     json_t *rule = json_array_get(json_object_get(list, "rules"), 0);
@@ -217,9 +216,9 @@ static void test_rule_validation_and_cli(void **state)
     snprintf(id, sizeof id, "%s", jstr(rule, "id"));
     assert_false(json_is_true(json_object_get(rule, "enabled")));
     json_decref(list);
-    assert_int_equal(run_cli(out, sizeof out, "%s --server %s alerts delete %s", harness_bin(),
-                             server.url, id),
-                     0);
+    assert_int_equal(
+        run_cli(out, sizeof out, "%s --server %s alerts delete %s", harness_bin(), server.url, id),
+        0);
     api_fails("GET", "/api/v1/alerts/rules/nope", NULL, 404, "not_found", NULL);
 }
 
@@ -280,9 +279,9 @@ static void test_error_rate_fires_and_resolves_through_webhook(void **state)
     char dir[256];
     snprintf(dir, sizeof dir, "%s", server.dir);
     assert_int_equal(harness_stop_keep(&server), 0);
-    harness_start_in(&server, dir,
-                     (const char *const[]){"--alert-interval-ms", "0", "--trace-flush-ms", "20",
-                                           NULL});
+    harness_start_in(
+        &server, dir,
+        (const char *const[]){"--alert-interval-ms", "0", "--trace-flush-ms", "20", NULL});
     run = evaluate();
     assert_int_equal(run_events(run), 0);
     json_decref(run);
@@ -357,7 +356,8 @@ static void test_purge(void **state)
 {
     (void)state;
     api_fails("POST", "/api/v1/traces/purge", NULL, 400, "invalid_argument", "older_than_days");
-    api_fails("POST", "/api/v1/traces/purge?older_than_days=-1", NULL, 400, "invalid_argument", "older_than_days");
+    api_fails("POST", "/api/v1/traces/purge?older_than_days=-1", NULL, 400, "invalid_argument",
+              "older_than_days");
     /* nothing is 30 days old */
     json_t *r = api_expect("POST", "/api/v1/traces/purge?older_than_days=30", NULL, 200);
     assert_int_equal(jint(r, "traces"), 0);

@@ -87,8 +87,7 @@ static void test_gateway_metrics_match_calls_and_pass_promtool(void **state)
                            200));
 
     for (int i = 0; i < 3; i++)
-        gw_post("{\"model\":\"m.one\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
-                200);
+        gw_post("{\"model\":\"m.one\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 200);
     gw_post("{\"model\":\"m.one\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
             "\"hi\"}]}",
             200);
@@ -97,15 +96,15 @@ static void test_gateway_metrics_match_calls_and_pass_promtool(void **state)
     gw_post("{\"model\":\"no-such-endpoint\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
             404);
 
-    char *text =
-        scrape_until("llmops_gateway_requests_total{endpoint=\"\",status=\"404\"}", 1);
-    char *again = scrape_until("llmops_gateway_requests_total{endpoint=\"m.one\",status=\"200\"}", 4);
+    char *text = scrape_until("llmops_gateway_requests_total{endpoint=\"\",status=\"404\"}", 1);
+    char *again =
+        scrape_until("llmops_gateway_requests_total{endpoint=\"m.one\",status=\"200\"}", 4);
     free(text);
     text = scrape_until("llmops_gateway_requests_total{endpoint=\"broken\",status=\"400\"}", 2);
     free(again);
 
-    assert_int_equal(sample(text, "llmops_gateway_requests_total{endpoint=\"m.one\",status=\"200\"}"),
-                     4);
+    assert_int_equal(
+        sample(text, "llmops_gateway_requests_total{endpoint=\"m.one\",status=\"200\"}"), 4);
     assert_int_equal(
         sample(text, "llmops_gateway_request_duration_seconds_count{endpoint=\"m.one\"}"), 4);
     assert_int_equal(sample(text, "llmops_gateway_request_duration_seconds_bucket{endpoint="
@@ -127,8 +126,8 @@ static void test_gateway_metrics_match_calls_and_pass_promtool(void **state)
     assert_int_equal(sample(text, "llmops_gateway_ttft_seconds_count"), 1); /* the one stream */
     assert_int_equal(
         sample(text, "llmops_gateway_requests_total{endpoint=\"broken\",status=\"400\"}"), 2);
-    assert_true(sample(text, "llmops_gateway_request_duration_seconds_count{endpoint=\"broken\"}") ==
-                2);
+    assert_true(
+        sample(text, "llmops_gateway_request_duration_seconds_count{endpoint=\"broken\"}") == 2);
     /* an error per failed call, under whatever code the gateway gave them */
     double errors = 0;
     for (const char *p = strstr(text, "\nllmops_gateway_errors_total{endpoint=\"broken\","); p;

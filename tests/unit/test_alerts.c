@@ -72,32 +72,41 @@ static void rule_validation(void **state)
 {
     test_store_t *f = *state;
     store_t *s = f->store;
-    expect_invalid(s, "{\"metric\":\"latency_p95\",\"window_s\":60,\"comparison\":\">\","
-                      "\"threshold\":1}",
+    expect_invalid(s,
+                   "{\"metric\":\"latency_p95\",\"window_s\":60,\"comparison\":\">\","
+                   "\"threshold\":1}",
                    "name");
-    expect_invalid(s, "{\"name\":\"a\",\"metric\":\"latency_p97\",\"window_s\":60,"
-                      "\"comparison\":\">\",\"threshold\":1}",
+    expect_invalid(s,
+                   "{\"name\":\"a\",\"metric\":\"latency_p97\",\"window_s\":60,"
+                   "\"comparison\":\">\",\"threshold\":1}",
                    "metric");
-    expect_invalid(s, "{\"name\":\"a\",\"metric\":\"latency_p95\",\"group\":\"planet\","
-                      "\"window_s\":60,\"comparison\":\">\",\"threshold\":1}",
+    expect_invalid(s,
+                   "{\"name\":\"a\",\"metric\":\"latency_p95\",\"group\":\"planet\","
+                   "\"window_s\":60,\"comparison\":\">\",\"threshold\":1}",
                    "group");
-    expect_invalid(s, "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":0,"
-                      "\"comparison\":\">\",\"threshold\":1}",
+    expect_invalid(s,
+                   "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":0,"
+                   "\"comparison\":\">\",\"threshold\":1}",
                    "window_s");
-    expect_invalid(s, "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":60,"
-                      "\"comparison\":\"==\",\"threshold\":1}",
+    expect_invalid(s,
+                   "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":60,"
+                   "\"comparison\":\"==\",\"threshold\":1}",
                    "comparison");
-    expect_invalid(s, "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":60,"
-                      "\"comparison\":\">\",\"threshold\":\"high\"}",
+    expect_invalid(s,
+                   "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":60,"
+                   "\"comparison\":\">\",\"threshold\":\"high\"}",
                    "threshold");
-    expect_invalid(s, "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":60,"
-                      "\"comparison\":\">\",\"threshold\":1,\"min_requests\":-1}",
+    expect_invalid(s,
+                   "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":60,"
+                   "\"comparison\":\">\",\"threshold\":1,\"min_requests\":-1}",
                    "min_requests");
-    expect_invalid(s, "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":60,"
-                      "\"comparison\":\">\",\"threshold\":1,\"webhook_url\":\"file:///etc/x\"}",
+    expect_invalid(s,
+                   "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":60,"
+                   "\"comparison\":\">\",\"threshold\":1,\"webhook_url\":\"file:///etc/x\"}",
                    "webhook_url");
-    expect_invalid(s, "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":60,"
-                      "\"comparison\":\">\",\"threshold\":1,\"treshold\":2}",
+    expect_invalid(s,
+                   "{\"name\":\"a\",\"metric\":\"latency_p95\",\"window_s\":60,"
+                   "\"comparison\":\">\",\"threshold\":1,\"treshold\":2}",
                    "treshold");
     assert_int_equal(test_store_count(s, "SELECT COUNT(*) FROM alert_rules"), 0);
 
@@ -229,11 +238,11 @@ static void webhook_failure_recorded_and_disabled_rules_skipped(void **state)
                        &err));
     add_traces(s, 2, T0 - 1000, "a", 10, "error");
     add_traces(s, 1, T0 - 1000, "a", 10, "ok");
-    metric_t *failed = metrics_counter("llmops_alerts_webhook_deliveries_total",
-                                       "result=\"failed\"", "");
+    metric_t *failed =
+        metrics_counter("llmops_alerts_webhook_deliveries_total", "result=\"failed\"", "");
     int64_t failed0 = metrics_value(failed);
-    alerts_eval_opts_t o = {.webhook_attempts = 2, .webhook_timeout_ms = 2000,
-                            .webhook_backoff_ms = 0};
+    alerts_eval_opts_t o = {
+        .webhook_attempts = 2, .webhook_timeout_ms = 2000, .webhook_backoff_ms = 0};
     json_t *run = alerts_evaluate(s, T0, &o, &err);
     assert_non_null(run);
     assert_int_equal(json_integer_value(json_object_get(run, "evaluated")), 1); /* not "off" */
@@ -323,8 +332,8 @@ static void scheduler_evaluates_and_purges(void **state)
                        &err));
     add_traces(s, 1, now - 1000, "a", 10, "ok");
     add_full_trace(s, "ancient", now - 90 * 86400000LL);
-    scheduler_opts_t o = {.alert_interval_ms = 20, .retention_days = 30,
-                          .retention_interval_ms = 20};
+    scheduler_opts_t o = {
+        .alert_interval_ms = 20, .retention_days = 30, .retention_interval_ms = 20};
     scheduler_t *sch = scheduler_start(s, &o, &err);
     assert_non_null(sch);
     int64_t events = 0, ancient = 1;
