@@ -4,7 +4,10 @@
  * index of migration 12, accumulates each bucket x group in a hash table: counts and sums as it
  * goes, latencies and times-to-first-token into per-group arrays. Percentiles are then exact
  * nearest-rank values picked from those arrays by quickselect (linear time, no full sort).
- * Feedback is a second, much smaller scan: the human scores of the window's traces.
+ * Feedback is a second, much smaller scan: the human scores (index scores_source, in the
+ * order the scan needs), each joined to its trace by primary key. CROSS JOIN makes SQLite keep
+ * that order instead of probing scores once per trace of the window (PostgreSQL plans it as a
+ * plain join either way).
  *
  * "Positive" feedback: a trace's feedback is its latest human score (largest created_ms, then
  * largest id), whatever its name. It is positive when it is boolean true (value 1), a number
@@ -246,7 +249,18 @@ typedef struct scan {
 } scan_t;
 
 /* Columns of the trace scan, in order. */
-enum { C_START, C_GROUP, C_STATUS, C_LATENCY, C_TTFT, C_IN, C_OUT, C_COST, C_CACHE, C_GUARD };
+enum {
+    C_START,
+    C_GROUP,
+    C_ERROR /* 1 when status is error */,
+    C_LATENCY,
+    C_TTFT,
+    C_IN,
+    C_OUT,
+    C_COST,
+    C_CACHE,
+    C_GUARD
+};
 
 static int on_trace(void *ctx, const store_rows_t *rows, size_t r, err_t *err)
 {
@@ -257,9 +271,7 @@ static int on_trace(void *ctx, const store_rows_t *rows, size_t r, err_t *err)
     acc_t *a =
         acc_get(&sc->table, bucket_of(sc->q, sc->width, start), group, group ? strlen(group) : 0);
     a->requests++;
-    const char *status = store_rows_text(rows, r, C_STATUS);
-    if (status && strcmp(status, "error") == 0)
-        a->errors++;
+    a->errors += store_rows_int(rows, r, C_ERROR);
     if (!store_rows_is_null(rows, r, C_LATENCY))
         dvec_push(&a->latency, store_rows_real(rows, r, C_LATENCY));
     if (!store_rows_is_null(rows, r, C_TTFT))
@@ -435,7 +447,8 @@ int monitor_aggregate(store_t *s, const mon_query_t *q, mon_row_t **rows, size_t
 
     buf_t sql = {0};
     buf_printf(&sql,
-               "SELECT t.start_ms, %s, t.status, t.latency_ms, t.ttft_ms, t.input_tokens, "
+               "SELECT t.start_ms, %s, CASE WHEN t.status = 'error' THEN 1 ELSE 0 END, "
+               "t.latency_ms, t.ttft_ms, t.input_tokens, "
                "t.output_tokens, t.cost_usd, t.cache_hit, t.guardrail_hits FROM traces t",
                gcol);
     size_t np = window_where(q, until, &sql, params);
@@ -443,10 +456,11 @@ int monitor_aggregate(store_t *s, const mon_query_t *q, mon_row_t **rows, size_t
     buf_t fsql = {0};
     buf_printf(&fsql,
                "SELECT s.trace_id, t.start_ms, %s, s.data_type, s.value, s.string_value "
-               "FROM scores s JOIN traces t ON t.trace_id = s.trace_id",
+               "FROM scores s CROSS JOIN traces t",
                gcol);
     window_where(q, until, &fsql, params);
-    buf_append_str(&fsql, " AND s.source = 'human' ORDER BY s.trace_id, s.created_ms, s.id");
+    buf_append_str(&fsql, " AND t.trace_id = s.trace_id AND s.source = 'human' "
+                          "ORDER BY s.trace_id, s.created_ms, s.id");
 
     fb_scan_t fb = {.sc = &sc};
     store_conn_t *c = store_acquire(s);
