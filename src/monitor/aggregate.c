@@ -4,25 +4,18 @@
  * index of migration 12, accumulates each bucket x group in a hash table: counts and sums as it
  * goes, latencies and times-to-first-token into per-group arrays. Percentiles are then exact
  * nearest-rank values picked from those arrays by quickselect (linear time, no full sort).
- * Feedback is a second, much smaller scan: the human scores (index scores_source, in the
- * order the scan needs), each joined to its trace by primary key. CROSS JOIN makes SQLite keep
- * that order instead of probing scores once per trace of the window (PostgreSQL plans it as a
- * plain join either way).
- *
- * "Positive" feedback: a trace's feedback is its latest human score (largest created_ms, then
- * largest id), whatever its name. It is positive when it is boolean true (value 1), a number
- * > 0, or a category whose value is, ignoring case, one of "positive", "good", "thumbs_up",
- * "thumbsup", "up", "yes", "correct", "helpful". */
+ * Feedback is a second, much smaller scan: the human scores of the window's traces
+ * (feedback_rule.h says which score counts and what is positive). */
 #include "monitor/aggregate.h"
 
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "monitor/feedback_rule.h"
 
 /* ---- parsing ------------------------------------------------------------------------------- */
 
@@ -284,24 +277,6 @@ static int on_trace(void *ctx, const store_rows_t *rows, size_t r, err_t *err)
     return 0;
 }
 
-static int positive_category(const char *s)
-{
-    static const char *const yes[] = {"positive", "good", "thumbs_up", "thumbsup",
-                                      "up",       "yes",  "correct",   "helpful"};
-    for (size_t i = 0; s && i < sizeof yes / sizeof yes[0]; i++)
-        if (strcasecmp(s, yes[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* Whether a score (data_type, value, string_value) counts as positive feedback. */
-static int score_positive(const char *type, int value_null, double value, const char *str)
-{
-    if (type && strcmp(type, "categorical") == 0)
-        return positive_category(str);
-    return !value_null && value > 0; /* boolean true is 1; numbers above zero */
-}
-
 /* Columns of the feedback scan: trace_id, start_ms, group, data_type, value, string_value.
  * Rows come ordered by trace, then oldest score first: the last row of a trace is the one
  * that counts. */
@@ -341,7 +316,7 @@ static int on_score(void *ctx, const store_rows_t *rows, size_t r, err_t *err)
         const char *g = store_rows_text(rows, r, 2);
         f->group = g ? xstrdup(g) : NULL;
     }
-    f->positive = score_positive(store_rows_text(rows, r, 3), store_rows_is_null(rows, r, 4),
+    f->positive = mon_score_positive(store_rows_text(rows, r, 3), store_rows_is_null(rows, r, 4),
                                  store_rows_real(rows, r, 4), store_rows_text(rows, r, 5));
     return 0;
 }
@@ -454,13 +429,9 @@ int monitor_aggregate(store_t *s, const mon_query_t *q, mon_row_t **rows, size_t
     size_t np = window_where(q, until, &sql, params);
 
     buf_t fsql = {0};
-    buf_printf(&fsql,
-               "SELECT s.trace_id, t.start_ms, %s, s.data_type, s.value, s.string_value "
-               "FROM scores s CROSS JOIN traces t",
-               gcol);
+    buf_printf(&fsql, MON_FEEDBACK_SQL_HEAD, gcol);
     window_where(q, until, &fsql, params);
-    buf_append_str(&fsql, " AND t.trace_id = s.trace_id AND s.source = 'human' "
-                          "ORDER BY s.trace_id, s.created_ms, s.id");
+    buf_append_str(&fsql, MON_FEEDBACK_SQL_TAIL);
 
     fb_scan_t fb = {.sc = &sc};
     store_conn_t *c = store_acquire(s);
