@@ -15,8 +15,7 @@
 #include "monitor/window.h"
 
 /* An optional instant parameter: *out unchanged when absent. */
-static int query_time(http_request_t *req, const char *name, int64_t now, int64_t *out,
-                      err_t *err)
+static int query_time(http_request_t *req, const char *name, int64_t now, int64_t *out, err_t *err)
 {
     const char *text = http_query(req, name);
     return text ? mon_time_parse(text, name, now, out, err) : 0;

@@ -317,7 +317,7 @@ static int on_score(void *ctx, const store_rows_t *rows, size_t r, err_t *err)
         f->group = g ? xstrdup(g) : NULL;
     }
     f->positive = mon_score_positive(store_rows_text(rows, r, 3), store_rows_is_null(rows, r, 4),
-                                 store_rows_real(rows, r, 4), store_rows_text(rows, r, 5));
+                                     store_rows_real(rows, r, 4), store_rows_text(rows, r, 5));
     return 0;
 }
 

@@ -14,26 +14,36 @@
 #include "base/buf.h"
 #include "monitor/feedback_rule.h"
 
-const char *const MON_REFUSAL_PHRASES[] = {
-    "i can't",       "i can\xe2\x80\x99t", "i cannot",         "i'm sorry",
-    "i\xe2\x80\x99m sorry", "i am sorry", "i am unable", "i'm unable",
-    "i\xe2\x80\x99m unable", "i'm not able to", "i am not able to", "as an ai",
-    "i won't be able", "i must decline", "i apologize, but", NULL};
+const char *const MON_REFUSAL_PHRASES[] = {"i can't",
+                                           "i can\xe2\x80\x99t",
+                                           "i cannot",
+                                           "i'm sorry",
+                                           "i\xe2\x80\x99m sorry",
+                                           "i am sorry",
+                                           "i am unable",
+                                           "i'm unable",
+                                           "i\xe2\x80\x99m unable",
+                                           "i'm not able to",
+                                           "i am not able to",
+                                           "as an ai",
+                                           "i won't be able",
+                                           "i must decline",
+                                           "i apologize, but",
+                                           NULL};
 
 /* Words that say nothing about the topic: English function words, and the keys of chat
  * messages stored as JSON (role, content, user, system, assistant). Words shorter than three
  * characters are dropped before this list is consulted. */
 static const char *const STOPWORDS[] = {
-    "the",   "and",   "for",   "are",    "but",    "not",   "you",     "all",   "any",
-    "can",   "her",   "was",   "one",    "our",    "out",   "has",     "have",  "had",
-    "his",   "how",   "its",   "may",    "new",    "now",   "see",     "two",   "way",
-    "who",   "did",   "get",   "let",    "she",    "too",   "use",     "that",  "this",
-    "with",  "from",  "they",  "will",   "would",  "there", "their",   "what",  "about",
-    "which", "when",  "make",  "like",   "into",   "than",  "then",    "them",  "these",
-    "some",  "could", "other", "your",   "been",   "were",  "said",    "each",  "also",
-    "more",  "most",  "only",  "over",   "such",   "very",  "just",    "should", "please",
-    "role",  "content", "user", "system", "assistant", "does", "why",  "where", "here",
-    "want",  "need",  "give",  "tell",   "know",   NULL};
+    "the",    "and",    "for",   "are",     "but",   "not",    "you",       "all",  "any",  "can",
+    "her",    "was",    "one",   "our",     "out",   "has",    "have",      "had",  "his",  "how",
+    "its",    "may",    "new",   "now",     "see",   "two",    "way",       "who",  "did",  "get",
+    "let",    "she",    "too",   "use",     "that",  "this",   "with",      "from", "they", "will",
+    "would",  "there",  "their", "what",    "about", "which",  "when",      "make", "like", "into",
+    "than",   "then",   "them",  "these",   "some",  "could",  "other",     "your", "been", "were",
+    "said",   "each",   "also",  "more",    "most",  "only",   "over",      "such", "very", "just",
+    "should", "please", "role",  "content", "user",  "system", "assistant", "does", "why",  "where",
+    "here",   "want",   "need",  "give",    "tell",  "know",   NULL};
 
 /* ---- statistics ---------------------------------------------------------------------------- */
 
@@ -486,10 +496,10 @@ static json_t *topic_metric(const terms_t *t)
         deltas[i].cur = tc > 0 ? pc[i] / tc : 0;
     }
     qsort(deltas, n, sizeof *deltas, cmp_delta);
-    json_t *m = metric_json("topic_mix", "jensen_shannon",
-                            json_pack("{s:I}", "terms", (json_int_t)tb),
-                            json_pack("{s:I}", "terms", (json_int_t)tc), NAN, js, NAN,
-                            !isnan(js) && js > MON_DRIFT_MIN_JSD);
+    json_t *m =
+        metric_json("topic_mix", "jensen_shannon", json_pack("{s:I}", "terms", (json_int_t)tb),
+                    json_pack("{s:I}", "terms", (json_int_t)tc), NAN, js, NAN,
+                    !isnan(js) && js > MON_DRIFT_MIN_JSD);
     json_object_set_new(m, "rising", term_list(deltas, n, 1));
     json_object_set_new(m, "falling", term_list(deltas, n, 0));
     free(pb);
@@ -519,19 +529,18 @@ json_t *monitor_drift(store_t *s, const mon_drift_query_t *q, err_t *err)
                                   distribution_metric(DIST_NAMES[d], &b.dist[d], &c.dist[d]));
         json_array_append_new(metrics, rate_metric("refusal_rate", b.refusals, b.with_output,
                                                    c.refusals, c.with_output));
-        json_array_append_new(metrics,
-                              rate_metric("feedback_rate", b.feedback, b.traces, c.feedback,
-                                          c.traces));
-        json_array_append_new(metrics, rate_metric("positive_feedback_rate", b.positive,
-                                                   b.feedback, c.positive, c.feedback));
+        json_array_append_new(
+            metrics, rate_metric("feedback_rate", b.feedback, b.traces, c.feedback, c.traces));
+        json_array_append_new(metrics, rate_metric("positive_feedback_rate", b.positive, b.feedback,
+                                                   c.positive, c.feedback));
         json_array_append_new(metrics, topic_metric(&terms));
-        out = json_pack(
-            "{s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:{s:f, s:f, s:f}, s:o}", "baseline",
-            "since_ms", (json_int_t)q->baseline_since_ms, "until_ms",
-            (json_int_t)q->baseline_until_ms, "traces", (json_int_t)b.traces, "current",
-            "since_ms", (json_int_t)q->since_ms, "until_ms", (json_int_t)q->until_ms, "traces",
-            (json_int_t)c.traces, "thresholds", "max_p", MON_DRIFT_MAX_P, "min_change",
-            MON_DRIFT_MIN_CHANGE, "min_jsd", MON_DRIFT_MIN_JSD, "metrics", metrics);
+        out = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:{s:f, s:f, s:f}, s:o}",
+                        "baseline", "since_ms", (json_int_t)q->baseline_since_ms, "until_ms",
+                        (json_int_t)q->baseline_until_ms, "traces", (json_int_t)b.traces, "current",
+                        "since_ms", (json_int_t)q->since_ms, "until_ms", (json_int_t)q->until_ms,
+                        "traces", (json_int_t)c.traces, "thresholds", "max_p", MON_DRIFT_MAX_P,
+                        "min_change", MON_DRIFT_MIN_CHANGE, "min_jsd", MON_DRIFT_MIN_JSD, "metrics",
+                        metrics);
     }
     window_free(&b);
     window_free(&c);

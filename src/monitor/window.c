@@ -43,8 +43,8 @@ int mon_time_parse(const char *text, const char *field, int64_t now_ms, int64_t 
     return 0;
 }
 
-int mon_range_parse(const char *text, const char *field, int64_t now_ms, int64_t *from,
-                    int64_t *to, err_t *err)
+int mon_range_parse(const char *text, const char *field, int64_t now_ms, int64_t *from, int64_t *to,
+                    err_t *err)
 {
     const char *dots = text ? strstr(text, "..") : NULL;
     if (!dots)

@@ -12,7 +12,7 @@
 int mon_time_parse(const char *text, const char *field, int64_t now_ms, int64_t *out, err_t *err);
 
 /* Parse "FROM..TO" (both instants, FROM before TO). 0, or -1 with err (400 naming field). */
-int mon_range_parse(const char *text, const char *field, int64_t now_ms, int64_t *from,
-                    int64_t *to, err_t *err);
+int mon_range_parse(const char *text, const char *field, int64_t now_ms, int64_t *from, int64_t *to,
+                    err_t *err);
 
 #endif
