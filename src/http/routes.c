@@ -17,5 +17,6 @@ router_t *routes_build(void)
     routes_gateway_admin_register(r);
     routes_alerts_register(r);
     routes_retention_register(r);
+    routes_monitor_register(r);
     return r;
 }

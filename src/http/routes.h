@@ -22,5 +22,6 @@ void routes_traces_register(router_t *r);
 void routes_gateway_admin_register(router_t *r);
 void routes_alerts_register(router_t *r);
 void routes_retention_register(router_t *r);
+void routes_monitor_register(router_t *r);
 
 #endif

@@ -4,22 +4,18 @@
  * index of migration 12, accumulates each bucket x group in a hash table: counts and sums as it
  * goes, latencies and times-to-first-token into per-group arrays. Percentiles are then exact
  * nearest-rank values picked from those arrays by quickselect (linear time, no full sort).
- * Feedback is a second, much smaller scan: the human scores of the window's traces.
- *
- * "Positive" feedback: a trace's feedback is its latest human score (largest created_ms, then
- * largest id), whatever its name. It is positive when it is boolean true (value 1), a number
- * > 0, or a category whose value is, ignoring case, one of "positive", "good", "thumbs_up",
- * "thumbsup", "up", "yes", "correct", "helpful". */
+ * Feedback is a second, much smaller scan: the human scores of the window's traces
+ * (feedback_rule.h says which score counts and what is positive). */
 #include "monitor/aggregate.h"
 
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "monitor/feedback_rule.h"
 
 /* ---- parsing ------------------------------------------------------------------------------- */
 
@@ -246,7 +242,18 @@ typedef struct scan {
 } scan_t;
 
 /* Columns of the trace scan, in order. */
-enum { C_START, C_GROUP, C_STATUS, C_LATENCY, C_TTFT, C_IN, C_OUT, C_COST, C_CACHE, C_GUARD };
+enum {
+    C_START,
+    C_GROUP,
+    C_ERROR /* 1 when status is error */,
+    C_LATENCY,
+    C_TTFT,
+    C_IN,
+    C_OUT,
+    C_COST,
+    C_CACHE,
+    C_GUARD
+};
 
 static int on_trace(void *ctx, const store_rows_t *rows, size_t r, err_t *err)
 {
@@ -257,9 +264,7 @@ static int on_trace(void *ctx, const store_rows_t *rows, size_t r, err_t *err)
     acc_t *a =
         acc_get(&sc->table, bucket_of(sc->q, sc->width, start), group, group ? strlen(group) : 0);
     a->requests++;
-    const char *status = store_rows_text(rows, r, C_STATUS);
-    if (status && strcmp(status, "error") == 0)
-        a->errors++;
+    a->errors += store_rows_int(rows, r, C_ERROR);
     if (!store_rows_is_null(rows, r, C_LATENCY))
         dvec_push(&a->latency, store_rows_real(rows, r, C_LATENCY));
     if (!store_rows_is_null(rows, r, C_TTFT))
@@ -270,24 +275,6 @@ static int on_trace(void *ctx, const store_rows_t *rows, size_t r, err_t *err)
     a->cache_hits += store_rows_int(rows, r, C_CACHE) != 0;
     a->guardrail_hits += store_rows_int(rows, r, C_GUARD);
     return 0;
-}
-
-static int positive_category(const char *s)
-{
-    static const char *const yes[] = {"positive", "good", "thumbs_up", "thumbsup",
-                                      "up",       "yes",  "correct",   "helpful"};
-    for (size_t i = 0; s && i < sizeof yes / sizeof yes[0]; i++)
-        if (strcasecmp(s, yes[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* Whether a score (data_type, value, string_value) counts as positive feedback. */
-static int score_positive(const char *type, int value_null, double value, const char *str)
-{
-    if (type && strcmp(type, "categorical") == 0)
-        return positive_category(str);
-    return !value_null && value > 0; /* boolean true is 1; numbers above zero */
 }
 
 /* Columns of the feedback scan: trace_id, start_ms, group, data_type, value, string_value.
@@ -329,8 +316,8 @@ static int on_score(void *ctx, const store_rows_t *rows, size_t r, err_t *err)
         const char *g = store_rows_text(rows, r, 2);
         f->group = g ? xstrdup(g) : NULL;
     }
-    f->positive = score_positive(store_rows_text(rows, r, 3), store_rows_is_null(rows, r, 4),
-                                 store_rows_real(rows, r, 4), store_rows_text(rows, r, 5));
+    f->positive = mon_score_positive(store_rows_text(rows, r, 3), store_rows_is_null(rows, r, 4),
+                                     store_rows_real(rows, r, 4), store_rows_text(rows, r, 5));
     return 0;
 }
 
@@ -435,18 +422,16 @@ int monitor_aggregate(store_t *s, const mon_query_t *q, mon_row_t **rows, size_t
 
     buf_t sql = {0};
     buf_printf(&sql,
-               "SELECT t.start_ms, %s, t.status, t.latency_ms, t.ttft_ms, t.input_tokens, "
+               "SELECT t.start_ms, %s, CASE WHEN t.status = 'error' THEN 1 ELSE 0 END, "
+               "t.latency_ms, t.ttft_ms, t.input_tokens, "
                "t.output_tokens, t.cost_usd, t.cache_hit, t.guardrail_hits FROM traces t",
                gcol);
     size_t np = window_where(q, until, &sql, params);
 
     buf_t fsql = {0};
-    buf_printf(&fsql,
-               "SELECT s.trace_id, t.start_ms, %s, s.data_type, s.value, s.string_value "
-               "FROM scores s JOIN traces t ON t.trace_id = s.trace_id",
-               gcol);
+    buf_printf(&fsql, MON_FEEDBACK_SQL_HEAD, gcol);
     window_where(q, until, &fsql, params);
-    buf_append_str(&fsql, " AND s.source = 'human' ORDER BY s.trace_id, s.created_ms, s.id");
+    buf_append_str(&fsql, MON_FEEDBACK_SQL_TAIL);
 
     fb_scan_t fb = {.sc = &sc};
     store_conn_t *c = store_acquire(s);

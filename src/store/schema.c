@@ -478,14 +478,18 @@ static const char alerts_sql[] =
  * Monitoring aggregates (src/monitor/aggregate.c) scan every trace of a time window and read
  * only these columns. An index that leads with start_ms and holds them all lets the scan read
  * the index alone, never the wide trace rows (input, output, data). PostgreSQL keeps the
- * extra columns as INCLUDE payload; SQLite has no INCLUDE, so they are trailing key columns. */
+ * extra columns as INCLUDE payload; SQLite has no INCLUDE, so they are trailing key columns.
+ * scores_source lists the human scores trace by trace, oldest first: the order in which the
+ * feedback scan reads them (scores first, then each one's trace by primary key). */
 #define MONITOR_COLUMNS                                                                            \
     "status, endpoint, model, version, user_id, key_id, latency_ms, ttft_ms, input_tokens, "       \
     "output_tokens, cost_usd, cache_hit, guardrail_hits"
 static const char monitor_sqlite[] =
-    "CREATE INDEX traces_monitor ON traces (start_ms, " MONITOR_COLUMNS ");\n";
+    "CREATE INDEX traces_monitor ON traces (start_ms, " MONITOR_COLUMNS ");\n"
+    "CREATE INDEX scores_source ON scores (source, trace_id, created_ms, id);\n";
 static const char monitor_postgres[] =
-    "CREATE INDEX traces_monitor ON traces (start_ms) INCLUDE (" MONITOR_COLUMNS ");\n";
+    "CREATE INDEX traces_monitor ON traces (start_ms) INCLUDE (" MONITOR_COLUMNS ");\n"
+    "CREATE INDEX scores_source ON scores (source, trace_id, created_ms, id);\n";
 
 static const migration_t schema_migrations_list[] = {
     {.version = 1,

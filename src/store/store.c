@@ -426,7 +426,8 @@ void store_cell_set_bytes(store_cell_t *cell, store_type_t t, const void *p, siz
 void store_rows_clear(store_rows_t *rows)
 {
     for (size_t i = 0; i < rows->nrows * rows->ncols; i++) {
-        free(rows->cells[i].s);
+        if (!rows->borrowed)
+            free(rows->cells[i].s);
         free(rows->cells[i].fmt);
     }
     rows->nrows = 0;
@@ -444,10 +445,7 @@ void store_rows_free(store_rows_t *rows)
 {
     if (!rows)
         return;
-    for (size_t i = 0; i < rows->nrows * rows->ncols; i++) {
-        free(rows->cells[i].s);
-        free(rows->cells[i].fmt);
-    }
+    store_rows_clear(rows);
     for (size_t c = 0; c < rows->ncols; c++)
         free(rows->names[c]);
     free(rows->names);

@@ -30,6 +30,7 @@ struct store_rows {
     size_t cap; /* rows allocated in cells */
     char **names;
     store_cell_t *cells; /* nrows * ncols, row-major */
+    int borrowed;        /* text/blob bytes belong to the backend (store_query_each, SQLite) */
 };
 
 /* Building rows (store.c). store_rows_add_row returns the ncols zeroed (SV_NULL) cells of a new
