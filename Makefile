@@ -131,7 +131,7 @@ clean:
 # Benchmarks: bench/<area>/bench_<area>.c, one program per area, printing its figures (the
 # README quotes them). Each bench-<area> target builds and runs one.
 .PHONY: bench-tracking bench-registry bench-prompts bench-template bench-vectors bench-gateway \
-        bench-gateway-policies
+        bench-gateway-policies bench-monitor
 .SECONDEXPANSION:
 $(BUILD)/bench/bench_%: bench/$$*/bench_$$*.c $(BUILD)/libllmops.a
 	@mkdir -p $(dir $@)
@@ -159,6 +159,10 @@ bench-vectors:
 # and the Portkey gateway (bench/gateway/run.sh; BENCH_* settings there).
 bench-gateway: $(BUILD)/llmops $(BUILD)/fake_provider
 	BUILD=$(BUILD) bench/gateway/run.sh
+# Monitoring aggregates over 1,000,000 traces: SQLite, plus PostgreSQL when LLMOPS_BENCH_PG_URL
+# names an empty database (BENCH_TRACES, BENCH_REPEAT: see bench/monitor/bench_monitor.c).
+bench-monitor: $(BUILD)/bench/bench_monitor
+	$(BUILD)/bench/bench_monitor
 # Gateway policy units: ns per call of rate limit, budget, breaker, cache key/get, routing.
 bench-gateway-policies: $(BUILD)/bench/bench_gateway_policies
 	$(BUILD)/bench/bench_gateway_policies

@@ -13,6 +13,8 @@ packages=(
   libcmocka-dev postgresql curl clang libclang-rt-14-dev
   # tests: a real Redis for the gateway's shared rate-limit and cache state
   redis-server
+  # tests: promtool (`promtool check metrics` on the /metrics exposition)
+  prometheus
 )
 
 missing=()

@@ -63,6 +63,12 @@ static const option_def_t options[] = {
      "how often the gateway re-reads its configuration (endpoints, keys, prices)"},
     {"gateway-require-key", BOOL(gateway_require_key), "false",
      "gateway requests must carry an API key (an unknown or revoked key is always refused)"},
+    {"alert-interval-ms", INT(alert_interval_ms, 0, 86400000), "30000",
+     "ms between evaluations of the alert rules (0: only POST /api/v1/alerts/evaluate)"},
+    {"trace-retention-days", INT(trace_retention_days, 0, 36500), "0",
+     "traces (spans, scores) older than this many days are purged; 0 keeps them forever"},
+    {"retention-interval-ms", INT(retention_interval_ms, 1000, 86400000), "300000",
+     "ms between runs of the trace retention purge"},
 };
 
 /* Keys of the config file that are not options but sections other modules read themselves

@@ -34,6 +34,9 @@ typedef struct config {
     int trace_queue_max;        /* trace records held in memory at most; more are dropped */
     int gateway_refresh_ms;     /* how often the gateway rebuilds its configuration snapshot */
     int gateway_require_key;    /* 1: gateway requests without an API key are refused */
+    int alert_interval_ms;      /* how often alert rules are evaluated; 0: never */
+    int trace_retention_days;   /* traces older than this are purged; 0: kept forever */
+    int retention_interval_ms;  /* how often the retention purge runs */
 } config_t;
 
 /* Fill with built-in defaults. */

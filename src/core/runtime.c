@@ -9,7 +9,11 @@
 #include "gateway/file_endpoints.h"
 #include "gateway/gateway.h"
 #include "gateway/gateway_config.h"
+#include "monitor/scheduler.h"
 #include "traces/trace_sink.h"
+
+/* The alerts and retention thread; one server per process, so one scheduler. */
+static scheduler_t *scheduler;
 
 int runtime_start(app_t *app, err_t *err)
 {
@@ -53,11 +57,21 @@ int runtime_start(app_t *app, err_t *err)
         runtime_stop(app);
         return -1;
     }
+    scheduler_opts_t sopts = {.alert_interval_ms = cfg->alert_interval_ms,
+                              .retention_days = cfg->trace_retention_days,
+                              .retention_interval_ms = cfg->retention_interval_ms};
+    scheduler = scheduler_start(app->store, &sopts, err);
+    if (!scheduler) {
+        runtime_stop(app);
+        return -1;
+    }
     return 0;
 }
 
 void runtime_stop(app_t *app)
 {
+    scheduler_stop(scheduler); /* first: an evaluation under way ends before the store goes */
+    scheduler = NULL;
     gateway_stop(app->gateway); /* calls still running end, and are traced, here */
     app->gateway = NULL;
     if (app->gateway_config)

@@ -17,6 +17,7 @@
 #include "gateway/gateway.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,7 +50,7 @@ struct gateway {
     circuit_t *circuit;
     gw_cache_t *cache;
     int require_key;
-    metric_t *m_requests, *m_errors, *m_retries, *m_fallbacks, *m_cache_hits;
+    metric_t *m_in_flight, *m_retries, *m_fallbacks, *m_cache_hits, *m_ttft;
 };
 
 typedef struct gw_call {
@@ -213,6 +214,56 @@ static gw_meta_t call_meta(const gw_call_t *c)
     return m;
 }
 
+/* The finished call in /metrics, per endpoint (the endpoint's name is user input: escaped by
+ * metrics_label; a request naming no known endpoint counts under endpoint=""). Series are
+ * looked up per call: the registry's lookup is a short locked scan, and the set of series is
+ * bounded by the configured endpoints and the platform's own error codes. */
+static void call_count(const gw_call_t *c, double latency_ms, const provider_summary_t *s,
+                       double cost)
+{
+    const char *endpoint = c->ep ? c->ep->name : "";
+    char ep[400] = "", labels[512];
+    metrics_label(ep, sizeof ep, "endpoint", endpoint);
+    char status[16];
+    snprintf(status, sizeof status, "%d", c->http_status);
+    snprintf(labels, sizeof labels, "%s", ep);
+    metrics_label(labels, sizeof labels, "status", status);
+    metrics_add(metrics_counter("llmops_gateway_requests_total", labels,
+                                "gateway requests answered, by endpoint and HTTP status"),
+                1);
+    if (c->failed) {
+        snprintf(labels, sizeof labels, "%s", ep);
+        metrics_label(labels, sizeof labels, "code", c->err.code);
+        metrics_add(metrics_counter("llmops_gateway_errors_total", labels,
+                                    "gateway requests answered with an error, by endpoint and "
+                                    "error code"),
+                    1);
+    }
+    metrics_observe(metrics_histogram("llmops_gateway_request_duration_seconds", ep,
+                                      "gateway request duration from receipt to the last byte",
+                                      metrics_seconds_bounds, metrics_seconds_nbounds),
+                    latency_ms / 1000.0);
+    if (c->stream && c->first_token_us) /* a whole answer's first byte is its last */
+        metrics_observe(c->g->m_ttft, (double)(c->first_token_us - c->t0_us) / 1e6);
+    if (s->usage.known) {
+        snprintf(labels, sizeof labels, "%s", ep);
+        metrics_label(labels, sizeof labels, "direction", "input");
+        metrics_add(metrics_counter("llmops_gateway_tokens_total", labels,
+                                    "tokens reported by providers, by endpoint and direction"),
+                    s->usage.input_tokens);
+        snprintf(labels, sizeof labels, "%s", ep);
+        metrics_label(labels, sizeof labels, "direction", "output");
+        metrics_add(metrics_counter("llmops_gateway_tokens_total", labels,
+                                    "tokens reported by providers, by endpoint and direction"),
+                    s->usage.output_tokens);
+    }
+    metric_t *m_cost = metrics_counter("llmops_gateway_cost_usd_total", ep,
+                                       "cost of gateway calls in USD at the price table (calls "
+                                       "with an unknown price add nothing)");
+    metrics_add_float(m_cost, cost);
+    metrics_add(c->g->m_in_flight, -1);
+}
+
 /* The trace record of the finished call (see traces/trace_sink.h for the fields). */
 static void call_trace(gw_call_t *c, int cache_hit)
 {
@@ -291,12 +342,11 @@ static void call_trace(gw_call_t *c, int cache_hit)
             ratelimit_add_tokens(g->rl, c->key->id, s->usage.input_tokens + s->usage.output_tokens,
                                  end_ms);
     }
+    call_count(c, latency_ms, s, cost_known ? cost : 0);
     if (g->sink)
         trace_sink_submit(g->sink, r); /* a full queue drops it and counts it there */
     else
         json_decref(r);
-    if (c->failed)
-        metrics_add(g->m_errors, 1);
 }
 
 /* The call is over: trace it, detach from the client, drop the engine's reference. */
@@ -719,7 +769,7 @@ void gateway_handle(gateway_t *g, const gw_request_t *req, const gw_reply_t *rep
     ids_uuid7_hex(c->trace_id);
     ids_random_hex(c->span_id, 8);
     c->cfg = gateway_config_acquire(g->cfg);
-    metrics_add(g->m_requests, 1);
+    metrics_add(g->m_in_flight, 1);
 
     gw_meta_t meta = call_meta(c);
     err_t err;
@@ -798,10 +848,12 @@ gateway_t *gateway_start(gateway_config_src_t *cfg, trace_sink_t *sink, const ga
     }
     g->budget = budget_new();
     g->circuit = circuit_new();
-    g->m_requests =
-        metrics_counter("llmops_gateway_requests_total", "", "gateway requests received");
-    g->m_errors = metrics_counter("llmops_gateway_errors_total", "",
-                                  "gateway requests answered with an error");
+    g->m_in_flight = metrics_gauge("llmops_gateway_requests_in_flight", "",
+                                   "gateway requests received and not yet answered");
+    g->m_ttft =
+        metrics_histogram("llmops_gateway_ttft_seconds", "",
+                          "streamed gateway requests: time from receipt to the first byte sent",
+                          metrics_seconds_bounds, metrics_seconds_nbounds);
     g->m_retries = metrics_counter("llmops_gateway_retries_total", "",
                                    "upstream attempts after the first (retries and fallbacks)");
     g->m_fallbacks = metrics_counter("llmops_gateway_fallbacks_total", "",

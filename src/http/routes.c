@@ -18,5 +18,8 @@ router_t *routes_build(void)
     routes_langfuse_register(r);
     routes_otlp_register(r);
     routes_feedback_register(r);
+    routes_alerts_register(r);
+    routes_retention_register(r);
+    routes_monitor_register(r);
     return r;
 }

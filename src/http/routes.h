@@ -23,5 +23,8 @@ void routes_gateway_admin_register(router_t *r);
 void routes_langfuse_register(router_t *r);
 void routes_otlp_register(router_t *r);
 void routes_feedback_register(router_t *r);
+void routes_alerts_register(router_t *r);
+void routes_retention_register(router_t *r);
+void routes_monitor_register(router_t *r);
 
 #endif

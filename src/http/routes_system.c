@@ -3,10 +3,12 @@
  *   GET /healthz         200 {"status":"ok"} while the process serves requests
  *   GET /readyz          200 when the store answers, else 503 (load balancers stop routing)
  *   GET /api/v1/status   version, uptime, store backend and schema version
- *   GET /metrics         Prometheus text format: request counts, in-flight, drops */
+ *   GET /metrics         Prometheus text format: HTTP, gateway, traces, alerts, retention
+ *                        (docs/metrics-alerts.md lists every metric) */
 #include "http/routes.h"
 
 #include "base/metrics.h"
+#include "system/scrape.h"
 #include "system/status.h"
 
 static void handle_healthz(http_request_t *req, http_response_t *res)
@@ -40,7 +42,7 @@ static void handle_status(http_request_t *req, http_response_t *res)
 
 static void handle_metrics(http_request_t *req, http_response_t *res)
 {
-    (void)req;
+    system_scrape_refresh(req->app);
     buf_t text;
     buf_init(&text);
     metrics_render(&text);

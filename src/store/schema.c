@@ -487,6 +487,76 @@ static const char gateway_sql[] = "CREATE TABLE gateway_endpoints (\n"
                                   "  PRIMARY KEY (provider, model)\n"
                                   ");\n";
 
+/* ---- 11: alerts and retention ---------------------------------------------------------------
+ * Alert rules over the monitoring aggregates (src/monitor/alerts.h): alert_states holds the
+ * current state of each (rule, group) so a restart neither fires again nor loses a resolve
+ * (group_value '' when the rule is not grouped); alert_events is the history of state changes
+ * with the webhook delivery's outcome. spans_start serves the retention purge of spans whose
+ * trace row is gone (src/traces/retention.h). */
+static const char alerts_sql[] =
+    "CREATE TABLE alert_rules (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  name TEXT NOT NULL UNIQUE,\n"
+    "  metric TEXT NOT NULL,\n"
+    "  group_by TEXT NOT NULL,\n"
+    "  endpoint TEXT,\n"
+    "  model TEXT,\n"
+    "  window_s BIGINT NOT NULL,\n"
+    "  comparison TEXT NOT NULL,\n"
+    "  threshold DOUBLE PRECISION NOT NULL,\n"
+    "  min_requests BIGINT NOT NULL,\n"
+    "  webhook_url TEXT,\n"
+    "  enabled BIGINT NOT NULL,\n"
+    "  created_ms BIGINT NOT NULL\n"
+    ");\n"
+    "CREATE TABLE alert_states (\n"
+    "  rule_id TEXT NOT NULL,\n"
+    "  group_value TEXT NOT NULL,\n"
+    "  state TEXT NOT NULL,\n"
+    "  value DOUBLE PRECISION,\n"
+    "  since_ms BIGINT NOT NULL,\n"
+    "  updated_ms BIGINT NOT NULL,\n"
+    "  PRIMARY KEY (rule_id, group_value)\n"
+    ");\n"
+    "CREATE TABLE alert_events (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  rule_id TEXT NOT NULL,\n"
+    "  rule_name TEXT NOT NULL,\n"
+    "  group_value TEXT NOT NULL,\n"
+    "  state TEXT NOT NULL,\n"
+    "  metric TEXT NOT NULL,\n"
+    "  value DOUBLE PRECISION,\n"
+    "  threshold DOUBLE PRECISION NOT NULL,\n"
+    "  comparison TEXT NOT NULL,\n"
+    "  window_s BIGINT NOT NULL,\n"
+    "  webhook_url TEXT,\n"
+    "  at_ms BIGINT NOT NULL,\n"
+    "  delivery TEXT NOT NULL,\n"
+    "  attempts BIGINT NOT NULL DEFAULT 0,\n"
+    "  last_error TEXT\n"
+    ");\n"
+    "CREATE INDEX alert_events_at ON alert_events (at_ms);\n"
+    "CREATE INDEX alert_events_rule ON alert_events (rule_id, at_ms);\n"
+    "CREATE INDEX alert_events_delivery ON alert_events (delivery);\n"
+    "CREATE INDEX spans_start ON spans (start_ms);\n";
+
+/* ---- 12: monitoring ------------------------------------------------------------------------
+ * Monitoring aggregates (src/monitor/aggregate.c) scan every trace of a time window and read
+ * only these columns. An index that leads with start_ms and holds them all lets the scan read
+ * the index alone, never the wide trace rows (input, output, data). PostgreSQL keeps the
+ * extra columns as INCLUDE payload; SQLite has no INCLUDE, so they are trailing key columns.
+ * scores_source lists the human scores trace by trace, oldest first: the order in which the
+ * feedback scan reads them (scores first, then each one's trace by primary key). */
+#define MONITOR_COLUMNS                                                                            \
+    "status, endpoint, model, version, user_id, key_id, latency_ms, ttft_ms, input_tokens, "       \
+    "output_tokens, cost_usd, cache_hit, guardrail_hits"
+static const char monitor_sqlite[] =
+    "CREATE INDEX traces_monitor ON traces (start_ms, " MONITOR_COLUMNS ");\n"
+    "CREATE INDEX scores_source ON scores (source, trace_id, created_ms, id);\n";
+static const char monitor_postgres[] =
+    "CREATE INDEX traces_monitor ON traces (start_ms) INCLUDE (" MONITOR_COLUMNS ");\n"
+    "CREATE INDEX scores_source ON scores (source, trace_id, created_ms, id);\n";
+
 static const migration_t schema_migrations_list[] = {
     {.version = 1,
      .name = "lineage",
@@ -509,6 +579,11 @@ static const migration_t schema_migrations_list[] = {
     {.version = 7, .name = "trace_trees", .sql = trace_trees_sql},
     {.version = 9, .name = "annotation_queues", .sql = annotation_queues_sql},
     {.version = 10, .name = "langfuse", .sql = langfuse_sql},
+    {.version = 11, .name = "alerts", .sql = alerts_sql},
+    {.version = 12,
+     .name = "monitor",
+     .sqlite_sql = monitor_sqlite,
+     .postgres_sql = monitor_postgres},
     {.version = 13, .name = "span_fields", .sql = span_fields_sql},
 };
 

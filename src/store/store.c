@@ -207,6 +207,14 @@ store_rows_t *store_query(store_conn_t *c, const char *sql, const store_value_t 
     return rows;
 }
 
+int store_query_each(store_conn_t *c, const char *sql, const store_value_t *params, size_t nparams,
+                     store_row_fn fn, void *ctx, err_t *err)
+{
+    if (store_conn_usable(c, err) != 0)
+        return -1;
+    return c->store->ops->run_each(c, sql, params, nparams, fn, ctx, err);
+}
+
 int store_exec_script(store_conn_t *c, const char *sql, err_t *err)
 {
     if (store_conn_usable(c, err) != 0)
@@ -415,14 +423,29 @@ void store_cell_set_bytes(store_cell_t *cell, store_type_t t, const void *p, siz
     cell->len = len;
 }
 
+void store_rows_clear(store_rows_t *rows)
+{
+    for (size_t i = 0; i < rows->nrows * rows->ncols; i++) {
+        if (!rows->borrowed)
+            free(rows->cells[i].s);
+        free(rows->cells[i].fmt);
+    }
+    rows->nrows = 0;
+}
+
+int store_rows_each_batch(const store_rows_t *rows, store_row_fn fn, void *ctx, err_t *err)
+{
+    for (size_t r = 0; r < rows->nrows; r++)
+        if (fn(ctx, rows, r, err) != 0)
+            return -1;
+    return 0;
+}
+
 void store_rows_free(store_rows_t *rows)
 {
     if (!rows)
         return;
-    for (size_t i = 0; i < rows->nrows * rows->ncols; i++) {
-        free(rows->cells[i].s);
-        free(rows->cells[i].fmt);
-    }
+    store_rows_clear(rows);
     for (size_t c = 0; c < rows->ncols; c++)
         free(rows->names[c]);
     free(rows->names);

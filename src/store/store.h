@@ -87,6 +87,16 @@ int64_t store_exec(store_conn_t *c, const char *sql, const store_value_t *params
  * NULL with err filled on failure. */
 store_rows_t *store_query(store_conn_t *c, const char *sql, const store_value_t *params,
                           size_t nparams, err_t *err);
+/* Called for each result row of store_query_each: rows holds it at index row (and possibly
+ * other rows of the same batch; only row is meant for this call). Borrowed for the call only.
+ * Return 0 to go on, -1 (with err filled) to stop the query with that error. */
+typedef int (*store_row_fn)(void *ctx, const store_rows_t *rows, size_t row, err_t *err);
+/* Run one statement that returns rows and hand them to fn as they come, in batches, so a
+ * scan of millions of rows never holds them all in memory (SQLite steps the statement;
+ * PostgreSQL reads through a cursor, inside a transaction it opens when none is open).
+ * 0, or -1 with err filled (by the store or by fn). */
+int store_query_each(store_conn_t *c, const char *sql, const store_value_t *params, size_t nparams,
+                     store_row_fn fn, void *ctx, err_t *err);
 /* Run several ';'-separated statements without parameters (schema migrations). */
 int store_exec_script(store_conn_t *c, const char *sql, err_t *err);
 

@@ -30,6 +30,7 @@ struct store_rows {
     size_t cap; /* rows allocated in cells */
     char **names;
     store_cell_t *cells; /* nrows * ncols, row-major */
+    int borrowed;        /* text/blob bytes belong to the backend (store_query_each, SQLite) */
 };
 
 /* Building rows (store.c). store_rows_add_row returns the ncols zeroed (SV_NULL) cells of a new
@@ -37,6 +38,13 @@ struct store_rows {
 store_rows_t *store_rows_new(size_t ncols);
 void store_rows_set_name(store_rows_t *rows, size_t col, const char *name);
 store_cell_t *store_rows_add_row(store_rows_t *rows);
+/* Empty rows (keeping their columns and allocation) for the next batch of store_query_each. */
+void store_rows_clear(store_rows_t *rows);
+/* Call fn on each row of a batch. 0, or -1 when fn failed. */
+int store_rows_each_batch(const store_rows_t *rows, store_row_fn fn, void *ctx, err_t *err);
+/* Rows per batch of store_query_each. */
+#define STORE_EACH_BATCH 4096
+
 /* Copy len bytes into a fresh NUL-terminated cell of type t (SV_TEXT or SV_BLOB). */
 void store_cell_set_bytes(store_cell_t *cell, store_type_t t, const void *p, size_t len);
 
@@ -61,6 +69,9 @@ typedef struct store_backend {
      * Returns the rows changed or -1. */
     int64_t (*run)(store_conn_t *c, const char *sql, const store_value_t *params, size_t nparams,
                    store_rows_t **rows, err_t *err);
+    /* store_query_each: hand the result to fn in batches (store.c's store_rows_each_batch). */
+    int (*run_each)(store_conn_t *c, const char *sql, const store_value_t *params, size_t nparams,
+                    store_row_fn fn, void *ctx, err_t *err);
     int (*exec_script)(store_conn_t *c, const char *sql, err_t *err);
     /* 1 while a transaction is open on c (so release can roll back a forgotten one). */
     int (*in_transaction)(store_conn_t *c);

@@ -457,6 +457,46 @@ cleanup:
     return result;
 }
 
+static int pg_in_transaction(store_conn_t *c);
+
+/* A cursor, read STORE_EACH_BATCH rows per FETCH: libpq would otherwise hold the whole result
+ * in memory before handing over the first row. A cursor lives in a transaction: open one
+ * when the caller has none (and end it here), or use the caller's. */
+static int pg_run_each(store_conn_t *c, const char *sql, const store_value_t *params,
+                       size_t nparams, store_row_fn fn, void *ctx, err_t *err)
+{
+    int own_tx = !pg_in_transaction(c);
+    if (own_tx && pg_run(c, "BEGIN", NULL, 0, NULL, err) < 0)
+        return -1;
+    buf_t declare = {0};
+    buf_printf(&declare, "DECLARE llmops_each NO SCROLL CURSOR FOR %s", sql);
+    int rc = pg_run(c, buf_str(&declare), params, nparams, NULL, err) < 0 ? -1 : 0;
+    buf_free(&declare);
+    char fetch[64];
+    snprintf(fetch, sizeof fetch, "FETCH %d FROM llmops_each", STORE_EACH_BATCH);
+    while (rc == 0) {
+        store_rows_t *rows = NULL;
+        if (pg_run(c, fetch, NULL, 0, &rows, err) < 0)
+            rc = -1;
+        else if (store_rows_count(rows) == 0) {
+            store_rows_free(rows);
+            break;
+        } else if (store_rows_each_batch(rows, fn, ctx, err) != 0)
+            rc = -1;
+        store_rows_free(rows);
+    }
+    err_t ignored = {0};
+    if (!own_tx && pg_run(c, "CLOSE llmops_each", NULL, 0, NULL, rc == 0 ? err : &ignored) < 0)
+        rc = -1;
+    if (own_tx) {
+        if (rc == 0 && pg_run(c, "COMMIT", NULL, 0, NULL, err) < 0)
+            rc = -1;
+        else if (rc != 0)
+            pg_run(c, "ROLLBACK", NULL, 0, NULL, &ignored);
+    }
+    return rc;
+}
+
 static int pg_exec_script(store_conn_t *c, const char *sql, err_t *err)
 {
     PGconn *conn = c->impl;
@@ -486,6 +526,7 @@ const store_backend_t store_pg_backend = {
     .prepare = pg_prepare_conn,
     .disconnect = pg_disconnect,
     .run = pg_run,
+    .run_each = pg_run_each,
     .exec_script = pg_exec_script,
     .in_transaction = pg_in_transaction,
     .begin_sql = "BEGIN",

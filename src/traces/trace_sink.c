@@ -110,6 +110,7 @@ void trace_sink_stats(trace_sink_t *sink, trace_sink_stats_t *out)
         return;
     pthread_mutex_lock(&sink->mu);
     *out = sink->stats;
+    out->queued = (int64_t)sink->nqueue;
     pthread_mutex_unlock(&sink->mu);
 }
 

@@ -67,6 +67,7 @@ int trace_sink_flush(trace_sink_t *sink, int timeout_ms);
 
 typedef struct trace_sink_stats {
     int64_t submitted, written, dropped, spooled_pending, store_errors;
+    int64_t queued; /* in the memory queue now, not yet taken by the writer */
 } trace_sink_stats_t;
 void trace_sink_stats(trace_sink_t *sink, trace_sink_stats_t *out);
 
