@@ -77,6 +77,11 @@ char *ds_json_text(const json_t *value)
     return json_dump_text(value, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
+char *ds_tags_text(const json_t *tags)
+{
+    return tags && !json_is_null(tags) ? ds_json_text(tags) : xstrdup("{}");
+}
+
 static json_t *dataset_json(const store_rows_t *rows, size_t r)
 {
     json_t *tags = json_loads(store_rows_text(rows, r, 2), 0, NULL);
@@ -99,7 +104,7 @@ json_t *datasets_create(store_t *s, const char *name, const char *description, c
                     DATASET_DESCRIPTION_MAX);
         return NULL;
     }
-    char *tags_text = ds_json_text(tags && !json_is_null(tags) ? tags : json_object());
+    char *tags_text = ds_tags_text(tags);
     int64_t now = clock_now_ms();
     store_value_t p[] = {sv_text(name), sv_text(description ? description : ""), sv_text(tags_text),
                          sv_int(now), sv_int(now)};

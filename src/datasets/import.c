@@ -215,7 +215,7 @@ static json_t *insert_version(store_conn_t *c, const dataset_import_in_t *in,
         snprintf(parent, sizeof parent, "%s/%lld", plan->parent_name,
                  (long long)plan->parent_version);
     char *schema = ds_json_text(plan->schema);
-    char *tags = ds_json_text(in->tags && !json_is_null(in->tags) ? in->tags : json_object());
+    char *tags = ds_tags_text(in->tags);
     char *counts = plan->split_counts ? ds_json_text(plan->split_counts) : NULL;
     store_value_t v[] = {
         sv_text(in->name),

@@ -23,5 +23,7 @@ int ds_check_tags(const json_t *tags, err_t *err);
 
 /* The text of a JSON value in the store (compact, keys sorted). Caller frees. */
 char *ds_json_text(const json_t *value);
+/* The text of tags: "{}" for NULL or JSON null. Caller frees. */
+char *ds_tags_text(const json_t *tags);
 
 #endif
