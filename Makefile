@@ -17,7 +17,8 @@ endif
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(SANFLAGS) -Wall -Wextra -Werror -Wshadow \
            -Wstrict-prototypes -Wformat=2 -Isrc -DLLMOPS_VERSION='"$(VERSION)"' \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CFLAGS)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# libcsv (dataset import/export) ships no pkg-config file: linked by name.
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
 LDFLAGS := $(SANFLAGS)
 
 SRCS := $(shell find src -name '*.c' ! -name main.c | sort)

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "base/buf.h"
 #include "base/config.h"
 #include "core/app.h"
 
@@ -42,6 +43,12 @@ int cli_main(cli_t *cli, int argc, char **argv);
  * was obtained, -1 otherwise. */
 int cli_call(cli_t *cli, const char *method, const char *target, const json_t *body, int *status,
              json_t **response);
+
+/* The same call with a raw body (may be NULL) of content_type, answered as raw bytes appended to
+ * out (a call that could not be made: *status 0 and an {"error"} object in out). For bodies and
+ * answers that are not JSON (dataset files). Returns 0 when a response was obtained. */
+int cli_call_raw(cli_t *cli, const char *method, const char *target, const char *content_type,
+                 const char *body, size_t body_len, int *status, buf_t *out);
 
 /* Call, print the response (pretty JSON on stdout; errors on stderr) and return an exit code. */
 int cli_call_and_print(cli_t *cli, const char *method, const char *target, const json_t *body);

@@ -19,6 +19,7 @@ const cli_command_t *const *cli_command_tables(void)
         cmd_feedback_commands,
         cmd_alerts_commands,
         cmd_monitor_commands,
+        cmd_datasets_commands,
         NULL,
     };
     return tables;

@@ -21,5 +21,6 @@ router_t *routes_build(void)
     routes_alerts_register(r);
     routes_retention_register(r);
     routes_monitor_register(r);
+    routes_datasets_register(r);
     return r;
 }

@@ -556,6 +556,44 @@ static const char monitor_sqlite[] =
 static const char monitor_postgres[] =
     "CREATE INDEX traces_monitor ON traces (start_ms) INCLUDE (" MONITOR_COLUMNS ");\n"
     "CREATE INDEX scores_source ON scores (source, trace_id, created_ms, id);\n";
+/* ---- 14: datasets ------------------------------------------------------------------------
+ * Datasets (src/datasets/): a named dataset and its immutable, numbered versions. A version's
+ * rows live in the blob store as canonical JSONL; digest is that blob's SHA-256 (so equal
+ * content has an equal digest). schema_json is the inferred column schema, split_rule (the rule
+ * text, "train=0.8,test=0.2",
+ * NULL when the version has no splits) and split_seed the seeded split rule, split_blob the
+ * blob holding each row's split index (one byte per row) and split_counts its tally. Versions
+ * are numbered from versioned_datasets.last_version, bumped by the transaction that inserts the
+ * version, so a number is never handed out twice. (The table is not called `datasets`: MLflow's
+ * dataset inputs of runs have that name, migration 2.) The (dataset, digest) index serves "is this
+ * content already a version". The name is the key: datasets cannot be renamed. */
+static const char datasets_sql[] =
+    "CREATE TABLE versioned_datasets (\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  description TEXT NOT NULL DEFAULT '',\n"
+    "  tags TEXT NOT NULL DEFAULT '{}',\n"
+    "  last_version BIGINT NOT NULL DEFAULT 0,\n"
+    "  created_ms BIGINT NOT NULL,\n"
+    "  updated_ms BIGINT NOT NULL\n"
+    ");\n"
+    "CREATE TABLE dataset_versions (\n"
+    "  dataset TEXT NOT NULL REFERENCES versioned_datasets (name) ON DELETE CASCADE,\n"
+    "  version BIGINT NOT NULL,\n"
+    "  digest TEXT NOT NULL,\n"
+    "  row_count BIGINT NOT NULL,\n"
+    "  schema_json TEXT NOT NULL,\n"
+    "  source TEXT NOT NULL,\n"
+    "  parent TEXT,\n"
+    "  description TEXT NOT NULL DEFAULT '',\n"
+    "  tags TEXT NOT NULL DEFAULT '{}',\n"
+    "  split_rule TEXT,\n"
+    "  split_seed BIGINT,\n"
+    "  split_blob TEXT,\n"
+    "  split_counts TEXT,\n"
+    "  created_ms BIGINT NOT NULL,\n"
+    "  PRIMARY KEY (dataset, version)\n"
+    ");\n"
+    "CREATE INDEX dataset_versions_digest ON dataset_versions (dataset, digest);\n";
 
 static const migration_t schema_migrations_list[] = {
     {.version = 1,
@@ -585,6 +623,7 @@ static const migration_t schema_migrations_list[] = {
      .sqlite_sql = monitor_sqlite,
      .postgres_sql = monitor_postgres},
     {.version = 13, .name = "span_fields", .sql = span_fields_sql},
+    {.version = 14, .name = "datasets", .sql = datasets_sql},
 };
 
 #define SCHEMA_COUNT (sizeof schema_migrations_list / sizeof schema_migrations_list[0])
