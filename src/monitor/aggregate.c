@@ -538,7 +538,8 @@ int monitor_aggregate(store_t *s, const mon_query_t *q, mon_row_t **rows, size_t
     }
 
     acc_table_t *t = &sc.table;
-    qsort(t->accs, t->n, sizeof *t->accs, acc_cmp);
+    if (t->n) /* accs is NULL when the window is empty */
+        qsort(t->accs, t->n, sizeof *t->accs, acc_cmp);
     mon_row_t *out = xcalloc(t->n ? t->n : 1, sizeof *out);
     for (size_t i = 0; i < t->n; i++) {
         acc_t *a = &t->accs[i];
