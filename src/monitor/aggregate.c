@@ -1,7 +1,8 @@
 /* aggregate.c - monitoring aggregates over stored traces (see aggregate.h).
  *
- * One scan of the window's traces, streamed row by row (store_query_each) through the covering
- * index of migration 12, accumulates each bucket x group in a hash table: counts and sums as it
+ * A scan of the window's traces, streamed row by row (store_query_each) through the covering
+ * index of migration 12 (in two time ranges at once, see scan_traces), accumulates each
+ * bucket x group in a hash table: counts and sums as it
  * goes, latencies and times-to-first-token into per-group arrays. Percentiles are then exact
  * nearest-rank values picked from those arrays by quickselect (linear time, no full sort).
  * Feedback is a second, much smaller scan: the human scores of the window's traces
@@ -9,6 +10,7 @@
 #include "monitor/aggregate.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,11 +393,12 @@ static int acc_cmp(const void *pa, const void *pb)
 }
 
 /* WHERE clause and its parameters shared by both scans (t is the traces alias). */
-static size_t window_where(const mon_query_t *q, int64_t until, buf_t *sql, store_value_t *params)
+static size_t window_where(const mon_query_t *q, int64_t since, int64_t until, buf_t *sql,
+                           store_value_t *params)
 {
     size_t n = 0;
     buf_append_str(sql, " WHERE t.start_ms >= ? AND t.start_ms < ?");
-    params[n++] = sv_int(q->since_ms);
+    params[n++] = sv_int(since);
     params[n++] = sv_int(until);
     if (q->endpoint) {
         buf_append_str(sql, " AND t.endpoint = ?");
@@ -408,6 +411,103 @@ static size_t window_where(const mon_query_t *q, int64_t until, buf_t *sql, stor
     return n;
 }
 
+/* Add everything from's accumulators hold to into's (the trace scans of two parts of the
+ * window; feedback comes later). */
+static void acc_table_merge(acc_table_t *into, const acc_table_t *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        const acc_t *a = &from->accs[i];
+        acc_t *b = acc_get(into, a->bucket_ms, a->group, a->group ? strlen(a->group) : 0);
+        b->requests += a->requests;
+        b->errors += a->errors;
+        b->input_tokens += a->input_tokens;
+        b->output_tokens += a->output_tokens;
+        b->cache_hits += a->cache_hits;
+        b->guardrail_hits += a->guardrail_hits;
+        b->cost_usd += a->cost_usd;
+        for (size_t k = 0; k < a->latency.n; k++)
+            dvec_push(&b->latency, a->latency.v[k]);
+        for (size_t k = 0; k < a->ttft.n; k++)
+            dvec_push(&b->ttft, a->ttft.v[k]);
+    }
+}
+
+/* One part of the window's trace scan, on a connection of its own. */
+typedef struct part {
+    store_t *s;
+    const char *sql;
+    store_value_t params[4];
+    size_t np;
+    scan_t sc;
+    err_t err;
+    int rc;
+} part_t;
+
+static void *part_run(void *arg)
+{
+    part_t *p = arg;
+    store_conn_t *c = store_acquire(p->s);
+    p->rc = store_query_each(c, p->sql, p->params, p->np, on_trace, &p->sc, &p->err);
+    store_release(p->s, c);
+    return NULL;
+}
+
+/* The trace scan, split in MON_SCAN_PARTS time ranges scanned at once on as many connections
+ * (the parts beyond the first in threads of their own), merged into sc. Reading and decoding
+ * rows is the whole cost of a summary and a single scan keeps one core busy; with a pool of
+ * one connection the parts simply run one after the other. */
+#define MON_SCAN_PARTS 2
+
+static int scan_traces(store_t *s, const mon_query_t *q, int64_t until, scan_t *sc, err_t *err)
+{
+    part_t parts[MON_SCAN_PARTS];
+    pthread_t threads[MON_SCAN_PARTS];
+    int started[MON_SCAN_PARTS] = {0};
+    buf_t sql = {0};
+    buf_printf(&sql,
+               "SELECT t.start_ms, %s, CASE WHEN t.status = 'error' THEN 1 ELSE 0 END, "
+               "t.latency_ms, t.ttft_ms, t.input_tokens, "
+               "t.output_tokens, t.cost_usd, t.cache_hit, t.guardrail_hits FROM traces t",
+               group_column(q->group));
+    buf_t where = {0};
+    int64_t span = until - q->since_ms;
+    for (int k = 0; k < MON_SCAN_PARTS; k++) {
+        part_t *p = &parts[k];
+        memset(p, 0, sizeof *p);
+        p->s = s;
+        p->sc = (scan_t){.q = q, .width = sc->width};
+        int64_t from = q->since_ms + span / MON_SCAN_PARTS * k;
+        int64_t to =
+            k == MON_SCAN_PARTS - 1 ? until : q->since_ms + span / MON_SCAN_PARTS * (k + 1);
+        buf_reset(&where);
+        p->np = window_where(q, from, to, &where, p->params);
+    }
+    buf_append_str(&sql, buf_str(&where)); /* same text for every part; only values differ */
+    buf_free(&where);
+    for (int k = 0; k < MON_SCAN_PARTS; k++)
+        parts[k].sql = buf_str(&sql);
+    for (int k = 1; k < MON_SCAN_PARTS; k++)
+        started[k] = pthread_create(&threads[k], NULL, part_run, &parts[k]) == 0;
+    part_run(&parts[0]);
+    for (int k = 1; k < MON_SCAN_PARTS; k++) {
+        if (started[k])
+            pthread_join(threads[k], NULL);
+        else
+            part_run(&parts[k]); /* no thread to be had: do it here */
+    }
+    int rc = 0;
+    for (int k = 0; k < MON_SCAN_PARTS; k++) {
+        if (parts[k].rc != 0 && rc == 0) {
+            *err = parts[k].err;
+            rc = -1;
+        }
+        acc_table_merge(&sc->table, &parts[k].sc.table);
+        acc_table_free(&parts[k].sc.table);
+    }
+    buf_free(&sql);
+    return rc;
+}
+
 int monitor_aggregate(store_t *s, const mon_query_t *q, mon_row_t **rows, size_t *n, err_t *err)
 {
     *rows = NULL;
@@ -417,30 +517,20 @@ int monitor_aggregate(store_t *s, const mon_query_t *q, mon_row_t **rows, size_t
         return err_invalid(err, "since", "since (%lld) must be before until (%lld)",
                            (long long)q->since_ms, (long long)until);
     scan_t sc = {.q = q, .width = bucket_width_ms(q->bucket)};
-    const char *gcol = group_column(q->group);
     store_value_t params[4];
-
-    buf_t sql = {0};
-    buf_printf(&sql,
-               "SELECT t.start_ms, %s, CASE WHEN t.status = 'error' THEN 1 ELSE 0 END, "
-               "t.latency_ms, t.ttft_ms, t.input_tokens, "
-               "t.output_tokens, t.cost_usd, t.cache_hit, t.guardrail_hits FROM traces t",
-               gcol);
-    size_t np = window_where(q, until, &sql, params);
-
     buf_t fsql = {0};
-    buf_printf(&fsql, MON_FEEDBACK_SQL_HEAD, gcol);
-    window_where(q, until, &fsql, params);
+    buf_printf(&fsql, MON_FEEDBACK_SQL_HEAD, group_column(q->group));
+    size_t np = window_where(q, q->since_ms, until, &fsql, params);
     buf_append_str(&fsql, MON_FEEDBACK_SQL_TAIL);
 
+    int rc = scan_traces(s, q, until, &sc, err);
     fb_scan_t fb = {.sc = &sc};
-    store_conn_t *c = store_acquire(s);
-    int rc = store_query_each(c, buf_str(&sql), params, np, on_trace, &sc, err);
-    if (rc == 0)
+    if (rc == 0) {
+        store_conn_t *c = store_acquire(s);
         rc = store_query_each(c, buf_str(&fsql), params, np, on_score, &fb, err);
+        store_release(s, c);
+    }
     fb_flush(&fb);
-    store_release(s, c);
-    buf_free(&sql);
     buf_free(&fsql);
     if (rc != 0) {
         acc_table_free(&sc.table);
@@ -448,7 +538,8 @@ int monitor_aggregate(store_t *s, const mon_query_t *q, mon_row_t **rows, size_t
     }
 
     acc_table_t *t = &sc.table;
-    qsort(t->accs, t->n, sizeof *t->accs, acc_cmp);
+    if (t->n) /* accs is NULL when the window is empty */
+        qsort(t->accs, t->n, sizeof *t->accs, acc_cmp);
     mon_row_t *out = xcalloc(t->n ? t->n : 1, sizeof *out);
     for (size_t i = 0; i < t->n; i++) {
         acc_t *a = &t->accs[i];

@@ -646,6 +646,72 @@ static void query_each_streams_batches(void **state)
     assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM traces"), total);
 }
 
+typedef struct types_ctx {
+    int rows;
+    int64_t b, i2, i4, i8;
+    double f4, f8;
+    const char *text;
+    size_t blob_len;
+    unsigned char blob[2];
+    int null8;
+    char num[16];
+} types_ctx_t;
+
+static int on_types(void *ctx, const store_rows_t *rows, size_t r, err_t *err)
+{
+    (void)err;
+    types_ctx_t *t = ctx;
+    t->rows++;
+    t->b = store_rows_int(rows, r, 0);
+    t->i2 = store_rows_int(rows, r, 1);
+    t->i4 = store_rows_int(rows, r, 2);
+    t->i8 = store_rows_int(rows, r, 3);
+    t->f4 = store_rows_real(rows, r, 4);
+    t->f8 = store_rows_real(rows, r, 5);
+    t->text = strcmp(store_rows_text(rows, r, 6), "v\xc3\xa9") == 0 ? "ok" : "bad";
+    const unsigned char *blob = store_rows_blob(rows, r, 7, &t->blob_len);
+    if (t->blob_len == 2)
+        memcpy(t->blob, blob, 2);
+    t->null8 = store_rows_is_null(rows, r, 8);
+    if (store_rows_columns(rows) > 9)
+        snprintf(t->num, sizeof t->num, "%s", store_rows_text(rows, r, 9));
+    return 0;
+}
+
+/* Every column type comes through store_query_each as store_query gives it: on PostgreSQL
+ * both the binary path (all columns of types it decodes) and the text one (a numeric column
+ * among them). */
+static void query_each_types(void **state)
+{
+    fixture_t *f = *state;
+    if (store_kind(f->store) != STORE_POSTGRES)
+        return; /* SQLite steps the statement: the same sq_fill_row as store_query */
+    const char *cols = "SELECT true, CAST(-3 AS SMALLINT), CAST(-70000 AS INTEGER), "
+                       "CAST(-5000000000 AS BIGINT), CAST(1.5 AS REAL), "
+                       "CAST(-2.25 AS DOUBLE PRECISION), CAST('v\xc3\xa9' AS VARCHAR), "
+                       "CAST('\\x00ff' AS BYTEA), CAST(NULL AS BIGINT)";
+    for (int numeric = 0; numeric < 2; numeric++) {
+        char sql[512];
+        snprintf(sql, sizeof sql, "%s%s", cols, numeric ? ", CAST(2.50 AS NUMERIC)" : "");
+        types_ctx_t t = {0};
+        err_t err;
+        store_conn_t *c = store_acquire(f->store);
+        int rc = store_query_each(c, sql, NULL, 0, on_types, &t, &err);
+        store_release(f->store, c);
+        if (rc != 0)
+            fail_msg("%s: %s", sql, err.message);
+        assert_int_equal(t.rows, 1);
+        assert_true(t.b == 1 && t.i2 == -3 && t.i4 == -70000 && t.i8 == -5000000000LL);
+        assert_true(t.f4 == 1.5 && t.f8 == -2.25);
+        assert_string_equal(t.text, "ok");
+        assert_int_equal(t.blob_len, 2);
+        assert_true(t.blob[0] == 0 && t.blob[1] == 0xff);
+        assert_true(t.null8);
+        if (numeric)
+            assert_string_equal(t.num, "2.50");
+    }
+}
+
 static void parsers(void **state)
 {
     (void)state;
@@ -682,6 +748,7 @@ int main(void)
         T(feedback_rules),
         T(nearest_rank_known_values),
         T(query_each_streams_batches),
+        T(query_each_types),
         T(parsers),
     };
     return test_store_run_groups(tests, sizeof tests / sizeof tests[0], "monitor aggregate");
