@@ -227,28 +227,74 @@ static const char *span_type(const otlp_span_t *s, const char *model)
     return model ? SPAN_TYPE_LLM : SPAN_TYPE_SPAN;
 }
 
-/* Everything the span carried: its attributes, the resource's as "resource.<key>", the scope
- * as otel.scope.name / otel.scope.version. */
-static const char *all_attributes(const otlp_span_t *s, otlp_batch_t *b)
+/* "key":value with the key as a JSON string, appended to out (comma first unless empty). */
+static void member(buf_t *out, const char *prefix, const char *key, const json_t *value)
 {
-    json_t *all = json_copy(s->attrs);
+    buf_t k;
+    buf_init(&k);
+    buf_printf(&k, "%s%s", prefix, key);
+    json_t *name = json_string(buf_str(&k));
+    buf_free(&k);
+    char *name_text = name ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
+    char *value_text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (name_text && value_text) {
+        if (out->len)
+            buf_append_char(out, ',');
+        buf_printf(out, "%s:%s", name_text, value_text);
+    }
+    free(name_text);
+    free(value_text);
+    json_decref(name);
+}
+
+/* The resource's and scope's members of attributes_json, made once per resource and scope. */
+static const char *resource_members(const otlp_span_t *s, otlp_batch_t *b)
+{
+    if (b->frag && b->frag_resource == s->resource && b->frag_scope_name == s->scope_name &&
+        b->frag_scope_version == s->scope_version)
+        return b->frag;
+    buf_t out;
+    buf_init(&out);
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)s->resource, key, value)
-    {
-        buf_t k;
-        buf_init(&k);
-        buf_printf(&k, "resource.%s", key);
-        json_object_set(all, buf_str(&k), value);
-        buf_free(&k);
-    }
-    if (s->scope_name)
-        json_object_set_new(all, "otel.scope.name", json_string(s->scope_name));
-    if (s->scope_version)
-        json_object_set_new(all, "otel.scope.version", json_string(s->scope_version));
-    const char *text = otlp_batch_own(b, json_dumps(all, JSON_COMPACT));
-    json_decref(all);
-    return text;
+    json_object_foreach((json_t *)s->resource, key, value) member(&out, "resource.", key, value);
+    json_t *scope_name = s->scope_name ? json_string(s->scope_name) : NULL;
+    json_t *scope_version = s->scope_version ? json_string(s->scope_version) : NULL;
+    if (scope_name)
+        member(&out, "", "otel.scope.name", scope_name);
+    if (scope_version)
+        member(&out, "", "otel.scope.version", scope_version);
+    json_decref(scope_name);
+    json_decref(scope_version);
+    free(b->frag);
+    b->frag = out.data ? buf_steal(&out) : xstrdup("");
+    b->frag_resource = s->resource;
+    b->frag_scope_name = s->scope_name;
+    b->frag_scope_version = s->scope_version;
+    return b->frag;
+}
+
+/* Everything the span carried: its attributes, the resource's as "resource.<key>", the scope
+ * as otel.scope.name / otel.scope.version. The span's object is written out and the resource's
+ * members (the same for all spans of a resource, so written once) are spliced in before its
+ * closing brace: building a merged object per span cost more than the rest of the mapping. */
+static const char *all_attributes(const otlp_span_t *s, otlp_batch_t *b)
+{
+    const char *extra = resource_members(s, b);
+    char *own = json_dumps(s->attrs, JSON_COMPACT);
+    if (!*extra)
+        return otlp_batch_own(b, own);
+    size_t len = strlen(own); /* "{...}" */
+    buf_t out;
+    buf_init(&out);
+    buf_reserve(&out, len + strlen(extra) + 2);
+    buf_append(&out, own, len - 1);
+    if (len > 2)
+        buf_append_char(&out, ',');
+    buf_append_str(&out, extra);
+    buf_append_char(&out, '}');
+    free(own);
+    return otlp_batch_own(b, buf_steal(&out));
 }
 
 void genai_map_span(otlp_span_t *s, otlp_batch_t *b, const genai_prices_t *prices)

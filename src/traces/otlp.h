@@ -40,6 +40,12 @@ typedef struct otlp_batch {
     size_t nowned, owned_cap;
     size_t rejected;   /* spans that could not be stored */
     char *first_error; /* why the first of them was rejected */
+    /* genai_map's cache: the resource and scope members of attributes_json as JSON text
+     * ("\"resource.k\":v,..."), for the resource and scope it was made for (spans of one scope
+     * come together, so one entry is enough). */
+    const json_t *frag_resource;
+    const char *frag_scope_name, *frag_scope_version;
+    char *frag;
 } otlp_batch_t;
 
 void otlp_batch_init(otlp_batch_t *b);

@@ -29,6 +29,7 @@ void otlp_batch_free(otlp_batch_t *b)
     free(b->owned);
     json_decref(b->keep);
     free(b->first_error);
+    free(b->frag);
     memset(b, 0, sizeof *b);
 }
 

@@ -52,10 +52,11 @@ static json_t *any_value(const json_t *v, int depth)
     if (!json_is_object(v) || depth > OTLP_MAX_VALUE_DEPTH)
         return json_null();
     const json_t *x;
+    /* Strings and booleans are shared with the parsed body (kept by the batch), not copied. */
     if ((x = json_object_get(v, "stringValue")))
-        return json_is_string(x) ? json_copy((json_t *)x) : json_null();
+        return json_is_string(x) ? json_incref((json_t *)x) : json_null();
     if ((x = json_object_get(v, "boolValue")))
-        return json_is_boolean(x) ? json_copy((json_t *)x) : json_null();
+        return json_is_boolean(x) ? json_incref((json_t *)x) : json_null();
     if ((x = json_object_get(v, "intValue"))) {
         int64_t n;
         return int64_of(x, &n) == 0 ? json_integer(n) : json_null();
@@ -80,7 +81,7 @@ static json_t *any_value(const json_t *v, int depth)
         return obj;
     }
     if ((x = json_object_get(v, "bytesValue"))) /* already base64 in OTLP/JSON */
-        return json_is_string(x) ? json_copy((json_t *)x) : json_null();
+        return json_is_string(x) ? json_incref((json_t *)x) : json_null();
     return json_null();
 }
 
