@@ -9,6 +9,10 @@
  * every trace a new roll-up. Reports spans/s and requests/s; any answer but 200 "{}" counts as
  * failed.
  *
+ * Then, in-process on a SQLite store in a temporary directory (no HTTP), the CPU time one
+ * request costs in each step: JSON decoding (jansson), the GenAI/OpenInference mapping, and
+ * the store write (span_store_write) - where the time goes.
+ *
  *   make bench-otlp-ingest        (BENCH_BACKENDS=sqlite|postgresql to run one) */
 #include <curl/curl.h>
 #include <jansson.h>
@@ -22,6 +26,9 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "store/migrate.h"
+#include "traces/genai_map.h"
+#include "traces/otlp.h"
 
 #define SPANS_PER_TRACE 5
 
@@ -302,6 +309,70 @@ static void run_backend(result_t *r, const char *store_url, int conns, int trace
     server_stop(&srv);
 }
 
+/* ---- where the time goes ------------------------------------------------------------------ */
+
+static double cpu_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void breakdown(int traces)
+{
+    char dir[] = "/tmp/llmops-bench-XXXXXX";
+    if (!mkdtemp(dir))
+        return;
+    char url[128];
+    snprintf(url, sizeof url, "sqlite:%s/llmops.db", dir);
+    store_t *s;
+    err_t err;
+    if (store_open(url, 2, &s, &err) != 0 || migrate_schema(s, NULL, &err) != 0) {
+        fprintf(stderr, "bench: breakdown store: %s\n", err.message);
+        return;
+    }
+    body_t body;
+    body_build(&body, traces);
+    enum { ROUNDS = 40 };
+    double decode = 0, map = 0, write = 0;
+    for (int it = 0; it < ROUNDS; it++) {
+        body_renumber(&body, 99, it);
+        otlp_batch_t b;
+        otlp_batch_init(&b);
+        double t0 = cpu_ms();
+        if (otlp_json_decode(body.text.data, body.text.len, &b, &err) != 0)
+            fprintf(stderr, "bench: decode: %s\n", err.message);
+        double t1 = cpu_ms();
+        span_row_t *rows = calloc(b.n ? b.n : 1, sizeof *rows);
+        for (size_t i = 0; i < b.n; i++) {
+            genai_map_span(&b.spans[i], &b, NULL);
+            rows[i] = b.spans[i].row;
+        }
+        double t2 = cpu_ms();
+        if (span_store_write(s, rows, b.n, NULL, 0, NULL, &err) != 0)
+            fprintf(stderr, "bench: write: %s\n", err.message);
+        double t3 = cpu_ms();
+        decode += t1 - t0;
+        map += t2 - t1;
+        write += t3 - t2;
+        free(rows);
+        otlp_batch_free(&b);
+    }
+    int spans = traces * SPANS_PER_TRACE;
+    printf("\nCPU time per request of %d spans (in-process, SQLite, %d rounds): decode %.2f ms, "
+           "map %.2f ms, store write %.2f ms; %.1f us per span, %.0f spans/s per core\n",
+           spans, ROUNDS, decode / ROUNDS, map / ROUNDS, write / ROUNDS,
+           (decode + map + write) * 1000 / ROUNDS / spans,
+           spans * ROUNDS / ((decode + map + write) / 1000));
+    store_close(s);
+    buf_free(&body.text);
+    free(body.id_at);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench: could not remove %s\n", dir);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -355,6 +426,7 @@ int main(void)
         printf("| %-10s | %7.0f | %10.1f | %8ld | %6ld | %10zu |\n", r->backend, r->spans_per_s,
                r->requests_per_s, r->requests, r->failed, r->body_bytes);
     }
+    breakdown(traces);
     curl_global_cleanup();
     return 0;
 }

@@ -395,7 +395,7 @@ enum {
 /* What the roll-up reads of one span, from a stored row or from a span of the batch. */
 typedef struct span_view {
     const char *span_id, *parent, *name, *status, *type, *source;
-    int64_t start_ms, end_ms; /* end_ms -1: not ended */
+    int64_t start_ms, end_ms;            /* end_ms -1: not ended */
     int64_t input_tokens, output_tokens; /* -1: unknown */
     double cost, ttft;                   /* NAN: unknown */
     const char *text[RT_COUNT];
