@@ -672,6 +672,59 @@ static int write_traces(store_conn_t *c, const rollup_t *r, size_t n, err_t *err
     return rc;
 }
 
+/* ---- PostgreSQL: one writer per trace ----------------------------------------------------------
+ * Two requests carrying spans of the same trace (services of one distributed trace exporting at
+ * once) would each compute the roll-up from what their own snapshot shows, and the later upsert
+ * would drop the other's spans from it. So each transaction first takes a transaction-scoped
+ * advisory lock per touched trace, in ascending key order (no deadlock between two requests),
+ * and reads after the other committed. Keys: (class, first 32 bits of the trace id); a shared
+ * key only serialises two traces needlessly. The two-key form never meets the migration lock's
+ * single bigint key. SQLite needs nothing: BEGIN IMMEDIATE already makes writers take turns. */
+
+#define TRACE_LOCK_CLASS 0x6c6f7470 /* "lotp" */
+
+static int key_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int lock_traces(store_conn_t *c, const rollup_t *r, size_t n, err_t *err)
+{
+    if (store_conn_kind(c) != STORE_POSTGRES || n == 0)
+        return 0;
+    int64_t *keys = xcalloc(n, sizeof *keys);
+    for (size_t i = 0; i < n; i++) {
+        char head[9];
+        memcpy(head, r[i].trace_id, 8);
+        head[8] = '\0';
+        keys[i] = (int64_t)(int32_t)(uint32_t)strtoul(head, NULL, 16);
+    }
+    qsort(keys, n, sizeof *keys, key_cmp);
+    int rc = 0;
+    for (size_t from = 0; from < n && rc == 0; from += IDS_PER_QUERY) {
+        size_t k = n - from < IDS_PER_QUERY ? n - from : IDS_PER_QUERY;
+        sqlb_t b;
+        sqlb_init(&b, STORE_POSTGRES);
+        sqlb_sql(&b, "SELECT pg_advisory_xact_lock(");
+        sqlb_printf(&b, "%d", TRACE_LOCK_CLASS);
+        sqlb_sql(&b, ", k) FROM (SELECT DISTINCT k FROM (VALUES ");
+        for (size_t i = 0; i < k; i++) {
+            sqlb_sql(&b, i ? ", (CAST(" : "(CAST(");
+            sqlb_param(&b, sv_int(keys[from + i]));
+            sqlb_sql(&b, " AS INTEGER))");
+        }
+        sqlb_sql(&b, ") AS v(k) ORDER BY k) AS s");
+        store_rows_t *rows = sqlb_query(c, &b, err);
+        sqlb_free(&b);
+        if (!rows)
+            rc = -1;
+        store_rows_free(rows);
+    }
+    free(keys);
+    return rc;
+}
+
 /* ---- the write ------------------------------------------------------------------------------- */
 
 /* One roll-up per distinct trace of the spans and the fields, sorted by trace id. */
@@ -727,8 +780,9 @@ int span_store_write(store_t *s, const span_row_t *rows, size_t n,
     int rc = 0;
     if (ntr > 0) {
         store_conn_t *c = store_acquire(s);
-        int ok = store_begin(c, err) == 0 && write_spans(c, spans, nspans, err) == 0 &&
-                 read_traces(c, r, ntr, err) == 0 && read_spans(c, r, ntr, kept, err) == 0;
+        int ok = store_begin(c, err) == 0 && lock_traces(c, r, ntr, err) == 0 &&
+                 write_spans(c, spans, nspans, err) == 0 && read_traces(c, r, ntr, err) == 0 &&
+                 read_spans(c, r, ntr, kept, err) == 0;
         if (ok) {
             rollup_new(r, ntr, spans, nspans);
             ok = write_traces(c, r, ntr, err) == 0;
