@@ -76,6 +76,9 @@ int otlp_proto_decode(const void *body, size_t len, otlp_batch_t *b, err_t *err)
  * "errorMessage": "..."}} (JSON), or its protobuf encoding. Caller frees *out. */
 char *otlp_json_response(size_t rejected, const char *message);
 void otlp_proto_response(size_t rejected, const char *message, void **out, size_t *len);
+/* A google.rpc.Status with only its message, protobuf-encoded: what OTLP/HTTP wants as the body
+ * of a 4xx/5xx answer to a protobuf request. Caller frees *out. */
+void otlp_proto_status(const char *message, void **out, size_t *len);
 
 /* Map every span (genai_map_span with the price lookup, may be NULL), reject those that fail
  * span_row_check, and write the rest in one span_store_write(). 0, or -1 with err when the
