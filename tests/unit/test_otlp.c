@@ -682,6 +682,42 @@ static void test_map_openinference(void **state)
     }
 }
 
+/* Langfuse's OTel attributes (its SDKs export to /api/public/otel/v1/traces). */
+static void test_map_langfuse(void **state)
+{
+    (void)state;
+    otlp_batch_t b;
+    const char *const kv[] = {"langfuse.observation.type",
+                              "generation",
+                              "langfuse.observation.model.name",
+                              "gpt-lf",
+                              "langfuse.observation.input",
+                              "[{\"role\":\"user\",\"content\":\"q\"}]",
+                              "langfuse.observation.output",
+                              "\"a\"",
+                              "langfuse.observation.usage_details",
+                              "{\"input\":5,\"output\":2,\"total\":7}",
+                              "langfuse.observation.cost_details",
+                              "{\"input\":0.1,\"total\":0.5}",
+                              "langfuse.session.id",
+                              "lf-sess",
+                              "langfuse.user.id",
+                              "lf-user",
+                              NULL};
+    mapped(kv, NULL, &b);
+    const span_row_t *r = &b.spans[0].row;
+    assert_string_equal(r->type, SPAN_TYPE_LLM);
+    assert_string_equal(r->model, "gpt-lf");
+    assert_string_equal(r->input, "[{\"role\":\"user\",\"content\":\"q\"}]");
+    assert_string_equal(r->output, "\"a\"");
+    assert_int_equal(r->input_tokens, 5);
+    assert_int_equal(r->output_tokens, 2);
+    assert_true(r->cost_usd == 0.5);
+    assert_string_equal(r->session_id, "lf-sess");
+    assert_string_equal(r->user_id, "lf-user");
+    otlp_batch_free(&b);
+}
+
 /* ---- ingestion on a store ------------------------------------------------------------------ */
 
 static void test_ingest(void **state)
@@ -721,6 +757,26 @@ static void test_ingest(void **state)
                      1);
 }
 
+/* langfuse.trace.* attributes become the trace's fields and win over the roll-up. */
+static void test_ingest_langfuse_trace_fields(void **state)
+{
+    fixture_t *f = *state;
+    otlp_batch_t b;
+    decode_json("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+                "{\"traceId\":\"" TID "\",\"spanId\":\"" SID "\",\"name\":\"root span\","
+                "\"startTimeUnixNano\":\"1700000000000000000\",\"attributes\":["
+                "{\"key\":\"langfuse.trace.name\",\"value\":{\"stringValue\":\"lf trace\"}},"
+                "{\"key\":\"langfuse.trace.input\",\"value\":{\"stringValue\":\"trace in\"}},"
+                "{\"key\":\"input.value\",\"value\":{\"stringValue\":\"span in\"}}]}]}]}]}",
+                &b);
+    err_t err;
+    assert_int_equal(otlp_ingest(f->store, &b, NULL, NULL, &err), 0);
+    otlp_batch_free(&b);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM traces WHERE name = 'lf "
+                                                "trace' AND input = 'trace in'"),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -735,7 +791,9 @@ int main(void)
         cmocka_unit_test_setup(test_map_genai, setup),
         cmocka_unit_test_setup(test_map_genai_deprecated, setup),
         cmocka_unit_test_setup(test_map_openinference, setup),
+        cmocka_unit_test_setup(test_map_langfuse, setup),
         cmocka_unit_test_setup(test_ingest, setup),
+        cmocka_unit_test_setup(test_ingest_langfuse_trace_fields, setup),
     };
     return test_store_run_groups(tests, sizeof tests / sizeof tests[0], "otlp");
 }
