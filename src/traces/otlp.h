@@ -81,8 +81,8 @@ void otlp_proto_response(size_t rejected, const char *message, void **out, size_
 void otlp_proto_status(const char *message, void **out, size_t *len);
 
 /* Map every span (genai_map_span with the price lookup, may be NULL), reject those that fail
- * span_row_check, and write the rest in one span_store_write(). 0, or -1 with err when the
- * store failed. */
+ * span_row_check, and write the rest in one span_store_write(), with langfuse.trace.name /
+ * input / output attributes as the trace's fields. 0, or -1 with err when the store failed. */
 struct genai_prices;
 int otlp_ingest(store_t *s, otlp_batch_t *b, const struct genai_prices *prices,
                 span_write_result_t *out, err_t *err);

@@ -1,8 +1,9 @@
 /* span_store.c - spans of any origin into the store, and each touched trace's roll-up row
  * recomputed from all of its spans (see span_store.h).
  *
- * One write is one transaction of four statements per chunk, whatever the batch size, so that
+ * One write is one transaction of a few statements per chunk, whatever the batch size, so that
  * PostgreSQL sees a handful of round trips per request rather than one per span:
+ *   0. PostgreSQL only: a per-trace advisory lock (see lock_traces below);
  *   1. a multi-row upsert of the spans (duplicates within the batch merged first in C, because
  *      PostgreSQL refuses to update one row twice in one statement);
  *   2. the caller-given fields and start of the touched traces already stored;
