@@ -7,7 +7,8 @@
  * model, provider, tokens and input/output messages, a retriever and a tool span, about ten
  * attributes a span - and every request has new trace ids, so every span is a new row and
  * every trace a new roll-up. Reports spans/s and requests/s; any answer but 200 "{}" counts as
- * failed.
+ * failed. BENCH_FORMAT=proto sends the same spans as OTLP/protobuf instead (the default protocol
+ * of most OpenTelemetry SDKs; a success is then 200 with an empty body).
  *
  * Then, in-process on a SQLite store in a temporary directory (no HTTP), the CPU time one
  * request costs in each step: JSON decoding (jansson), the GenAI/OpenInference mapping, and
@@ -26,6 +27,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "otlp_trace.pb-c.h"
 #include "store/migrate.h"
 #include "traces/genai_map.h"
 #include "traces/otlp.h"
@@ -114,9 +116,10 @@ static void server_stop(server_t *s)
  * every request (their offsets are recorded), so ids never repeat. */
 
 typedef struct body {
-    buf_t text;
-    size_t *id_at; /* offsets of trace ids in text */
+    buf_t text;    /* JSON text, or the packed protobuf message */
+    size_t *id_at; /* offsets of trace ids in text (hex digits, or 16 raw bytes for protobuf) */
     size_t nids;
+    int proto;
 } body_t;
 
 static void attr_s(buf_t *b, const char *key, const char *value, int comma)
@@ -153,6 +156,7 @@ static void body_build(body_t *body, int traces)
     buf_init(&body->text);
     body->id_at = calloc((size_t)traces * SPANS_PER_TRACE, sizeof *body->id_at);
     body->nids = 0;
+    body->proto = 0;
     buf_t *b = &body->text;
     buf_append_str(b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     attr_s(b, "service.name", "bench-app", 0);
@@ -207,8 +211,181 @@ static void body_renumber(body_t *body, int client, long request)
         unsigned trace = (unsigned)(i / SPANS_PER_TRACE);
         snprintf(id, sizeof id, "%08x%012lx%012x", (unsigned)client + 1,
                  (unsigned long)(request + 1) & 0xffffffffffffUL, (trace + 1) & 0xffffffu);
-        memcpy(body->text.data + body->id_at[i], id, 32);
+        if (!body->proto) {
+            memcpy(body->text.data + body->id_at[i], id, 32);
+            continue;
+        }
+        for (int k = 0; k < 16; k++) {
+            char hex[3] = {id[2 * k], id[2 * k + 1], 0};
+            body->text.data[body->id_at[i] + (size_t)k] = (char)strtoul(hex, NULL, 16);
+        }
     }
+}
+
+/* ---- the same spans as OTLP/protobuf ---------------------------------------------------------
+ * The JSON body is decoded with llmops' own decoder and written out again with the protobuf-c
+ * code generated for llmops; the trace ids are then found in the packed bytes, to be rewritten
+ * before every request like the JSON ones. */
+
+typedef struct allocs {
+    void **items;
+    size_t n;
+} allocs_t;
+
+static void *alloc(allocs_t *a, size_t size)
+{
+    a->items = realloc(a->items, (a->n + 1) * sizeof *a->items);
+    return a->items[a->n++] = calloc(1, size);
+}
+
+static Otlp__KeyValue **key_values_of(const json_t *obj, size_t *n, allocs_t *a);
+
+static Otlp__AnyValue *any_of(const json_t *v, allocs_t *a)
+{
+    Otlp__AnyValue *av = alloc(a, sizeof *av);
+    otlp__any_value__init(av);
+    if (json_is_string(v)) {
+        av->value_case = OTLP__ANY_VALUE__VALUE_STRING_VALUE;
+        av->string_value = (char *)json_string_value(v);
+    } else if (json_is_integer(v)) {
+        av->value_case = OTLP__ANY_VALUE__VALUE_INT_VALUE;
+        av->int_value = json_integer_value(v);
+    } else if (json_is_real(v)) {
+        av->value_case = OTLP__ANY_VALUE__VALUE_DOUBLE_VALUE;
+        av->double_value = json_real_value(v);
+    } else if (json_is_boolean(v)) {
+        av->value_case = OTLP__ANY_VALUE__VALUE_BOOL_VALUE;
+        av->bool_value = json_is_true(v);
+    } else if (json_is_array(v)) {
+        Otlp__ArrayValue *arr = alloc(a, sizeof *arr);
+        otlp__array_value__init(arr);
+        arr->n_values = json_array_size(v);
+        arr->values = alloc(a, (arr->n_values + 1) * sizeof *arr->values);
+        for (size_t i = 0; i < arr->n_values; i++)
+            arr->values[i] = any_of(json_array_get(v, i), a);
+        av->value_case = OTLP__ANY_VALUE__VALUE_ARRAY_VALUE;
+        av->array_value = arr;
+    } else if (json_is_object(v)) {
+        Otlp__KeyValueList *kvl = alloc(a, sizeof *kvl);
+        otlp__key_value_list__init(kvl);
+        kvl->values = key_values_of(v, &kvl->n_values, a);
+        av->value_case = OTLP__ANY_VALUE__VALUE_KVLIST_VALUE;
+        av->kvlist_value = kvl;
+    }
+    return av;
+}
+
+static Otlp__KeyValue **key_values_of(const json_t *obj, size_t *n, allocs_t *a)
+{
+    *n = json_object_size(obj);
+    Otlp__KeyValue **kvs = alloc(a, (*n + 1) * sizeof *kvs);
+    size_t i = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)obj, key, value)
+    {
+        Otlp__KeyValue *kv = alloc(a, sizeof *kv);
+        otlp__key_value__init(kv);
+        kv->key = (char *)key;
+        kv->value = any_of(value, a);
+        kvs[i++] = kv;
+    }
+    return kvs;
+}
+
+static ProtobufCBinaryData id_bytes(const char *hex, allocs_t *a)
+{
+    size_t n = strlen(hex) / 2;
+    uint8_t *out = alloc(a, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        char pair[3] = {hex[2 * i], hex[2 * i + 1], 0};
+        out[i] = (uint8_t)strtoul(pair, NULL, 16);
+    }
+    return (ProtobufCBinaryData){n, out};
+}
+
+static void body_to_proto(body_t *body)
+{
+    body_renumber(body, 0xfff0, 0); /* distinct ids, to find in the packed bytes */
+    otlp_batch_t batch;
+    otlp_batch_init(&batch);
+    err_t err;
+    if (otlp_json_decode(body->text.data, body->text.len, &batch, &err) != 0) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        exit(1);
+    }
+    allocs_t a = {0};
+    Otlp__Span **spans = alloc(&a, batch.n * sizeof *spans);
+    static const char *const kinds[] = {"", "internal", "server", "client", "producer", "consumer"};
+    for (size_t i = 0; i < batch.n; i++) {
+        const span_row_t *r = &batch.spans[i].row;
+        Otlp__Span *sp = spans[i] = alloc(&a, sizeof *sp);
+        otlp__span__init(sp);
+        sp->trace_id = id_bytes(r->trace_id, &a);
+        sp->span_id = id_bytes(r->span_id, &a);
+        sp->parent_span_id = id_bytes(r->parent_span_id, &a);
+        sp->name = (char *)r->name;
+        for (int k = 1; k <= 5; k++)
+            if (r->kind && strcmp(r->kind, kinds[k]) == 0)
+                sp->kind = k;
+        sp->start_time_unix_nano = (uint64_t)r->start_ns;
+        sp->end_time_unix_nano = (uint64_t)r->end_ns;
+        sp->attributes = key_values_of(batch.spans[i].attrs, &sp->n_attributes, &a);
+        if (strcmp(r->status, "unset") != 0) {
+            sp->status = alloc(&a, sizeof *sp->status);
+            otlp__status__init(sp->status);
+            sp->status->code = strcmp(r->status, "ok") == 0 ? 1 : 2;
+        }
+    }
+    Otlp__Resource resource = OTLP__RESOURCE__INIT;
+    resource.attributes = key_values_of(batch.spans[0].resource, &resource.n_attributes, &a);
+    Otlp__InstrumentationScope scope = OTLP__INSTRUMENTATION_SCOPE__INIT;
+    scope.name = (char *)batch.spans[0].scope_name;
+    Otlp__ScopeSpans ss = OTLP__SCOPE_SPANS__INIT;
+    ss.scope = &scope;
+    ss.spans = spans;
+    ss.n_spans = batch.n;
+    Otlp__ScopeSpans *ssp = &ss;
+    Otlp__ResourceSpans rs = OTLP__RESOURCE_SPANS__INIT;
+    rs.resource = &resource;
+    rs.scope_spans = &ssp;
+    rs.n_scope_spans = 1;
+    Otlp__ResourceSpans *rsp = &rs;
+    Otlp__ExportTraceServiceRequest req = OTLP__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+    req.resource_spans = &rsp;
+    req.n_resource_spans = 1;
+    size_t len = otlp__export_trace_service_request__get_packed_size(&req);
+    buf_t packed;
+    buf_init(&packed);
+    buf_reserve(&packed, len + 1);
+    otlp__export_trace_service_request__pack(&req, (uint8_t *)packed.data);
+    packed.len = len;
+    /* Each span's trace id, in the order body_renumber numbers them (5 spans a trace). */
+    body->nids = 0;
+    const char *from = packed.data;
+    for (size_t i = 0; i < batch.n; i++) {
+        const char *at =
+            memmem(from, (size_t)(packed.data + len - from), spans[i]->trace_id.data, 16);
+        if (!at) {
+            fprintf(stderr, "bench: trace id not found in the protobuf body\n");
+            exit(1);
+        }
+        body->id_at[body->nids++] = (size_t)(at - packed.data);
+        from = at + 16;
+    }
+    for (size_t i = 0; i < a.n; i++)
+        free(a.items[i]);
+    free(a.items);
+    otlp_batch_free(&batch);
+    buf_free(&body->text);
+    body->text = packed;
+    body->proto = 1;
+}
+
+static int want_proto(void)
+{
+    const char *f = getenv("BENCH_FORMAT");
+    return f && strcmp(f, "proto") == 0;
 }
 
 /* ---- clients ----------------------------------------------------------------------------- */
@@ -233,8 +410,12 @@ static void *client_run(void *arg)
     client_t *c = arg;
     body_t body;
     body_build(&body, c->traces);
+    if (want_proto())
+        body_to_proto(&body);
     CURL *curl = curl_easy_init();
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *headers =
+        curl_slist_append(NULL, body.proto ? "Content-Type: application/x-protobuf"
+                                           : "Content-Type: application/json");
     buf_t out;
     buf_init(&out);
     curl_easy_setopt(curl, CURLOPT_URL, c->url);
@@ -249,7 +430,9 @@ static void *client_run(void *arg)
         long status = 0;
         if (curl_easy_perform(curl) == CURLE_OK)
             curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        if (status == 200 && out.len == 2 && memcmp(out.data, "{}", 2) == 0) {
+        int ok = body.proto ? status == 200 && out.len == 0
+                            : status == 200 && out.len == 2 && memcmp(out.data, "{}", 2) == 0;
+        if (ok) {
             c->requests++;
         } else {
             if (!c->failed)
@@ -281,6 +464,8 @@ static void run_backend(result_t *r, const char *store_url, int conns, int trace
         return;
     body_t probe;
     body_build(&probe, traces);
+    if (want_proto())
+        body_to_proto(&probe);
     r->body_bytes = probe.text.len;
     buf_free(&probe.text);
     free(probe.id_at);
@@ -333,6 +518,8 @@ static void breakdown(int traces)
     }
     body_t body;
     body_build(&body, traces);
+    if (want_proto())
+        body_to_proto(&body);
     enum { ROUNDS = 40 };
     double decode = 0, map = 0, write = 0;
     for (int it = 0; it < ROUNDS; it++) {
@@ -340,7 +527,8 @@ static void breakdown(int traces)
         otlp_batch_t b;
         otlp_batch_init(&b);
         double t0 = cpu_ms();
-        if (otlp_json_decode(body.text.data, body.text.len, &b, &err) != 0)
+        if ((body.proto ? otlp_proto_decode(body.text.data, body.text.len, &b, &err)
+                        : otlp_json_decode(body.text.data, body.text.len, &b, &err)) != 0)
             fprintf(stderr, "bench: decode: %s\n", err.message);
         double t1 = cpu_ms();
         span_row_t *rows = calloc(b.n ? b.n : 1, sizeof *rows);
@@ -414,9 +602,9 @@ int main(void)
         fprintf(stderr, "bench: PostgreSQL not available, skipped\n");
     }
 
-    printf("\nllmops OTLP/JSON ingestion (POST /v1/traces): %d clients, %d traces x %d spans per "
+    printf("\nllmops %s ingestion (POST /v1/traces): %d clients, %d traces x %d spans per "
            "request, %d s\n\n",
-           conns, traces, SPANS_PER_TRACE, seconds);
+           want_proto() ? "OTLP/protobuf" : "OTLP/JSON", conns, traces, SPANS_PER_TRACE, seconds);
     printf("| backend    | spans/s | requests/s | requests | failed | body bytes |\n");
     printf("| ---------- | ------- | ---------- | -------- | ------ | ---------- |\n");
     for (int i = 0; i < 2; i++) {
