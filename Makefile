@@ -132,7 +132,7 @@ clean:
 # Benchmarks: bench/<area>/bench_<area>.c, one program per area, printing its figures (the
 # README quotes them). Each bench-<area> target builds and runs one.
 .PHONY: bench-tracking bench-registry bench-prompts bench-template bench-vectors bench-gateway \
-        bench-gateway-policies bench-monitor
+        bench-gateway-policies bench-monitor bench-otlp-ingest
 .SECONDEXPANSION:
 $(BUILD)/bench/bench_%: bench/$$*/bench_$$*.c $(BUILD)/libllmops.a
 	@mkdir -p $(dir $@)
@@ -167,3 +167,7 @@ bench-monitor: $(BUILD)/bench/bench_monitor
 # Gateway policy units: ns per call of rate limit, budget, breaker, cache key/get, routing.
 bench-gateway-policies: $(BUILD)/bench/bench_gateway_policies
 	$(BUILD)/bench/bench_gateway_policies
+# OTLP/JSON trace ingestion: spans/s of POST /v1/traces on SQLite and PostgreSQL
+# (BENCH_CONNS, BENCH_TRACES, BENCH_SECONDS, BENCH_BACKENDS).
+bench-otlp-ingest: $(BUILD)/llmops $(BUILD)/bench/bench_otlp_ingest
+	LLMOPS_BIN=$(BUILD)/llmops $(BUILD)/bench/bench_otlp_ingest

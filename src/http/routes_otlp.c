@@ -9,9 +9,13 @@
  * identity. 200 with an ExportTraceServiceResponse in the request's encoding, carrying
  * partial_success {rejected_spans, error_message} when some spans could not be stored (the
  * others are); 400 when the body cannot be decoded; 413 when it (or its gzip-decompressed form)
- * is larger than max-body-bytes; 415 for any other content type or encoding. Cost of spans
+ * is larger than max-body-bytes; 415 for any other content type or encoding. Errors answer a
+ * protobuf request with a protobuf google.rpc.Status (OTLP/HTTP's rule), any other request with
+ * llmops' JSON error (a body over the limit as sent is refused by the server before this
+ * handler runs, in JSON). Cost of spans
  * that give tokens but no cost comes from the gateway's price table when this server runs the
  * gateway. */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
@@ -80,6 +84,20 @@ static int price_lookup(void *ctx, const char *provider, const char *model, doub
     return 0;
 }
 
+/* An error answer: google.rpc.Status for a protobuf request, llmops' JSON error otherwise. */
+static void fail(http_response_t *res, int proto, const err_t *err)
+{
+    if (!proto) {
+        http_respond_error(res, err);
+        return;
+    }
+    void *out;
+    size_t len;
+    otlp_proto_status(err->message, &out, &len);
+    http_respond_bytes(res, err->status ? err->status : 500, "application/x-protobuf", out, len);
+    free(out);
+}
+
 static void handle_export(http_request_t *req, http_response_t *res)
 {
     const char *type = http_header(req, "Content-Type");
@@ -100,15 +118,16 @@ static void handle_export(http_request_t *req, http_response_t *res)
     if (encoding && strcasecmp(encoding, "gzip") == 0) {
         if (gunzip(body ? body : "", len, req->app->cfg.max_body_bytes, &inflated, &err) != 0) {
             buf_free(&inflated);
-            http_respond_error(res, &err);
+            fail(res, proto, &err);
             return;
         }
         body = inflated.data;
         len = inflated.len;
     } else if (encoding && *encoding && strcasecmp(encoding, "identity") != 0) {
         buf_free(&inflated);
-        http_respond_errorf(res, 415, "unsupported_media_type", "Content-Encoding",
-                            "Content-Encoding must be gzip or identity, not '%s'", encoding);
+        err_set(&err, 415, "unsupported_media_type", "Content-Encoding",
+                "Content-Encoding must be gzip or identity, not '%s'", encoding);
+        fail(res, proto, &err);
         return;
     }
 
@@ -125,7 +144,7 @@ static void handle_export(http_request_t *req, http_response_t *res)
             gateway_config_release(src, cfg);
     }
     if (rc != 0) {
-        http_respond_error(res, &err);
+        fail(res, proto, &err);
     } else if (proto) {
         void *out;
         size_t out_len;

@@ -77,6 +77,25 @@ static double first_number(const otlp_span_t *s, const char *const *keys)
     return NAN;
 }
 
+/* A number inside a JSON object given as an attribute (Langfuse's usage_details / cost_details
+ * are JSON text: {"input": 10, "output": 3, "total": 13}): the first of keys present, or -1 /
+ * NAN. */
+static double detail(const otlp_span_t *s, const char *attr_key, const char *const *keys)
+{
+    const json_t *v = attr(s, attr_key);
+    json_t *parsed = NULL;
+    if (json_is_string(v))
+        v = parsed = json_loads(json_string_value(v), 0, NULL);
+    double out = NAN;
+    for (size_t i = 0; keys[i] && isnan(out); i++) {
+        const json_t *n = json_object_get(v, keys[i]);
+        if (json_is_number(n) && json_number_value(n) >= 0)
+            out = json_number_value(n);
+    }
+    json_decref(parsed);
+    return out;
+}
+
 /* A value as the text of an input/output column: strings as they are, the rest as JSON. */
 static const char *value_text(otlp_batch_t *b, const json_t *v)
 {
@@ -171,10 +190,10 @@ static const json_t *content_event(const otlp_span_t *s, const char *event, cons
 
 static const char *payload(otlp_span_t *s, otlp_batch_t *b, int output)
 {
-    static const char *const in_keys[] = {"input.value", "gen_ai.input.messages", "gen_ai.prompt",
-                                          NULL};
-    static const char *const out_keys[] = {"output.value", "gen_ai.output.messages",
-                                           "gen_ai.completion", NULL};
+    static const char *const in_keys[] = {"input.value", "langfuse.observation.input",
+                                          "gen_ai.input.messages", "gen_ai.prompt", NULL};
+    static const char *const out_keys[] = {"output.value", "langfuse.observation.output",
+                                           "gen_ai.output.messages", "gen_ai.completion", NULL};
     const char *const *keys = output ? out_keys : in_keys;
     for (size_t i = 0; keys[i]; i++) {
         const char *text = value_text(b, attr(s, keys[i]));
@@ -216,10 +235,21 @@ static const char *span_type(const otlp_span_t *s, const char *model)
         {"invoke_agent", SPAN_TYPE_AGENT},
         {"create_agent", SPAN_TYPE_AGENT},
     };
+    static const char *const langfuse_types[][2] = {
+        {"generation", SPAN_TYPE_LLM},      {"embedding", SPAN_TYPE_EMBEDDING},
+        {"retriever", SPAN_TYPE_RETRIEVAL}, {"tool", SPAN_TYPE_TOOL},
+        {"chain", SPAN_TYPE_CHAIN},         {"agent", SPAN_TYPE_AGENT},
+        {"guardrail", SPAN_TYPE_GUARDRAIL}, {"event", SPAN_TYPE_EVENT},
+        {"span", SPAN_TYPE_SPAN},           {"evaluator", SPAN_TYPE_SPAN},
+    };
     const char *kind = json_string_value(attr(s, "openinference.span.kind"));
     for (size_t i = 0; kind && i < sizeof oi_kinds / sizeof oi_kinds[0]; i++)
         if (strcasecmp(kind, oi_kinds[i][0]) == 0)
             return oi_kinds[i][1];
+    const char *lf = json_string_value(attr(s, "langfuse.observation.type"));
+    for (size_t i = 0; lf && i < sizeof langfuse_types / sizeof langfuse_types[0]; i++)
+        if (strcmp(lf, langfuse_types[i][0]) == 0)
+            return langfuse_types[i][1];
     const char *op = json_string_value(attr(s, "gen_ai.operation.name"));
     for (size_t i = 0; op && i < sizeof operations / sizeof operations[0]; i++)
         if (strcmp(op, operations[i][0]) == 0)
@@ -227,34 +257,81 @@ static const char *span_type(const otlp_span_t *s, const char *model)
     return model ? SPAN_TYPE_LLM : SPAN_TYPE_SPAN;
 }
 
-/* Everything the span carried: its attributes, the resource's as "resource.<key>", the scope
- * as otel.scope.name / otel.scope.version. */
-static const char *all_attributes(const otlp_span_t *s, otlp_batch_t *b)
+/* "key":value with the key as a JSON string, appended to out (comma first unless empty). */
+static void member(buf_t *out, const char *prefix, const char *key, const json_t *value)
 {
-    json_t *all = json_copy(s->attrs);
+    buf_t k;
+    buf_init(&k);
+    buf_printf(&k, "%s%s", prefix, key);
+    json_t *name = json_string(buf_str(&k));
+    buf_free(&k);
+    char *name_text = name ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
+    char *value_text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (name_text && value_text) {
+        if (out->len)
+            buf_append_char(out, ',');
+        buf_printf(out, "%s:%s", name_text, value_text);
+    }
+    free(name_text);
+    free(value_text);
+    json_decref(name);
+}
+
+/* The resource's and scope's members of attributes_json, made once per resource and scope. */
+static const char *resource_members(const otlp_span_t *s, otlp_batch_t *b)
+{
+    if (b->frag && b->frag_resource == s->resource && b->frag_scope_name == s->scope_name &&
+        b->frag_scope_version == s->scope_version)
+        return b->frag;
+    buf_t out;
+    buf_init(&out);
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)s->resource, key, value)
-    {
-        buf_t k;
-        buf_init(&k);
-        buf_printf(&k, "resource.%s", key);
-        json_object_set(all, buf_str(&k), value);
-        buf_free(&k);
-    }
-    if (s->scope_name)
-        json_object_set_new(all, "otel.scope.name", json_string(s->scope_name));
-    if (s->scope_version)
-        json_object_set_new(all, "otel.scope.version", json_string(s->scope_version));
-    const char *text = otlp_batch_own(b, json_dumps(all, JSON_COMPACT));
-    json_decref(all);
-    return text;
+    json_object_foreach((json_t *)s->resource, key, value) member(&out, "resource.", key, value);
+    json_t *scope_name = s->scope_name ? json_string(s->scope_name) : NULL;
+    json_t *scope_version = s->scope_version ? json_string(s->scope_version) : NULL;
+    if (scope_name)
+        member(&out, "", "otel.scope.name", scope_name);
+    if (scope_version)
+        member(&out, "", "otel.scope.version", scope_version);
+    json_decref(scope_name);
+    json_decref(scope_version);
+    free(b->frag);
+    b->frag = out.data ? buf_steal(&out) : xstrdup("");
+    b->frag_resource = s->resource;
+    b->frag_scope_name = s->scope_name;
+    b->frag_scope_version = s->scope_version;
+    return b->frag;
+}
+
+/* Everything the span carried: its attributes, the resource's as "resource.<key>", the scope
+ * as otel.scope.name / otel.scope.version. The span's object is written out and the resource's
+ * members (the same for all spans of a resource, so written once) are spliced in before its
+ * closing brace: building a merged object per span cost more than the rest of the mapping. */
+static const char *all_attributes(const otlp_span_t *s, otlp_batch_t *b)
+{
+    const char *extra = resource_members(s, b);
+    char *own = json_dumps(s->attrs, JSON_COMPACT);
+    if (!*extra)
+        return otlp_batch_own(b, own);
+    size_t len = strlen(own); /* "{...}" */
+    buf_t out;
+    buf_init(&out);
+    buf_reserve(&out, len + strlen(extra) + 2);
+    buf_append(&out, own, len - 1);
+    if (len > 2)
+        buf_append_char(&out, ',');
+    buf_append_str(&out, extra);
+    buf_append_char(&out, '}');
+    free(own);
+    return otlp_batch_own(b, buf_steal(&out));
 }
 
 void genai_map_span(otlp_span_t *s, otlp_batch_t *b, const genai_prices_t *prices)
 {
     static const char *const model_keys[] = {"gen_ai.response.model", "gen_ai.request.model",
-                                             "llm.model_name", NULL};
+                                             "llm.model_name", "langfuse.observation.model.name",
+                                             NULL};
     static const char *const provider_keys[] = {"gen_ai.provider.name", "gen_ai.system",
                                                 "llm.provider", "llm.system", NULL};
     static const char *const input_keys[] = {
@@ -263,9 +340,14 @@ void genai_map_span(otlp_span_t *s, otlp_batch_t *b, const genai_prices_t *price
                                               "gen_ai.usage.completion_tokens",
                                               "llm.token_count.completion", NULL};
     static const char *const cost_keys[] = {"llm.cost.total", "gen_ai.usage.cost", NULL};
-    static const char *const session_keys[] = {"gen_ai.conversation.id", "session.id", NULL};
-    static const char *const user_keys[] = {"user.id", "enduser.id", NULL};
-    static const char *const version_keys[] = {"service.version", NULL};
+    static const char *const session_keys[] = {"gen_ai.conversation.id", "session.id",
+                                               "langfuse.session.id", NULL};
+    static const char *const user_keys[] = {"user.id", "enduser.id", "langfuse.user.id", NULL};
+    static const char *const version_keys[] = {"service.version", "langfuse.version",
+                                               "langfuse.release", NULL};
+    static const char *const usage_in[] = {"input", "prompt_tokens", "input_tokens", NULL};
+    static const char *const usage_out[] = {"output", "completion_tokens", "output_tokens", NULL};
+    static const char *const cost_total[] = {"total", NULL};
     static const char *const endpoint_keys[] = {"llmops.endpoint", NULL};
 
     span_row_t *r = &s->row;
@@ -274,6 +356,16 @@ void genai_map_span(otlp_span_t *s, otlp_batch_t *b, const genai_prices_t *price
     r->input_tokens = first_count(s, input_keys);
     r->output_tokens = first_count(s, output_keys);
     r->cost_usd = first_number(s, cost_keys);
+    /* Langfuse's OTel attributes (its SDKs v3+ export through /api/public/otel). */
+    double lf;
+    if (r->input_tokens < 0 &&
+        !isnan(lf = detail(s, "langfuse.observation.usage_details", usage_in)))
+        r->input_tokens = (int64_t)lf;
+    if (r->output_tokens < 0 &&
+        !isnan(lf = detail(s, "langfuse.observation.usage_details", usage_out)))
+        r->output_tokens = (int64_t)lf;
+    if (isnan(r->cost_usd))
+        r->cost_usd = detail(s, "langfuse.observation.cost_details", cost_total);
     double in_price, out_price;
     if (isnan(r->cost_usd) && r->model && (r->input_tokens >= 0 || r->output_tokens >= 0) &&
         prices && prices->lookup &&

@@ -40,6 +40,12 @@ typedef struct otlp_batch {
     size_t nowned, owned_cap;
     size_t rejected;   /* spans that could not be stored */
     char *first_error; /* why the first of them was rejected */
+    /* genai_map's cache: the resource and scope members of attributes_json as JSON text
+     * ("\"resource.k\":v,..."), for the resource and scope it was made for (spans of one scope
+     * come together, so one entry is enough). */
+    const json_t *frag_resource;
+    const char *frag_scope_name, *frag_scope_version;
+    char *frag;
 } otlp_batch_t;
 
 void otlp_batch_init(otlp_batch_t *b);
@@ -70,10 +76,13 @@ int otlp_proto_decode(const void *body, size_t len, otlp_batch_t *b, err_t *err)
  * "errorMessage": "..."}} (JSON), or its protobuf encoding. Caller frees *out. */
 char *otlp_json_response(size_t rejected, const char *message);
 void otlp_proto_response(size_t rejected, const char *message, void **out, size_t *len);
+/* A google.rpc.Status with only its message, protobuf-encoded: what OTLP/HTTP wants as the body
+ * of a 4xx/5xx answer to a protobuf request. Caller frees *out. */
+void otlp_proto_status(const char *message, void **out, size_t *len);
 
 /* Map every span (genai_map_span with the price lookup, may be NULL), reject those that fail
- * span_row_check, and write the rest in one span_store_write(). 0, or -1 with err when the
- * store failed. */
+ * span_row_check, and write the rest in one span_store_write(), with langfuse.trace.name /
+ * input / output attributes as the trace's fields. 0, or -1 with err when the store failed. */
 struct genai_prices;
 int otlp_ingest(store_t *s, otlp_batch_t *b, const struct genai_prices *prices,
                 span_write_result_t *out, err_t *err);

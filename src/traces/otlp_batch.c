@@ -29,6 +29,7 @@ void otlp_batch_free(otlp_batch_t *b)
     free(b->owned);
     json_decref(b->keep);
     free(b->first_error);
+    free(b->frag);
     memset(b, 0, sizeof *b);
 }
 
@@ -139,11 +140,33 @@ char *otlp_json_response(size_t rejected, const char *message)
     return text;
 }
 
+/* Trace-level attributes (Langfuse's langfuse.trace.name / input / output, which its SDKs set on
+ * any span of the trace) as trace fields, which win over the roll-up. 0 when the span has none. */
+static int langfuse_trace_fields(otlp_batch_t *b, const otlp_span_t *sp, span_trace_fields_t *f)
+{
+    const char *name = json_string_value(json_object_get(sp->attrs, "langfuse.trace.name"));
+    const json_t *in = json_object_get(sp->attrs, "langfuse.trace.input");
+    const json_t *out = json_object_get(sp->attrs, "langfuse.trace.output");
+    if (!(name && *name) && !in && !out)
+        return 0;
+    memset(f, 0, sizeof *f);
+    memcpy(f->trace_id, sp->row.trace_id, sizeof f->trace_id);
+    f->name = name && *name ? name : NULL;
+    f->input = json_is_string(in) ? json_string_value(in)
+               : in               ? otlp_batch_own(b, json_dumps(in, JSON_ENCODE_ANY))
+                                  : NULL;
+    f->output = json_is_string(out) ? json_string_value(out)
+                : out               ? otlp_batch_own(b, json_dumps(out, JSON_ENCODE_ANY))
+                                    : NULL;
+    return 1;
+}
+
 int otlp_ingest(store_t *s, otlp_batch_t *b, const genai_prices_t *prices, span_write_result_t *out,
                 err_t *err)
 {
     span_row_t *rows = xcalloc(b->n ? b->n : 1, sizeof *rows);
-    size_t n = 0;
+    span_trace_fields_t *fields = xcalloc(b->n ? b->n : 1, sizeof *fields);
+    size_t n = 0, nfields = 0;
     for (size_t i = 0; i < b->n; i++) {
         otlp_span_t *sp = &b->spans[i];
         genai_map_span(sp, b, prices);
@@ -153,9 +176,11 @@ int otlp_ingest(store_t *s, otlp_batch_t *b, const genai_prices_t *prices, span_
             continue;
         }
         rows[n++] = sp->row;
+        nfields += (size_t)langfuse_trace_fields(b, sp, &fields[nfields]);
     }
     span_write_result_t result = {0};
-    int rc = n > 0 ? span_store_write(s, rows, n, NULL, 0, &result, err) : 0;
+    int rc = n > 0 ? span_store_write(s, rows, n, fields, nfields, &result, err) : 0;
+    free(fields);
     free(rows);
     if (out)
         *out = result;

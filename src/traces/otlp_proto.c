@@ -245,3 +245,12 @@ void otlp_proto_response(size_t rejected, const char *message, void **out, size_
     *out = xmalloc(*len ? *len : 1);
     otlp__export_trace_service_response__pack(&resp, *out);
 }
+
+void otlp_proto_status(const char *message, void **out, size_t *len)
+{
+    Otlp__RpcStatus status = OTLP__RPC_STATUS__INIT;
+    status.message = (char *)(message ? message : "");
+    *len = otlp__rpc_status__get_packed_size(&status);
+    *out = xmalloc(*len ? *len : 1);
+    otlp__rpc_status__pack(&status, *out);
+}

@@ -282,8 +282,15 @@ static void test_protobuf(void **state)
     harness_response_free(&res);
     free(body);
 
+    /* Undecodable: 400 with a protobuf google.rpc.Status saying why. */
     post("/v1/traces", "application/x-protobuf", NULL, "\x0a\xff\xff", 3, &res);
     assert_int_equal(res.status, 400);
+    assert_non_null(harness_header(&res, "Content-Type", ct, sizeof ct));
+    assert_string_equal(ct, "application/x-protobuf");
+    Otlp__RpcStatus *st = otlp__rpc_status__unpack(NULL, res.len, (const uint8_t *)res.body);
+    assert_non_null(st);
+    assert_non_null(strstr(st->message, "ExportTraceServiceRequest"));
+    otlp__rpc_status__free_unpacked(st, NULL);
     harness_response_free(&res);
 }
 

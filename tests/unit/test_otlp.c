@@ -150,6 +150,78 @@ static void test_json_undecodable(void **state)
     otlp_batch_free(&b);
 }
 
+/* The reader: members in any order (attributes before ids, the scope after its spans, the
+ * resource after its scopeSpans), escapes, unknown members of every JSON type skipped. */
+static void test_json_reader_order_and_escapes(void **state)
+{
+    (void)state;
+    otlp_batch_t b;
+    decode_json("{\"extra\":[1,-2.5e3,true,false,null,{\"a\":[{}]},\"x\"],\"resourceSpans\":[{"
+                "\"scopeSpans\":[{\"spans\":[{\"attributes\":[{\"value\":{\"stringValue\":"
+                "\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\n\\/\"},\"key\":\"k\"}],"
+                "\"name\":\"n\\u0041\",\"startTimeUnixNano\":1,\"spanId\":\"" SID "\","
+                "\"traceId\":\"" TID "\",\"unknown\":{\"deep\":[[[]]]}}],"
+                "\"scope\":{\"name\":\"late-scope\"}}],"
+                "\"resource\":{\"attributes\":[{\"key\":\"r\",\"value\":{\"intValue\":7}}]}}]}",
+                &b);
+    assert_int_equal(b.n, 1);
+    assert_int_equal(b.rejected, 0);
+    const otlp_span_t *s = &b.spans[0];
+    assert_string_equal(s->row.name, "nA");
+    assert_string_equal(json_string_value(json_object_get(s->attrs, "k")),
+                        "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\" \n/");
+    assert_string_equal(s->scope_name, "late-scope");
+    assert_int_equal(json_integer_value(json_object_get(s->resource, "r")), 7);
+    otlp_batch_free(&b);
+}
+
+/* Bodies the reader refuses as a whole (400), as a strict JSON parser must. */
+static void test_json_reader_rejects(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "{\"resourceSpans\":[]} x",     /* text after the object */
+        "{\"resourceSpans\":[],}",      /* trailing comma */
+        "{\"a\":\"\xff\"}",             /* invalid UTF-8 */
+        "{\"a\":\"\xc0\xaf\"}",         /* overlong UTF-8 */
+        "{\"a\":\"\\ud800\"}",          /* lone surrogate */
+        "{\"a\":\"\\u0000\"}",          /* NUL */
+        "{\"a\":\"tab\there\"}",        /* raw control character */
+        "{\"a\":01}",                   /* leading zero */
+        "{\"a\":1e999}",                /* double overflow */
+        "{\"a\":99999999999999999999}", /* integer overflow */
+        "{\"a\":tru}",                  /* bad literal */
+        "{\"a\" 1}",                    /* no colon */
+        "{\"a\":\"open",                /* unterminated */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        otlp_batch_t b;
+        otlp_batch_init(&b);
+        err_t err;
+        if (otlp_json_decode(bad[i], strlen(bad[i]), &b, &err) != -1)
+            fail_msg("accepted: %s", bad[i]);
+        assert_int_equal(err.status, 400);
+        otlp_batch_free(&b);
+    }
+    /* Nesting beyond the reader's limit. */
+    size_t depth = 600;
+    char *deep = malloc(2 * depth + 16);
+    size_t n = 0;
+    n += (size_t)sprintf(deep, "{\"a\":");
+    for (size_t i = 0; i < depth; i++)
+        deep[n++] = '[';
+    for (size_t i = 0; i < depth; i++)
+        deep[n++] = ']';
+    deep[n++] = '}';
+    otlp_batch_t b;
+    otlp_batch_init(&b);
+    err_t err;
+    assert_int_equal(otlp_json_decode(deep, n, &b, &err), -1);
+    assert_non_null(strstr(err.message, "nested too deeply"));
+    otlp_batch_free(&b);
+    free(deep);
+}
+
 /* ---- protobuf ---------------------------------------------------------------------------------
  * Requests are built with the same generated code (the encoder side of protobuf-c). */
 
@@ -610,6 +682,42 @@ static void test_map_openinference(void **state)
     }
 }
 
+/* Langfuse's OTel attributes (its SDKs export to /api/public/otel/v1/traces). */
+static void test_map_langfuse(void **state)
+{
+    (void)state;
+    otlp_batch_t b;
+    const char *const kv[] = {"langfuse.observation.type",
+                              "generation",
+                              "langfuse.observation.model.name",
+                              "gpt-lf",
+                              "langfuse.observation.input",
+                              "[{\"role\":\"user\",\"content\":\"q\"}]",
+                              "langfuse.observation.output",
+                              "\"a\"",
+                              "langfuse.observation.usage_details",
+                              "{\"input\":5,\"output\":2,\"total\":7}",
+                              "langfuse.observation.cost_details",
+                              "{\"input\":0.1,\"total\":0.5}",
+                              "langfuse.session.id",
+                              "lf-sess",
+                              "langfuse.user.id",
+                              "lf-user",
+                              NULL};
+    mapped(kv, NULL, &b);
+    const span_row_t *r = &b.spans[0].row;
+    assert_string_equal(r->type, SPAN_TYPE_LLM);
+    assert_string_equal(r->model, "gpt-lf");
+    assert_string_equal(r->input, "[{\"role\":\"user\",\"content\":\"q\"}]");
+    assert_string_equal(r->output, "\"a\"");
+    assert_int_equal(r->input_tokens, 5);
+    assert_int_equal(r->output_tokens, 2);
+    assert_true(r->cost_usd == 0.5);
+    assert_string_equal(r->session_id, "lf-sess");
+    assert_string_equal(r->user_id, "lf-user");
+    otlp_batch_free(&b);
+}
+
 /* ---- ingestion on a store ------------------------------------------------------------------ */
 
 static void test_ingest(void **state)
@@ -649,19 +757,43 @@ static void test_ingest(void **state)
                      1);
 }
 
+/* langfuse.trace.* attributes become the trace's fields and win over the roll-up. */
+static void test_ingest_langfuse_trace_fields(void **state)
+{
+    fixture_t *f = *state;
+    otlp_batch_t b;
+    decode_json("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+                "{\"traceId\":\"" TID "\",\"spanId\":\"" SID "\",\"name\":\"root span\","
+                "\"startTimeUnixNano\":\"1700000000000000000\",\"attributes\":["
+                "{\"key\":\"langfuse.trace.name\",\"value\":{\"stringValue\":\"lf trace\"}},"
+                "{\"key\":\"langfuse.trace.input\",\"value\":{\"stringValue\":\"trace in\"}},"
+                "{\"key\":\"input.value\",\"value\":{\"stringValue\":\"span in\"}}]}]}]}]}",
+                &b);
+    err_t err;
+    assert_int_equal(otlp_ingest(f->store, &b, NULL, NULL, &err), 0);
+    otlp_batch_free(&b);
+    assert_int_equal(test_store_count(f->store, "SELECT COUNT(*) FROM traces WHERE name = 'lf "
+                                                "trace' AND input = 'trace in'"),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_json_decode, setup),
         cmocka_unit_test_setup(test_json_rejects, setup),
         cmocka_unit_test_setup(test_json_undecodable, setup),
+        cmocka_unit_test_setup(test_json_reader_order_and_escapes, setup),
+        cmocka_unit_test_setup(test_json_reader_rejects, setup),
         cmocka_unit_test_setup(test_proto_decode, setup),
         cmocka_unit_test_setup(test_proto_depth_limit, setup),
         cmocka_unit_test_setup(test_responses, setup),
         cmocka_unit_test_setup(test_map_genai, setup),
         cmocka_unit_test_setup(test_map_genai_deprecated, setup),
         cmocka_unit_test_setup(test_map_openinference, setup),
+        cmocka_unit_test_setup(test_map_langfuse, setup),
         cmocka_unit_test_setup(test_ingest, setup),
+        cmocka_unit_test_setup(test_ingest_langfuse_trace_fields, setup),
     };
     return test_store_run_groups(tests, sizeof tests / sizeof tests[0], "otlp");
 }
