@@ -150,78 +150,6 @@ static void test_json_undecodable(void **state)
     otlp_batch_free(&b);
 }
 
-/* The reader: members in any order (attributes before ids, the scope after its spans, the
- * resource after its scopeSpans), escapes, unknown members of every JSON type skipped. */
-static void test_json_reader_order_and_escapes(void **state)
-{
-    (void)state;
-    otlp_batch_t b;
-    decode_json("{\"extra\":[1,-2.5e3,true,false,null,{\"a\":[{}]},\"x\"],\"resourceSpans\":[{"
-                "\"scopeSpans\":[{\"spans\":[{\"attributes\":[{\"value\":{\"stringValue\":"
-                "\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\n\\/\"},\"key\":\"k\"}],"
-                "\"name\":\"n\\u0041\",\"startTimeUnixNano\":1,\"spanId\":\"" SID "\","
-                "\"traceId\":\"" TID "\",\"unknown\":{\"deep\":[[[]]]}}],"
-                "\"scope\":{\"name\":\"late-scope\"}}],"
-                "\"resource\":{\"attributes\":[{\"key\":\"r\",\"value\":{\"intValue\":7}}]}}]}",
-                &b);
-    assert_int_equal(b.n, 1);
-    assert_int_equal(b.rejected, 0);
-    const otlp_span_t *s = &b.spans[0];
-    assert_string_equal(s->row.name, "nA");
-    assert_string_equal(json_string_value(json_object_get(s->attrs, "k")),
-                        "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\" \n/");
-    assert_string_equal(s->scope_name, "late-scope");
-    assert_int_equal(json_integer_value(json_object_get(s->resource, "r")), 7);
-    otlp_batch_free(&b);
-}
-
-/* Bodies the reader refuses as a whole (400), as a strict JSON parser must. */
-static void test_json_reader_rejects(void **state)
-{
-    (void)state;
-    static const char *const bad[] = {
-        "{\"resourceSpans\":[]} x",     /* text after the object */
-        "{\"resourceSpans\":[],}",      /* trailing comma */
-        "{\"a\":\"\xff\"}",             /* invalid UTF-8 */
-        "{\"a\":\"\xc0\xaf\"}",         /* overlong UTF-8 */
-        "{\"a\":\"\\ud800\"}",          /* lone surrogate */
-        "{\"a\":\"\\u0000\"}",          /* NUL */
-        "{\"a\":\"tab\there\"}",        /* raw control character */
-        "{\"a\":01}",                   /* leading zero */
-        "{\"a\":1e999}",                /* double overflow */
-        "{\"a\":99999999999999999999}", /* integer overflow */
-        "{\"a\":tru}",                  /* bad literal */
-        "{\"a\" 1}",                    /* no colon */
-        "{\"a\":\"open",                /* unterminated */
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        otlp_batch_t b;
-        otlp_batch_init(&b);
-        err_t err;
-        if (otlp_json_decode(bad[i], strlen(bad[i]), &b, &err) != -1)
-            fail_msg("accepted: %s", bad[i]);
-        assert_int_equal(err.status, 400);
-        otlp_batch_free(&b);
-    }
-    /* Nesting beyond the reader's limit. */
-    size_t depth = 600;
-    char *deep = malloc(2 * depth + 16);
-    size_t n = 0;
-    n += (size_t)sprintf(deep, "{\"a\":");
-    for (size_t i = 0; i < depth; i++)
-        deep[n++] = '[';
-    for (size_t i = 0; i < depth; i++)
-        deep[n++] = ']';
-    deep[n++] = '}';
-    otlp_batch_t b;
-    otlp_batch_init(&b);
-    err_t err;
-    assert_int_equal(otlp_json_decode(deep, n, &b, &err), -1);
-    assert_non_null(strstr(err.message, "nested too deeply"));
-    otlp_batch_free(&b);
-    free(deep);
-}
-
 /* ---- protobuf ---------------------------------------------------------------------------------
  * Requests are built with the same generated code (the encoder side of protobuf-c). */
 
@@ -783,8 +711,6 @@ int main(void)
         cmocka_unit_test_setup(test_json_decode, setup),
         cmocka_unit_test_setup(test_json_rejects, setup),
         cmocka_unit_test_setup(test_json_undecodable, setup),
-        cmocka_unit_test_setup(test_json_reader_order_and_escapes, setup),
-        cmocka_unit_test_setup(test_json_reader_rejects, setup),
         cmocka_unit_test_setup(test_proto_decode, setup),
         cmocka_unit_test_setup(test_proto_depth_limit, setup),
         cmocka_unit_test_setup(test_responses, setup),
