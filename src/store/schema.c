@@ -514,6 +514,15 @@ static const char trace_query_postgres[] =
     "CREATE TRIGGER traces_session_sync AFTER INSERT OR UPDATE OR DELETE ON traces "
     "FOR EACH ROW EXECUTE FUNCTION llmops_session_sync();\n";
 
+/* ---- 13: span versions and caller-given trace fields -----------------------------------------
+ * spans.version: the application's or model's version a span was produced by (OTLP
+ * service.version, a Langfuse observation's version), which the trace roll-up takes its version
+ * from. traces.fields: the trace-level fields a caller stated (Langfuse trace-create: name, user,
+ * session, input, output, version, start) as a JSON object, kept so that recomputing the roll-up
+ * when later spans arrive still lets them win (traces/span_store.h). */
+static const char span_fields_sql[] = "ALTER TABLE spans ADD COLUMN version TEXT;\n"
+                                      "ALTER TABLE traces ADD COLUMN fields TEXT;\n";
+
 /* ---- 5: gateway ---------------------------------------------------------------------------
  * The gateway's configuration plane (src/gateway/): endpoints (the spec is the endpoint's JSON
  * as the API took it), API keys (only the SHA-256 of the secret is kept; prefix is its first 8
@@ -569,6 +578,7 @@ static const migration_t schema_migrations_list[] = {
      .name = "trace_queries",
      .sqlite_sql = trace_query_sqlite,
      .postgres_sql = trace_query_postgres},
+    {.version = 13, .name = "span_fields", .sql = span_fields_sql},
 };
 
 #define SCHEMA_COUNT (sizeof schema_migrations_list / sizeof schema_migrations_list[0])

@@ -17,8 +17,8 @@
 #include "base/json.h"
 #include "store/sql_builder.h"
 
-#define TRACE_COLS 26
-#define SPAN_COLS  14
+#define TRACE_COLS 30
+#define SPAN_COLS  24
 /* Rows per INSERT statement: 26 columns x 100 rows stays far below both backends' limits on
  * bound parameters (SQLite 32766, PostgreSQL 65535). */
 #define ROWS_PER_STATEMENT 100
@@ -27,10 +27,11 @@ static const char trace_insert_head[] =
     "INSERT INTO traces (trace_id, start_ms, end_ms, name, status, session_id, user_id, "
     "endpoint, model, provider, model_name, model_version, model_alias, prompt_name, "
     "prompt_version, key_id, input_tokens, output_tokens, cost_usd, latency_ms, ttft_ms, "
-    "cache_hit, input, output, error, data) VALUES ";
+    "cache_hit, input, output, error, data, source, span_count, version, guardrail_hits) VALUES ";
 static const char span_insert_head[] =
     "INSERT INTO spans (span_id, trace_id, parent_span_id, name, kind, start_ms, end_ms, status, "
-    "model, input_tokens, output_tokens, cost_usd, attributes, events) VALUES ";
+    "model, input_tokens, output_tokens, cost_usd, attributes, events, session_id, user_id, "
+    "endpoint, provider, type, input, output, latency_ms, ttft_ms, source) VALUES ";
 
 /* ---- reading a record ------------------------------------------------------------------------ */
 
@@ -215,6 +216,21 @@ static const char *record_name(const json_t *rec)
     return name ? name : "gateway";
 }
 
+/* The trace's version (traces.version, text): the registered model's version when the call went
+ * through one, else the prompt's. */
+static const char *record_version(owned_t *o, const json_t *rec)
+{
+    store_value_t v = rec_int(rec, "model_version");
+    if (v.type == SV_NULL)
+        v = rec_int(rec, "prompt_version");
+    if (v.type == SV_NULL)
+        return NULL;
+    buf_t b;
+    buf_init(&b);
+    buf_printf(&b, "%lld", (long long)v.i);
+    return own(o, buf_steal(&b));
+}
+
 static void trace_row(owned_t *o, const json_t *rec, store_value_t *v)
 {
     const json_t *cache_hit = json_object_get(rec, "cache_hit");
@@ -245,6 +261,10 @@ static void trace_row(owned_t *o, const json_t *rec, store_value_t *v)
         sv_text(record_output(o, rec)),
         sv_text(rec_str(rec, "error")),
         sv_text(own(o, json_to_string(rec))),
+        sv_text("gateway"),
+        sv_int(1),
+        sv_text(record_version(o, rec)),
+        sv_int(0),
     };
     memcpy(v, row, sizeof row);
 }
@@ -325,6 +345,16 @@ static void span_row(owned_t *o, const json_t *rec, store_value_t *v)
         rec_real(rec, "cost_usd"),
         sv_text(own(o, json_to_string(attrs))),
         sv_text(own(o, json_to_string(events))),
+        sv_text(rec_str(rec, "session_id")),
+        sv_text(rec_str(rec, "user")),
+        sv_text(rec_str(rec, "endpoint")),
+        sv_text(rec_str(rec, "provider")),
+        sv_text(strcmp(op, "embeddings") == 0 ? "embedding" : "llm"),
+        sv_text(json_text(o, record_input(rec))),
+        sv_text(record_output(o, rec)),
+        rec_real(rec, "latency_ms"),
+        rec_real(rec, "ttft_ms"),
+        sv_text("gateway"),
     };
     json_decref(attrs);
     json_decref(events);
