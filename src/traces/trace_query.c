@@ -594,7 +594,7 @@ static json_t *session_json(const store_rows_t *rows, size_t r)
     json_t *o = json_object();
     set_text(o, "session_id", rows, r, 0);
     set_text(o, "user", rows, r, 1);
-    set_int(o, "traces", rows, r, 2);
+    set_int(o, "trace_count", rows, r, 2);
     set_int(o, "first_start_ms", rows, r, 3);
     set_int(o, "last_start_ms", rows, r, 4);
     set_int(o, "input_tokens", rows, r, 5);

@@ -91,7 +91,7 @@ typedef struct session_filter {
     int64_t since_ms, until_ms; /* the session's last activity in [since, until); 0: unbounded */
 } session_filter_t;
 
-/* Sessions, most recent activity first: {"sessions": [{"session_id", "user", "traces",
+/* Sessions, most recent activity first: {"sessions": [{"session_id", "user", "trace_count",
  * "first_start_ms", "last_start_ms", "input_tokens", "output_tokens", "cost_usd",
  * "errors"}], "next_page_token"?}. limit as traces_list. Caller owns. */
 json_t *sessions_list(store_t *s, const session_filter_t *filter, int limit,
