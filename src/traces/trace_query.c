@@ -305,17 +305,20 @@ static int check_filter(const trace_filter_t *f, int limit, err_t *err)
     return 0;
 }
 
+/* Score conditions select from scores first (trace_id IN (...)): feedback is rare, so the set is
+ * small, and the planners then read the list's sort index and test membership, instead of
+ * probing scores once per trace in sort order (which SQLite did through scores_name, reading
+ * every score of that name per trace). */
 static void where_score(sqlb_t *b, int *first, const trace_score_cond_t *c)
 {
     where(b, first);
-    sqlb_sql(b, "EXISTS (SELECT 1 FROM scores WHERE scores.trace_id = traces.trace_id AND "
-                "scores.name = ");
+    sqlb_sql(b, "trace_id IN (SELECT trace_id FROM scores WHERE name = ");
     sqlb_param(b, sv_text(c->name));
     if (c->is_number) {
-        sqlb_printf(b, " AND scores.value %s ", strcmp(c->op, "!=") == 0 ? "<>" : c->op);
+        sqlb_printf(b, " AND value %s ", strcmp(c->op, "!=") == 0 ? "<>" : c->op);
         sqlb_param(b, sv_real(c->number));
     } else {
-        sqlb_printf(b, " AND scores.string_value %s ", strcmp(c->op, "!=") == 0 ? "<>" : "=");
+        sqlb_printf(b, " AND string_value %s ", strcmp(c->op, "!=") == 0 ? "<>" : "=");
         sqlb_param(b, sv_text(c->string));
     }
     sqlb_sql(b, ")");
@@ -355,8 +358,11 @@ static int add_filters(sqlb_t *b, int *first, const trace_filter_t *f, err_t *er
     }
     if (f->has_feedback >= 0) {
         where(b, first);
-        sqlb_printf(b, "%sEXISTS (SELECT 1 FROM scores WHERE scores.trace_id = traces.trace_id)",
-                    f->has_feedback ? "" : "NOT ");
+        /* With feedback: the (small) set of scored traces; without: a probe of scores_trace
+         * per trace, which stops early because most traces have none. */
+        sqlb_sql(b, f->has_feedback ? "trace_id IN (SELECT trace_id FROM scores)"
+                                    : "NOT EXISTS (SELECT 1 FROM scores WHERE scores.trace_id = "
+                                      "traces.trace_id)");
     }
     for (size_t i = 0; i < f->nscores; i++)
         where_score(b, first, &f->scores[i]);
