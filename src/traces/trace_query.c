@@ -358,11 +358,11 @@ static int add_filters(sqlb_t *b, int *first, const trace_filter_t *f, err_t *er
     }
     if (f->has_feedback >= 0) {
         where(b, first);
-        /* With feedback: the (small) set of scored traces; without: a probe of scores_trace
-         * per trace, which stops early because most traces have none. */
-        sqlb_sql(b, f->has_feedback ? "trace_id IN (SELECT trace_id FROM scores)"
-                                    : "NOT EXISTS (SELECT 1 FROM scores WHERE scores.trace_id = "
-                                      "traces.trace_id)");
+        /* A probe of scores_trace per trace read in sort order: with feedback on a few percent
+         * of traces a page is found after a few thousand probes (measured much faster than
+         * collecting and sorting every scored trace). */
+        sqlb_printf(b, "%sEXISTS (SELECT 1 FROM scores WHERE scores.trace_id = traces.trace_id)",
+                    f->has_feedback ? "" : "NOT ");
     }
     for (size_t i = 0; i < f->nscores; i++)
         where_score(b, first, &f->scores[i]);
