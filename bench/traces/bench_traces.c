@@ -32,8 +32,8 @@
 #include "store/store.h"
 
 /* ---- the queries timed ------------------------------------------------------------------------
- * One line per query: a label and the request path ({TRACE}, {SESSION} and {USER} are replaced by a
- * seeded trace, session and that session's user). Add a line to time another query. */
+ * One line per query: a label and the request path ({TRACE}, {SESSION} and {USER} are replaced
+ * by a seeded trace, session and that session's user). Add a line to time another query. */
 typedef struct bench_query {
     const char *label, *path;
 } bench_query_t;
@@ -71,7 +71,7 @@ static int env_int(const char *name, int dflt)
     return v && *v ? atoi(v) : dflt;
 }
 
-/* ---- deterministic data ----------------------------------------------------------------------- */
+/* ---- deterministic data ---------------------------------------------------------------------- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
@@ -89,19 +89,19 @@ static double rnd01(void)
     return (double)(rnd() >> 11) / 9007199254740992.0;
 }
 
-static const char *const endpoints[] = {"chat-prod", "chat-prod",  "chat-prod", "rag-search",
-                                        "rag-search", "summarize", "agent",     "classify",
+static const char *const endpoints[] = {"chat-prod",  "chat-prod",   "chat-prod", "rag-search",
+                                        "rag-search", "summarize",   "agent",     "classify",
                                         "translate",  "chat-staging"};
-static const char *const models[] = {"gpt-4o", "gpt-4o-mini", "gpt-4o-mini",
-                                     "claude-3-5-sonnet", "llama-3.1-70b", "mistral-large"};
+static const char *const models[] = {
+    "gpt-4o", "gpt-4o-mini", "gpt-4o-mini", "claude-3-5-sonnet", "llama-3.1-70b", "mistral-large"};
 static const double price_per_tok[] = {5e-6, 0.3e-6, 0.3e-6, 3e-6, 0.8e-6, 2e-6};
 
 static char vocab[VOCABULARY][12];
 
 static void make_vocab(void)
 {
-    static const char *const syll[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze",
-                                       "pa", "do", "gu", "fe", "hi", "jo", "qu"};
+    static const char *const syll[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo",
+                                       "ze", "pa", "do", "gu", "fe", "hi", "jo", "qu"};
     for (int i = 0; i < VOCABULARY; i++)
         snprintf(vocab[i], sizeof vocab[i], "%s%s%s", syll[i % 16], syll[(i / 16) % 16],
                  syll[(i / 256) % 16]);
@@ -218,7 +218,9 @@ static int seed(store_t *s, long ntraces, int nspans, seed_state_t *st, err_t *e
                 sv_text(user),
                 sv_text(endpoints[ep]),
                 sv_text(models[model]),
-                sv_text(model < 3 ? "openai" : model == 3 ? "anthropic" : "other"),
+                sv_text(model < 3    ? "openai"
+                        : model == 3 ? "anthropic"
+                                     : "other"),
                 sv_text(rnd() % 2 ? "v12" : "v13"),
                 sv_text(fmt(&a, "key-%d", (int)(rnd() % 50))),
                 sv_int(in_tok),
@@ -302,7 +304,7 @@ static int seed(store_t *s, long ntraces, int nspans, seed_state_t *st, err_t *e
     return rc;
 }
 
-/* ---- server ----------------------------------------------------------------------------------- */
+/* ---- server ---------------------------------------------------------------------------------- */
 
 typedef struct server {
     pid_t pid;
@@ -340,8 +342,15 @@ static int server_start(server_t *s, const char *store_url)
             dup2(fileno(log), 2);
         }
         const char *bin = getenv("LLMOPS_BIN"); /* set by `make bench-traces` to $(BUILD) */
-        const char *argv[] = {bin && *bin ? bin : "build/llmops", "server", "--port", "0",
-                              "--data", s->dir, "--store", store_url, NULL};
+        const char *argv[] = {bin && *bin ? bin : "build/llmops",
+                              "server",
+                              "--port",
+                              "0",
+                              "--data",
+                              s->dir,
+                              "--store",
+                              store_url,
+                              NULL};
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -408,8 +417,7 @@ static void expand(const char *path, char *out, size_t size)
     buf_free(&b);
 }
 
-static void time_query(CURL *curl, const char *base, const bench_query_t *q, int reps,
-                       timing_t *t)
+static void time_query(CURL *curl, const char *base, const bench_query_t *q, int reps, timing_t *t)
 {
     char path[512], url[640];
     expand(q->path, path, sizeof path);
@@ -453,7 +461,7 @@ static void time_query(CURL *curl, const char *base, const bench_query_t *q, int
     buf_free(&out);
 }
 
-/* ---- main ------------------------------------------------------------------------------------- */
+/* ---- main ------------------------------------------------------------------------------------ */
 
 typedef struct result {
     const char *backend;
@@ -572,9 +580,11 @@ int main(void)
         for (int b = 0; b < 2; b++) {
             const timing_t *t = &results[b].t[q];
             if (!results[b].ok)
-                printf(b ? " (not run)         |        |      |" : " (not run)     |        |      |");
+                printf(b ? " (not run)         |        |      |"
+                         : " (not run)     |        |      |");
             else if (t->failed)
-                printf(b ? " failed (%d)       |        |      |" : " failed (%d)   |        |      |",
+                printf(b ? " failed (%d)       |        |      |"
+                         : " failed (%d)   |        |      |",
                        t->failed);
             else
                 printf(b ? " %17.2f | %6.2f | %4ld |" : " %13.2f | %6.2f | %4ld |", t->p50, t->p95,

@@ -17,24 +17,12 @@
 static const struct {
     const char *option, *param;
 } list_params[] = {
-    {"endpoint", "endpoint"},
-    {"model", "model"},
-    {"version", "version"},
-    {"status", "status"},
-    {"key-id", "key_id"},
-    {"user", "user"},
-    {"session-id", "session_id"},
-    {"name", "name"},
-    {"source", "source"},
-    {"since", "since"},
-    {"until", "until"},
-    {"min-latency", "min_latency_ms"},
-    {"min-cost", "min_cost_usd"},
-    {"q", "q"},
-    {"sort", "sort"},
-    {"order", "order"},
-    {"limit", "limit"},
-    {"page-token", "page_token"},
+    {"endpoint", "endpoint"},     {"model", "model"},   {"version", "version"},
+    {"status", "status"},         {"key-id", "key_id"}, {"user", "user"},
+    {"session-id", "session_id"}, {"name", "name"},     {"source", "source"},
+    {"since", "since"},           {"until", "until"},   {"min-latency", "min_latency_ms"},
+    {"min-cost", "min_cost_usd"}, {"q", "q"},           {"sort", "sort"},
+    {"order", "order"},           {"limit", "limit"},   {"page-token", "page_token"},
 };
 #define NPARAMS   (sizeof list_params / sizeof list_params[0])
 #define OPT_BASE  256 /* getopt values of list_params: OPT_BASE + index */
@@ -138,12 +126,12 @@ static void print_table(const json_t *reply)
         number_text(json_object_get(t, "cost_usd"), 6, "", "", cost, sizeof cost);
         number_text(json_object_get(t, "latency_ms"), 0, "", " ms", latency, sizeof latency);
         const char *endpoint = text_of(t, "endpoint");
-        printf("%-19s %-32s %-16s %-24s %-6s %-13s %-10s %s\n",
-               when(json_object_get(t, "start_ms"), c0, sizeof c0), text_of(t, "trace_id"),
-               cli_clip(strcmp(endpoint, "-") ? endpoint : text_of(t, "name"), 16, "~", c1,
-                        sizeof c1),
-               cli_clip(text_of(t, "model"), 24, "~", c2, sizeof c2), text_of(t, "status"), tokens,
-               cost, latency);
+        printf(
+            "%-19s %-32s %-16s %-24s %-6s %-13s %-10s %s\n",
+            when(json_object_get(t, "start_ms"), c0, sizeof c0), text_of(t, "trace_id"),
+            cli_clip(strcmp(endpoint, "-") ? endpoint : text_of(t, "name"), 16, "~", c1, sizeof c1),
+            cli_clip(text_of(t, "model"), 24, "~", c2, sizeof c2), text_of(t, "status"), tokens,
+            cost, latency);
     }
     if (i == 0)
         printf("(no traces)\n");
@@ -154,8 +142,8 @@ static int run_list(cli_t *cli, int argc, char **argv)
 {
     struct option longopts[NPARAMS + 6];
     for (size_t i = 0; i < NPARAMS; i++)
-        longopts[i] = (struct option){list_params[i].option, required_argument, NULL,
-                                      OPT_BASE + (int)i};
+        longopts[i] =
+            (struct option){list_params[i].option, required_argument, NULL, OPT_BASE + (int)i};
     longopts[NPARAMS] = (struct option){"has-feedback", no_argument, NULL, OPT_FB};
     longopts[NPARAMS + 1] = (struct option){"no-feedback", no_argument, NULL, OPT_NOFB};
     longopts[NPARAMS + 2] = (struct option){"score", required_argument, NULL, OPT_SCORE};
@@ -301,7 +289,7 @@ static int run_show(cli_t *cli, int argc, char **argv)
     return show(cli, argc, argv, "traces show", "/api/v1/traces", print_trace);
 }
 
-/* ---- sessions --------------------------------------------------------------------------------- */
+/* ---- sessions -------------------------------------------------------------------------------- */
 
 typedef struct session_flags {
     const char *user, *since, *until, *limit, *page_token;
@@ -352,11 +340,13 @@ static void print_sessions(const json_t *reply)
 
 static int run_sessions_list(cli_t *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"user", required_argument, NULL, 'u'},  {"since", required_argument, NULL, 'a'},
-        {"until", required_argument, NULL, 'b'}, {"limit", required_argument, NULL, 'n'},
-        {"page-token", required_argument, NULL, 't'}, {"json", no_argument, NULL, OPT_JSON},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"user", required_argument, NULL, 'u'},
+                                             {"since", required_argument, NULL, 'a'},
+                                             {"until", required_argument, NULL, 'b'},
+                                             {"limit", required_argument, NULL, 'n'},
+                                             {"page-token", required_argument, NULL, 't'},
+                                             {"json", no_argument, NULL, OPT_JSON},
+                                             {NULL, 0, NULL, 0}};
     session_flags_t f = {0};
     int n = cli_parse_options(argc, argv, "sessions list", NULL, longopts, take_session_flag, &f);
     if (n < 0)
@@ -430,7 +420,8 @@ const cli_command_t cmd_traces_commands[] = {
     {"traces", "show", "TRACE_ID [--json]",
      "show one trace: its span tree with durations, input, output and scores",
      "Example: llmops traces show 0190f1c2a4b84e6f9d0c1a2b3c4d5e6f", run_show},
-    {"sessions", "list", "[--user U] [--since MS] [--until MS] [--limit N] [--page-token T] [--json]",
+    {"sessions", "list",
+     "[--user U] [--since MS] [--until MS] [--limit N] [--page-token T] [--json]",
      "list sessions, most recent activity first",
      "Prints last activity, session id, user, traces, errors, tokens and cost.\n"
      "Example: llmops sessions list --user alice",

@@ -463,8 +463,12 @@ static const char trace_trees_sql[] =
     "COALESCE(SUM(cost_usd), 0), SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) FROM traces "   \
     "WHERE session_id IS NOT NULL GROUP BY session_id;\n"
 
-static const char trace_query_sqlite[] =
-    TRACE_QUERY_COMMON SESSION_BACKFILL
+/* SESSION_RECOMPUTE for each session id expression the triggers use. */
+#define SESSION_RECOMPUTE_OLD SESSION_RECOMPUTE("OLD.session_id")
+#define SESSION_RECOMPUTE_NEW SESSION_RECOMPUTE("NEW.session_id")
+#define SESSION_RECOMPUTE_SID SESSION_RECOMPUTE("sid")
+
+static const char trace_query_sqlite[] = TRACE_QUERY_COMMON SESSION_BACKFILL
     "CREATE VIRTUAL TABLE traces_fts USING fts5(input, output, content='traces', "
     "content_rowid='rowid');\n"
     "INSERT INTO traces_fts(traces_fts) VALUES ('rebuild');\n"
@@ -486,18 +490,17 @@ static const char trace_query_sqlite[] =
     "AND OLD.session_id IS NEW.session_id AND OLD.start_ms = NEW.start_ms BEGIN\n" SESSION_ADJUST
     "END;\n"
     "CREATE TRIGGER traces_session_move AFTER UPDATE ON traces WHEN NOT (OLD.session_id IS "
-    "NEW.session_id AND OLD.start_ms = NEW.start_ms) BEGIN\n" SESSION_RECOMPUTE("OLD.session_id")
-        SESSION_RECOMPUTE("NEW.session_id") "END;\n"
+    "NEW.session_id AND OLD.start_ms = NEW.start_ms) BEGIN\n" SESSION_RECOMPUTE_OLD
+        SESSION_RECOMPUTE_NEW "END;\n"
     "CREATE TRIGGER traces_session_delete AFTER DELETE ON traces "
-    "WHEN OLD.session_id IS NOT NULL BEGIN\n" SESSION_RECOMPUTE("OLD.session_id") "END;\n";
+    "WHEN OLD.session_id IS NOT NULL BEGIN\n" SESSION_RECOMPUTE_OLD "END;\n";
 
-static const char trace_query_postgres[] =
-    TRACE_QUERY_COMMON SESSION_BACKFILL
+static const char trace_query_postgres[] = TRACE_QUERY_COMMON SESSION_BACKFILL
     "CREATE INDEX traces_fts ON traces USING GIN (to_tsvector('simple', "
     "left(COALESCE(input, '') || ' ' || COALESCE(output, ''), 100000)));\n"
     "CREATE FUNCTION llmops_session_recompute(sid TEXT) RETURNS void LANGUAGE plpgsql AS $$\n"
     "BEGIN\n"
-    "  IF sid IS NULL THEN RETURN; END IF;\n" SESSION_RECOMPUTE("sid") "END $$;\n"
+    "  IF sid IS NULL THEN RETURN; END IF;\n" SESSION_RECOMPUTE_SID "END $$;\n"
     "CREATE FUNCTION llmops_session_sync() RETURNS trigger LANGUAGE plpgsql AS $$\n"
     "BEGIN\n"
     "  IF TG_OP = 'INSERT' THEN\n"

@@ -32,7 +32,7 @@
 #define Q_MAX_LEN   1000
 #define Q_MAX_WORDS 32
 
-/* ---- rows to JSON ----------------------------------------------------------------------------- */
+/* ---- rows to JSON ---------------------------------------------------------------------------- */
 
 static void set_text(json_t *obj, const char *key, const store_rows_t *rows, size_t r, size_t col)
 {
@@ -63,15 +63,15 @@ static json_t *summary_json(const store_rows_t *rows, size_t r)
         const char *key;
         char type; /* t text, i integer, r real, b boolean */
     } cols[SUMMARY_NCOLS] = {
-        {"trace_id", 't'},       {"start_ms", 'i'},       {"end_ms", 'i'},
-        {"name", 't'},           {"status", 't'},         {"session_id", 't'},
-        {"user", 't'},           {"endpoint", 't'},       {"model", 't'},
-        {"provider", 't'},       {"model_name", 't'},     {"model_version", 'i'},
-        {"model_alias", 't'},    {"prompt_name", 't'},    {"prompt_version", 'i'},
-        {"key_id", 't'},         {"input_tokens", 'i'},   {"output_tokens", 'i'},
-        {"cost_usd", 'r'},       {"latency_ms", 'r'},     {"ttft_ms", 'r'},
-        {"cache_hit", 'b'},      {"error", 't'},          {"version", 't'},
-        {"source", 't'},         {"span_count", 'i'},     {"guardrail_hits", 'i'},
+        {"trace_id", 't'},    {"start_ms", 'i'},     {"end_ms", 'i'},
+        {"name", 't'},        {"status", 't'},       {"session_id", 't'},
+        {"user", 't'},        {"endpoint", 't'},     {"model", 't'},
+        {"provider", 't'},    {"model_name", 't'},   {"model_version", 'i'},
+        {"model_alias", 't'}, {"prompt_name", 't'},  {"prompt_version", 'i'},
+        {"key_id", 't'},      {"input_tokens", 'i'}, {"output_tokens", 'i'},
+        {"cost_usd", 'r'},    {"latency_ms", 'r'},   {"ttft_ms", 'r'},
+        {"cache_hit", 'b'},   {"error", 't'},        {"version", 't'},
+        {"source", 't'},      {"span_count", 'i'},   {"guardrail_hits", 'i'},
     };
     json_t *t = json_object();
     for (size_t c = 0; c < SUMMARY_NCOLS; c++) {
@@ -100,7 +100,7 @@ static json_t *json_column(const store_rows_t *rows, size_t r, size_t col)
     return v ? v : json_string(text);
 }
 
-/* ---- parsing ---------------------------------------------------------------------------------- */
+/* ---- parsing --------------------------------------------------------------------------------- */
 
 trace_filter_t trace_filter_any(void)
 {
@@ -209,7 +209,7 @@ static char *fts_words(const char *q, int quoted)
     return buf_steal(&out);
 }
 
-/* ---- the trace list --------------------------------------------------------------------------- */
+/* ---- the trace list -------------------------------------------------------------------------- */
 
 static void where(sqlb_t *b, int *first)
 {
@@ -263,7 +263,8 @@ static int keyset_parse(const char *token, const char *sort, const char *order, 
                          "Invalid page token: it continues another sort or order (sort=%s, "
                          "order=%s)",
                          s ? s : "?", o ? o : "?");
-    else if (!id || strlen(id) >= sizeof out->id || (is_int ? !json_is_integer(v) : !json_is_number(v)))
+    else if (!id || strlen(id) >= sizeof out->id ||
+             (is_int ? !json_is_integer(v) : !json_is_number(v)))
         rc = err_invalid(err, "page_token", "Invalid page token: no position in it");
     else {
         out->set = 1;
@@ -440,7 +441,7 @@ json_t *traces_list(store_t *s, const trace_filter_t *filter, int limit, const c
     return result;
 }
 
-/* ---- one trace -------------------------------------------------------------------------------- */
+/* ---- one trace ------------------------------------------------------------------------------- */
 
 static json_t *span_json(const store_rows_t *rows, size_t r)
 {
@@ -589,7 +590,7 @@ json_t *traces_get(store_t *s, const char *trace_id, err_t *err)
     return result;
 }
 
-/* ---- sessions --------------------------------------------------------------------------------- */
+/* ---- sessions -------------------------------------------------------------------------------- */
 
 #define SESSION_COLUMNS                                                                            \
     "session_id, user_id, traces, first_start_ms, last_start_ms, input_tokens, output_tokens, "    \
@@ -610,8 +611,8 @@ static json_t *session_json(const store_rows_t *rows, size_t r)
     return o;
 }
 
-json_t *sessions_list(store_t *s, const session_filter_t *filter, int limit,
-                      const char *page_token, err_t *err)
+json_t *sessions_list(store_t *s, const session_filter_t *filter, int limit, const char *page_token,
+                      err_t *err)
 {
     static const session_filter_t none = {0};
     const session_filter_t *f = filter ? filter : &none;
@@ -716,7 +717,7 @@ json_t *sessions_get(store_t *s, const char *session_id, err_t *err)
     return result;
 }
 
-/* ---- key totals ------------------------------------------------------------------------------- */
+/* ---- key totals ------------------------------------------------------------------------------ */
 
 json_t *traces_key_usage(store_t *s, err_t *err)
 {

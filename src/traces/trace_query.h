@@ -45,12 +45,12 @@ typedef struct trace_score_cond {
 typedef struct trace_filter {
     /* equality filters; NULL: any */
     const char *endpoint, *model, *version, *status, *key_id, *user, *session_id, *name, *source;
-    int64_t since_ms, until_ms;  /* start_ms >= since_ms and < until_ms; 0: unbounded */
-    double min_latency_ms;       /* latency_ms >= this; < 0: any */
-    double min_cost_usd;         /* cost_usd >= this; < 0: any */
-    int has_feedback;            /* -1 any, 1: has a score, 0: has none */
-    const char *q;               /* full-text search on input and output; NULL: none */
-    trace_score_cond_t *scores;  /* all must hold */
+    int64_t since_ms, until_ms; /* start_ms >= since_ms and < until_ms; 0: unbounded */
+    double min_latency_ms;      /* latency_ms >= this; < 0: any */
+    double min_cost_usd;        /* cost_usd >= this; < 0: any */
+    int has_feedback;           /* -1 any, 1: has a score, 0: has none */
+    const char *q;              /* full-text search on input and output; NULL: none */
+    trace_score_cond_t *scores; /* all must hold */
     size_t nscores;
     trace_sort_t sort;
     int ascending; /* 0: descending (the default) */
@@ -87,15 +87,15 @@ json_t *traces_get(store_t *s, const char *trace_id, err_t *err);
 json_t *trace_span_tree(const json_t *spans);
 
 typedef struct session_filter {
-    const char *user;          /* NULL: any */
+    const char *user;           /* NULL: any */
     int64_t since_ms, until_ms; /* the session's last activity in [since, until); 0: unbounded */
 } session_filter_t;
 
 /* Sessions, most recent activity first: {"sessions": [{"session_id", "user", "trace_count",
  * "first_start_ms", "last_start_ms", "input_tokens", "output_tokens", "cost_usd",
  * "errors"}], "next_page_token"?}. limit as traces_list. Caller owns. */
-json_t *sessions_list(store_t *s, const session_filter_t *filter, int limit,
-                      const char *page_token, err_t *err);
+json_t *sessions_list(store_t *s, const session_filter_t *filter, int limit, const char *page_token,
+                      err_t *err);
 
 /* One session: its summary plus "traces": its traces oldest first, each a summary with
  * "input" and "output" (the conversation in order). At most TRACES_LIST_MAX traces, then

@@ -16,8 +16,8 @@
 #include "base/error.h"
 #include "store/store.h"
 
-#define TRACE_ID_HEX        32
-#define SPAN_ID_HEX         16
+#define TRACE_ID_HEX 32
+#define SPAN_ID_HEX  16
 
 typedef struct trace_insert_result {
     size_t inserted;   /* new traces */

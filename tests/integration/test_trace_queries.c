@@ -16,9 +16,9 @@
 #include "traces/span_store.h"
 #include "traces/trace_store.h"
 
-#define BASE_MS 1730000000000LL
-#define N       40
-#define TREE_ID "fedcba9876543210fedcba9876543210"
+#define BASE_MS  1730000000000LL
+#define N        40
+#define TREE_ID  "fedcba9876543210fedcba9876543210"
 #define OUT_SIZE 65536
 
 static char out[OUT_SIZE]; /* the server is api_testutil.h's `server` */
@@ -49,8 +49,9 @@ static void seed(store_t *s)
         snprintf(text, sizeof text, "question %d about %s", i, i % 8 == 0 ? "kangaroos" : "cats");
         json_object_set_new(rec, "session_id", json_string(session));
         json_object_set_new(rec, "latency_ms", json_real(100.0 * i));
-        json_object_set_new(rec, "request", json_pack("{s:[{s:s, s:s}]}", "messages", "role",
-                                                      "user", "content", text));
+        json_object_set_new(
+            rec, "request",
+            json_pack("{s:[{s:s, s:s}]}", "messages", "role", "user", "content", text));
         assert_int_equal(trace_store_insert(s, &rec, 1, NULL, &err), 0);
         json_decref(rec);
     }
@@ -65,16 +66,16 @@ static void seed(store_t *s)
     for (int i = 0; i < 2; i++) {
         char id[33];
         test_trace_id(31, 3 + i, id); /* trace 3: helpfulness; trace 4: thumbs */
-        json_t *score = json_pack("{s:s, s:s, s:o, s:s}", "trace_id", id, "name",
-                                  i ? "thumbs" : "helpfulness", "value",
-                                  i ? json_true() : json_real(0.8), "source", "human");
+        json_t *score =
+            json_pack("{s:s, s:s, s:o, s:s}", "trace_id", id, "name", i ? "thumbs" : "helpfulness",
+                      "value", i ? json_true() : json_real(0.8), "source", "human");
         json_t *added = scores_add(s, score, &err);
         assert_non_null(added);
         json_decref(added);
         json_decref(score);
     }
-    json_t *score = json_pack("{s:s, s:s, s:s}", "trace_id", TREE_ID, "name", "label", "value",
-                              "good");
+    json_t *score =
+        json_pack("{s:s, s:s, s:s}", "trace_id", TREE_ID, "name", "label", "value", "good");
     json_t *added = scores_add(s, score, &err);
     assert_non_null(added);
     json_decref(added);
@@ -156,7 +157,7 @@ static void test_filters(void **state)
     assert_int_equal(count_of("/api/v1/traces?source=gateway&limit=1000"), N);
     assert_int_equal(count_of("/api/v1/traces?name=agent"), 1);
     assert_int_equal(count_of("/api/v1/traces?version=3&limit=1000"), N);
-    assert_int_equal(count_of("/api/v1/traces?min_latency_ms=3500"), 5);  /* i = 35..39 */
+    assert_int_equal(count_of("/api/v1/traces?min_latency_ms=3500"), 5); /* i = 35..39 */
     assert_int_equal(count_of("/api/v1/traces?min_cost_usd=0.0385"), 2); /* i = 38, 39 */
     assert_int_equal(count_of("/api/v1/traces?session_id=chat-1&limit=1000"), 10);
     assert_int_equal(count_of("/api/v1/traces?endpoint=ep0&status=error"), 4); /* 4,14,24,34 */
@@ -206,8 +207,9 @@ static void test_sort_and_pages(void **state)
                     json_decref(page);
                     break;
                 }
-                snprintf(path, sizeof path, "/api/v1/traces?sort=%s&order=%s&limit=6&page_token=",
-                         sorts[k], asc ? "asc" : "desc");
+                snprintf(path, sizeof path,
+                         "/api/v1/traces?sort=%s&order=%s&limit=6&page_token=", sorts[k],
+                         asc ? "asc" : "desc");
                 add_token(path, sizeof path, token);
                 json_decref(page);
             }
@@ -261,10 +263,10 @@ static void test_sessions(void **state)
     json_t *list = json_object_get(body, "sessions");
     assert_int_equal(json_array_size(list), 5);
     /* The agent run is the newest activity. */
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(list, 0), "session_id")), "agent-run");
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(list, 1), "session_id")), "chat-3");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "session_id")),
+                        "agent-run");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "session_id")),
+                        "chat-3");
     json_decref(body);
     body = get_ok("/api/v1/sessions?user=dora");
     assert_int_equal(json_array_size(json_object_get(body, "sessions")), 1);
@@ -279,8 +281,8 @@ static void test_sessions(void **state)
     body = get_ok(path);
     list = json_object_get(body, "sessions");
     assert_int_equal(json_array_size(list), 2);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(list, 1), "session_id")), "chat-0");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "session_id")),
+                        "chat-0");
     assert_null(json_object_get(body, "next_page_token"));
     json_decref(body);
 
@@ -319,20 +321,17 @@ static void test_cli(void **state)
     char id8[33];
     test_trace_id(31, 8, id8);
     assert_null(strstr(out, id8)); /* below the latency */
-    assert_int_equal(run_cli(out, OUT_SIZE, "%s --server %s traces list --has-feedback --json",
-                             bin, srv),
-                     0);
+    assert_int_equal(
+        run_cli(out, OUT_SIZE, "%s --server %s traces list --has-feedback --json", bin, srv), 0);
     json_t *reply = json_loads(out, 0, NULL);
     assert_int_equal(json_array_size(json_object_get(reply, "traces")), 3);
     json_decref(reply);
-    assert_int_equal(run_cli(out, OUT_SIZE, "%s --server %s traces list --score thumbs=true",
-                             bin, srv),
-                     0);
+    assert_int_equal(
+        run_cli(out, OUT_SIZE, "%s --server %s traces list --score thumbs=true", bin, srv), 0);
     char id4[33];
     test_trace_id(31, 4, id4);
     assert_non_null(strstr(out, id4));
-    assert_int_equal(run_cli(out, OUT_SIZE, "%s --server %s traces list --sort nope", bin, srv),
-                     1);
+    assert_int_equal(run_cli(out, OUT_SIZE, "%s --server %s traces list --sort nope", bin, srv), 1);
 
     assert_int_equal(run_cli(out, OUT_SIZE, "%s --server %s traces show " TREE_ID, bin, srv), 0);
     char *agent = strstr(out, "\nagent "), *retrieve = strstr(out, "\n  retrieve ");
@@ -359,9 +358,9 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_filters),  cmocka_unit_test(test_sort_and_pages),
+        cmocka_unit_test(test_filters),    cmocka_unit_test(test_sort_and_pages),
         cmocka_unit_test(test_bad_params), cmocka_unit_test(test_get_tree),
-        cmocka_unit_test(test_sessions), cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_sessions),   cmocka_unit_test(test_cli),
     };
     int rc = cmocka_run_group_tests_name("trace_queries", tests, setup_seeded, teardown_seeded);
     curl_global_cleanup();

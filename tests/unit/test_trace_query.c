@@ -46,8 +46,9 @@ static json_t *record(int salt, int i, int64_t base_ms)
     snprintf(output, sizeof output, "answer number n%d", i);
     json_object_set_new(rec, "latency_ms", json_real(i * 10.0));
     json_object_set_new(rec, "session_id", json_string(session));
-    json_object_set_new(rec, "request",
-                        json_pack("{s:[{s:s, s:s}]}", "messages", "role", "user", "content", input));
+    json_object_set_new(
+        rec, "request",
+        json_pack("{s:[{s:s, s:s}]}", "messages", "role", "user", "content", input));
     json_object_set_new(rec, "response", json_pack("{s:s}", "text", output));
     return rec;
 }
@@ -110,7 +111,12 @@ static void test_equality_and_range_filters(void **state)
     insert_range(f, 1, 0, N, BASE_MS);
     trace_filter_t any = trace_filter_any();
     assert_int_equal(count(f, any), N);
-#define WITH(field, value) ({ trace_filter_t x_ = any; x_.field = value; x_; })
+#define WITH(field, value)                                                                         \
+    ({                                                                                             \
+        trace_filter_t x_ = any;                                                                   \
+        x_.field = value;                                                                          \
+        x_;                                                                                        \
+    })
     assert_int_equal(count(f, WITH(endpoint, "ep1")), 15);
     assert_int_equal(count(f, WITH(model, "gpt-0")), 10);
     assert_int_equal(count(f, WITH(version, "3")), N);
@@ -284,8 +290,8 @@ static json_t *page_all(fixture_t *f, trace_filter_t filter, int limit,
             if (last_id) {
                 int cmp = k < last_key ? -1 : k > last_key ? 1 : strcmp(id, last_id);
                 if (filter.ascending ? cmp <= 0 : cmp >= 0)
-                    fail_msg("sort %d asc %d: %s (%g) after %s (%g)", filter.sort,
-                             filter.ascending, id, k, last_id, last_key);
+                    fail_msg("sort %d asc %d: %s (%g) after %s (%g)", filter.sort, filter.ascending,
+                             id, k, last_id, last_key);
             }
             last_key = k;
             snprintf(last_id_buf, sizeof last_id_buf, "%s", id);
@@ -397,7 +403,7 @@ static void test_validation(void **state)
     assert_int_equal(asc, 1);
 }
 
-/* ---- trees ------------------------------------------------------------------------------------ */
+/* ---- trees ----------------------------------------------------------------------------------- */
 
 #define T_ID "0123456789abcdef0123456789abcdef"
 
@@ -440,8 +446,8 @@ static void test_span_tree(void **state)
     write_spans(f, early, 3);
     add_score(f, 0, 0, "unused", json_real(1)); /* another trace's score is not shown */
     char *score_trace = T_ID;
-    json_t *score = json_pack("{s:s, s:s, s:f}", "trace_id", score_trace, "name", "helpfulness",
-                              "value", 0.75);
+    json_t *score =
+        json_pack("{s:s, s:s, s:f}", "trace_id", score_trace, "name", "helpfulness", "value", 0.75);
     err_t err;
     json_t *added = scores_add(f->store, score, &err);
     assert_non_null(added);
@@ -454,10 +460,9 @@ static void test_span_tree(void **state)
     json_t *spans = json_object_get(t, "spans");
     assert_int_equal(json_array_size(spans), 5);
     assert_string_equal(name_of(json_array_get(spans, 0)), "root");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(json_array_get(spans, 0), "attributes"),
-                                          "k")),
-        "v");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(spans, 0), "attributes"), "k")),
+                        "v");
     json_t *tree = json_object_get(t, "tree");
     assert_int_equal(json_array_size(tree), 2);
     json_t *root = json_array_get(tree, 0), *orphan = json_array_get(tree, 1);
@@ -479,9 +484,8 @@ static void test_span_tree(void **state)
 
     /* A parent loop (a -> b -> a) cannot hang a span below itself: both become roots. */
     json_t *loop = json_pack("[{s:s, s:s, s:i}, {s:s, s:s, s:i}, {s:s, s:n, s:i}]", "span_id", "a",
-                             "parent_span_id", "b", "start_ms", 2, "span_id", "b",
-                             "parent_span_id", "a", "start_ms", 1, "span_id", "c",
-                             "parent_span_id", "start_ms", 0);
+                             "parent_span_id", "b", "start_ms", 2, "span_id", "b", "parent_span_id",
+                             "a", "start_ms", 1, "span_id", "c", "parent_span_id", "start_ms", 0);
     json_t *roots = trace_span_tree(loop);
     size_t in_tree = 0;
     size_t i;
@@ -500,7 +504,7 @@ static void test_span_tree(void **state)
     json_decref(loop);
 }
 
-/* ---- sessions --------------------------------------------------------------------------------- */
+/* ---- sessions -------------------------------------------------------------------------------- */
 
 static json_t *sessions(fixture_t *f, const session_filter_t *filter, int limit, const char *token)
 {
