@@ -15,6 +15,7 @@ extern const cli_command_t cmd_traces_commands[];
 extern const cli_command_t cmd_endpoints_commands[];
 extern const cli_command_t cmd_keys_commands[];
 extern const cli_command_t cmd_prices_commands[];
+extern const cli_command_t cmd_feedback_commands[];
 
 /* All commands, terminated by an entry with noun == NULL. */
 const cli_command_t *const *cli_command_tables(void);

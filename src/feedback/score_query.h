@@ -27,6 +27,12 @@ typedef struct score_filter {
 json_t *scores_list(store_t *s, const score_filter_t *filter, int limit, const char *page_token,
                     err_t *err);
 
+/* The scores of several traces on a connection, oldest first, as {trace_id: [score...]} with
+ * an entry (maybe empty) per given trace id (lowercase ids); only scores named name when name
+ * is not NULL. Caller owns. */
+json_t *scores_for_traces(store_conn_t *c, const char *const *trace_ids, size_t n, const char *name,
+                          err_t *err);
+
 /* Delete one score by id: 0, or -1 with err (404 when unknown). */
 int scores_delete(store_t *s, const char *id, err_t *err);
 

@@ -378,6 +378,42 @@ json_t *scores_for_trace(store_t *s, const char *trace_id, err_t *err)
     return json_pack("{s:o}", "scores", list);
 }
 
+json_t *scores_for_traces(store_conn_t *c, const char *const *trace_ids, size_t n, const char *name,
+                          err_t *err)
+{
+    json_t *by_trace = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(by_trace, trace_ids[i], json_array());
+    if (n == 0)
+        return by_trace;
+    sqlb_t b;
+    sqlb_init(&b, store_conn_kind(c));
+    sqlb_sql(&b, "SELECT " SCORE_COLUMNS " FROM scores WHERE trace_id IN (");
+    for (size_t i = 0; i < n; i++) {
+        sqlb_sql(&b, i ? ", " : "");
+        sqlb_param(&b, sv_text(trace_ids[i]));
+    }
+    sqlb_sql(&b, ")");
+    if (name) {
+        sqlb_sql(&b, " AND name = ");
+        sqlb_param(&b, sv_text(name));
+    }
+    sqlb_sql(&b, " ORDER BY created_ms, id");
+    store_rows_t *rows = sqlb_query(c, &b, err);
+    sqlb_free(&b);
+    if (!rows) {
+        json_decref(by_trace);
+        return NULL;
+    }
+    for (size_t r = 0; r < store_rows_count(rows); r++) {
+        json_t *list = json_object_get(by_trace, store_rows_text(rows, r, 1));
+        if (list)
+            json_array_append_new(list, score_json(rows, r));
+    }
+    store_rows_free(rows);
+    return by_trace;
+}
+
 int scores_delete(store_t *s, const char *id, err_t *err)
 {
     store_value_t p = sv_text(id);

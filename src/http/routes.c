@@ -15,5 +15,6 @@ router_t *routes_build(void)
     routes_openai_register(r);
     routes_traces_register(r);
     routes_gateway_admin_register(r);
+    routes_feedback_register(r);
     return r;
 }

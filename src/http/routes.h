@@ -20,5 +20,6 @@ void routes_prompts_register(router_t *r);
 void routes_openai_register(router_t *r);
 void routes_traces_register(router_t *r);
 void routes_gateway_admin_register(router_t *r);
+void routes_feedback_register(router_t *r);
 
 #endif

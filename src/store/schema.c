@@ -526,6 +526,39 @@ static const char trace_query_postgres[] = TRACE_QUERY_COMMON SESSION_BACKFILL
 static const char span_fields_sql[] = "ALTER TABLE spans ADD COLUMN version TEXT;\n"
                                       "ALTER TABLE traces ADD COLUMN fields TEXT;\n";
 
+/* ---- 9: annotation queues -----------------------------------------------------------------
+ * Human review of traces (src/feedback/queues.c). A queue holds its trace filter and its rubric
+ * (the score configs a reviewer fills in) as JSON text, and lease_minutes: how long a claimed
+ * item stays with its reviewer. annotation_items has one row per (queue, trace): status pending,
+ * in_progress (claimed by reviewer until lease_until_ms), done or skipped. An in_progress item
+ * whose lease has run out counts as pending again, so an abandoned claim comes back without a
+ * sweeper. trace_start_ms is copied from the trace so claims take the oldest item without a
+ * join; the pick index leads with (queue_id, status) for the same reason. */
+static const char annotation_queues_sql[] =
+    "CREATE TABLE annotation_queues (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  name TEXT NOT NULL UNIQUE,\n"
+    "  description TEXT NOT NULL DEFAULT '',\n"
+    "  filter TEXT NOT NULL DEFAULT '{}',\n"
+    "  rubric TEXT NOT NULL DEFAULT '[]',\n"
+    "  lease_minutes BIGINT NOT NULL,\n"
+    "  created_ms BIGINT NOT NULL,\n"
+    "  updated_ms BIGINT NOT NULL\n"
+    ");\n"
+    "CREATE TABLE annotation_items (\n"
+    "  queue_id TEXT NOT NULL REFERENCES annotation_queues (id) ON DELETE CASCADE,\n"
+    "  trace_id TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  trace_start_ms BIGINT NOT NULL,\n"
+    "  added_ms BIGINT NOT NULL,\n"
+    "  reviewer TEXT,\n"
+    "  lease_until_ms BIGINT,\n"
+    "  updated_ms BIGINT NOT NULL,\n"
+    "  PRIMARY KEY (queue_id, trace_id)\n"
+    ");\n"
+    "CREATE INDEX annotation_items_pick ON annotation_items (queue_id, status, added_ms, "
+    "trace_start_ms);\n";
+
 /* ---- 5: gateway ---------------------------------------------------------------------------
  * The gateway's configuration plane (src/gateway/): endpoints (the spec is the endpoint's JSON
  * as the API took it), API keys (only the SHA-256 of the secret is kept; prefix is its first 8
@@ -581,6 +614,7 @@ static const migration_t schema_migrations_list[] = {
      .name = "trace_queries",
      .sqlite_sql = trace_query_sqlite,
      .postgres_sql = trace_query_postgres},
+    {.version = 9, .name = "annotation_queues", .sql = annotation_queues_sql},
     {.version = 13, .name = "span_fields", .sql = span_fields_sql},
 };
 
