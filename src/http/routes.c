@@ -16,5 +16,6 @@ router_t *routes_build(void)
     routes_traces_register(r);
     routes_gateway_admin_register(r);
     routes_feedback_register(r);
+    routes_otlp_register(r);
     return r;
 }

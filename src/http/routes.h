@@ -21,5 +21,6 @@ void routes_openai_register(router_t *r);
 void routes_traces_register(router_t *r);
 void routes_gateway_admin_register(router_t *r);
 void routes_feedback_register(router_t *r);
+void routes_otlp_register(router_t *r);
 
 #endif

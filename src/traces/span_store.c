@@ -6,8 +6,10 @@
  *   1. a multi-row upsert of the spans (duplicates within the batch merged first in C, because
  *      PostgreSQL refuses to update one row twice in one statement);
  *   2. the caller-given fields and start of the touched traces already stored;
- *   3. the roll-up columns of every span of the touched traces (not input/output: the roll-up
- *      takes those of one span, which statement 4 reads with a scalar subquery);
+ *   3. the roll-up columns of every span of the touched traces that were stored before (not
+ *      input/output: the roll-up takes those of one span, which statement 4 reads with a
+ *      scalar subquery); a trace without a row yet has all its spans in the batch (a trace's
+ *      row is written with its first span), so its roll-up is computed from the batch alone;
  *   4. a multi-row upsert of the traces' roll-ups.
  *
  * Merging: a NULL parameter keeps the stored value (COALESCE). The defaults a new row needs
@@ -390,74 +392,164 @@ enum {
     C_TEXT0
 };
 
-static void rollup_add(rollup_t *t, const store_rows_t *rows, size_t i)
+/* What the roll-up reads of one span, from a stored row or from a span of the batch. */
+typedef struct span_view {
+    const char *span_id, *parent, *name, *status, *type, *source;
+    int64_t start_ms, end_ms;            /* end_ms -1: not ended */
+    int64_t input_tokens, output_tokens; /* -1: unknown */
+    double cost, ttft;                   /* NAN: unknown */
+    const char *text[RT_COUNT];
+} span_view_t;
+
+/* Spans must come by start time (then span id), as both callers give them. */
+static void rollup_add(rollup_t *t, const span_view_t *v)
 {
-    int64_t start = store_rows_int(rows, i, C_START);
-    if (t->spans == 0) { /* rows come by start time: the first is the earliest */
-        t->start_ms = start;
-        t->first_name = store_rows_text(rows, i, C_NAME);
-        t->first_span_id = store_rows_text(rows, i, C_SPAN);
-        t->source = store_rows_text(rows, i, C_SOURCE);
+    if (t->spans == 0) {
+        t->start_ms = v->start_ms;
+        t->first_name = v->name;
+        t->first_span_id = v->span_id;
+        t->source = v->source;
     }
     t->spans++;
-    if (!store_rows_is_null(rows, i, C_END) && store_rows_int(rows, i, C_END) > t->end_ms)
-        t->end_ms = store_rows_int(rows, i, C_END);
-    const char *parent = store_rows_text(rows, i, C_PARENT);
-    int is_root = !parent || !parent[0];
-    if (is_root && !t->has_root) {
+    if (v->end_ms > t->end_ms)
+        t->end_ms = v->end_ms;
+    int becomes_root = (!v->parent || !v->parent[0]) && !t->has_root;
+    if (becomes_root) {
         t->has_root = 1;
-        t->root_span_id = store_rows_text(rows, i, C_SPAN);
-        t->root_name = store_rows_text(rows, i, C_NAME);
+        t->root_span_id = v->span_id;
+        t->root_name = v->name;
     }
     for (int k = 0; k < RT_COUNT; k++) {
-        const char *v = store_rows_text(rows, i, (size_t)(C_TEXT0 + k));
-        if (v && !t->first_text[k])
-            t->first_text[k] = v;
-        if (is_root && t->root_span_id == store_rows_text(rows, i, C_SPAN))
-            t->root_text[k] = v;
+        if (v->text[k] && !t->first_text[k])
+            t->first_text[k] = v->text[k];
+        if (becomes_root)
+            t->root_text[k] = v->text[k];
     }
-    const char *status = store_rows_text(rows, i, C_STATUS);
-    const char *type = store_rows_text(rows, i, C_TYPE);
-    int failed = status && strcmp(status, "error") == 0;
+    int failed = v->status && strcmp(v->status, "error") == 0;
     t->error |= failed;
-    if (failed && type && strcmp(type, SPAN_TYPE_GUARDRAIL) == 0)
+    if (failed && v->type && strcmp(v->type, SPAN_TYPE_GUARDRAIL) == 0)
         t->guardrail_hits++;
-    if (!store_rows_is_null(rows, i, C_IN))
-        t->input_tokens =
-            (t->input_tokens < 0 ? 0 : t->input_tokens) + store_rows_int(rows, i, C_IN);
-    if (!store_rows_is_null(rows, i, C_OUT))
-        t->output_tokens =
-            (t->output_tokens < 0 ? 0 : t->output_tokens) + store_rows_int(rows, i, C_OUT);
-    if (!store_rows_is_null(rows, i, C_COST))
-        t->cost = (isnan(t->cost) ? 0 : t->cost) + store_rows_real(rows, i, C_COST);
-    if (isnan(t->ttft) && type && strcmp(type, SPAN_TYPE_LLM) == 0 &&
-        !store_rows_is_null(rows, i, C_TTFT))
-        t->ttft = store_rows_real(rows, i, C_TTFT);
+    if (v->input_tokens >= 0)
+        t->input_tokens = (t->input_tokens < 0 ? 0 : t->input_tokens) + v->input_tokens;
+    if (v->output_tokens >= 0)
+        t->output_tokens = (t->output_tokens < 0 ? 0 : t->output_tokens) + v->output_tokens;
+    if (!isnan(v->cost))
+        t->cost = (isnan(t->cost) ? 0 : t->cost) + v->cost;
+    if (isnan(t->ttft) && v->type && strcmp(v->type, SPAN_TYPE_LLM) == 0 && !isnan(v->ttft))
+        t->ttft = v->ttft;
 }
 
-/* Statement 3: every span of the touched traces, by start time. The results are kept (the
- * roll-ups borrow their texts) in *kept until the upsert ran. */
+static span_view_t view_of_stored(const store_rows_t *rows, size_t i)
+{
+    span_view_t v = {
+        .span_id = store_rows_text(rows, i, C_SPAN),
+        .parent = store_rows_text(rows, i, C_PARENT),
+        .name = store_rows_text(rows, i, C_NAME),
+        .status = store_rows_text(rows, i, C_STATUS),
+        .type = store_rows_text(rows, i, C_TYPE),
+        .source = store_rows_text(rows, i, C_SOURCE),
+        .start_ms = store_rows_int(rows, i, C_START),
+        .end_ms = store_rows_is_null(rows, i, C_END) ? -1 : store_rows_int(rows, i, C_END),
+        .input_tokens = store_rows_is_null(rows, i, C_IN) ? -1 : store_rows_int(rows, i, C_IN),
+        .output_tokens = store_rows_is_null(rows, i, C_OUT) ? -1 : store_rows_int(rows, i, C_OUT),
+        .cost = store_rows_is_null(rows, i, C_COST) ? NAN : store_rows_real(rows, i, C_COST),
+        .ttft = store_rows_is_null(rows, i, C_TTFT) ? NAN : store_rows_real(rows, i, C_TTFT),
+    };
+    for (int k = 0; k < RT_COUNT; k++)
+        v.text[k] = store_rows_text(rows, i, (size_t)(C_TEXT0 + k));
+    return v;
+}
+
+/* A span of the batch as it was just stored (with the defaults a new row gets). */
+static span_view_t view_of_row(const span_row_t *r)
+{
+    span_view_t v = {
+        .span_id = r->span_id,
+        .parent = r->parent_span_id,
+        .name = r->name,
+        .status = r->status ? r->status : "unset",
+        .type = r->type ? r->type : SPAN_TYPE_SPAN,
+        .source = r->source,
+        .start_ms = r->start_ns / NS_PER_MS,
+        .end_ms = r->end_ns > 0 ? r->end_ns / NS_PER_MS : -1,
+        .input_tokens = r->input_tokens,
+        .output_tokens = r->output_tokens,
+        .cost = r->cost_usd,
+        .ttft = r->ttft_ms,
+        .text = {r->session_id, r->user_id, r->endpoint, r->model, r->provider, r->version},
+    };
+    return v;
+}
+
+/* Statement 3: every span of the touched traces that were stored before (the others have all
+ * their spans in this batch), by start time. The results are kept in *kept (the roll-ups
+ * borrow their texts) until the upsert ran. */
 static int read_spans(store_conn_t *c, rollup_t *r, size_t n, store_rows_t **kept, err_t *err)
 {
-    for (size_t from = 0, q = 0; from < n; from += IDS_PER_QUERY, q++) {
-        size_t k = n - from < IDS_PER_QUERY ? n - from : IDS_PER_QUERY;
+    rollup_t **stored = xcalloc(n ? n : 1, sizeof *stored);
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r[i].stored_start >= 0)
+            stored[ns++] = &r[i];
+    int rc = 0;
+    for (size_t from = 0, q = 0; from < ns && rc == 0; from += IDS_PER_QUERY, q++) {
+        size_t k = ns - from < IDS_PER_QUERY ? ns - from : IDS_PER_QUERY;
         sqlb_t b;
         sqlb_init(&b, store_conn_kind(c));
-        sqlb_sql(&b, "SELECT " SPAN_READ_COLUMNS " FROM spans WHERE ");
-        where_in(&b, r, from, k);
-        sqlb_sql(&b, " ORDER BY trace_id, start_ms, span_id");
+        sqlb_sql(&b, "SELECT " SPAN_READ_COLUMNS " FROM spans WHERE trace_id IN (");
+        for (size_t i = 0; i < k; i++) {
+            if (i)
+                sqlb_sql(&b, ", ");
+            sqlb_param(&b, sv_text(stored[from + i]->trace_id));
+        }
+        sqlb_sql(&b, ") ORDER BY trace_id, start_ms, span_id");
         store_rows_t *rows = sqlb_query(c, &b, err);
         sqlb_free(&b);
-        if (!rows)
-            return -1;
+        if (!rows) {
+            rc = -1;
+            break;
+        }
         kept[q] = rows;
         for (size_t i = 0; i < store_rows_count(rows); i++) {
             rollup_t *t = rollup_find(r, n, store_rows_text(rows, i, C_TRACE));
-            if (t)
-                rollup_add(t, rows, i);
+            if (t) {
+                span_view_t v = view_of_stored(rows, i);
+                rollup_add(t, &v);
+            }
         }
     }
-    return 0;
+    free(stored);
+    return rc;
+}
+
+/* Batch spans by trace, then start time and span id: the order the store reads them in. */
+static int by_start(const void *a, const void *b)
+{
+    const span_row_t *x = *(const span_row_t *const *)a, *y = *(const span_row_t *const *)b;
+    int c = strcmp(x->trace_id, y->trace_id);
+    if (c)
+        return c;
+    int64_t sx = x->start_ns / NS_PER_MS, sy = y->start_ns / NS_PER_MS;
+    if (sx != sy)
+        return sx < sy ? -1 : 1;
+    return strcmp(x->span_id, y->span_id);
+}
+
+/* The roll-ups of traces new in this call, from the batch's spans alone. */
+static void rollup_new(rollup_t *r, size_t n, const span_row_t *spans, size_t nspans)
+{
+    const span_row_t **order = xcalloc(nspans ? nspans : 1, sizeof *order);
+    for (size_t i = 0; i < nspans; i++)
+        order[i] = &spans[i];
+    qsort(order, nspans, sizeof *order, by_start);
+    for (size_t i = 0; i < nspans; i++) {
+        rollup_t *t = rollup_find(r, n, order[i]->trace_id);
+        if (t && t->stored_start < 0) {
+            span_view_t v = view_of_row(order[i]);
+            rollup_add(t, &v);
+        }
+    }
+    free(order);
 }
 
 /* ---- 4. the traces --------------------------------------------------------------------------- */
@@ -580,6 +672,59 @@ static int write_traces(store_conn_t *c, const rollup_t *r, size_t n, err_t *err
     return rc;
 }
 
+/* ---- PostgreSQL: one writer per trace ----------------------------------------------------------
+ * Two requests carrying spans of the same trace (services of one distributed trace exporting at
+ * once) would each compute the roll-up from what their own snapshot shows, and the later upsert
+ * would drop the other's spans from it. So each transaction first takes a transaction-scoped
+ * advisory lock per touched trace, in ascending key order (no deadlock between two requests),
+ * and reads after the other committed. Keys: (class, first 32 bits of the trace id); a shared
+ * key only serialises two traces needlessly. The two-key form never meets the migration lock's
+ * single bigint key. SQLite needs nothing: BEGIN IMMEDIATE already makes writers take turns. */
+
+#define TRACE_LOCK_CLASS 0x6c6f7470 /* "lotp" */
+
+static int key_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int lock_traces(store_conn_t *c, const rollup_t *r, size_t n, err_t *err)
+{
+    if (store_conn_kind(c) != STORE_POSTGRES || n == 0)
+        return 0;
+    int64_t *keys = xcalloc(n, sizeof *keys);
+    for (size_t i = 0; i < n; i++) {
+        char head[9];
+        memcpy(head, r[i].trace_id, 8);
+        head[8] = '\0';
+        keys[i] = (int64_t)(int32_t)(uint32_t)strtoul(head, NULL, 16);
+    }
+    qsort(keys, n, sizeof *keys, key_cmp);
+    int rc = 0;
+    for (size_t from = 0; from < n && rc == 0; from += IDS_PER_QUERY) {
+        size_t k = n - from < IDS_PER_QUERY ? n - from : IDS_PER_QUERY;
+        sqlb_t b;
+        sqlb_init(&b, STORE_POSTGRES);
+        sqlb_sql(&b, "SELECT pg_advisory_xact_lock(");
+        sqlb_printf(&b, "%d", TRACE_LOCK_CLASS);
+        sqlb_sql(&b, ", k) FROM (SELECT DISTINCT k FROM (VALUES ");
+        for (size_t i = 0; i < k; i++) {
+            sqlb_sql(&b, i ? ", (CAST(" : "(CAST(");
+            sqlb_param(&b, sv_int(keys[from + i]));
+            sqlb_sql(&b, " AS INTEGER))");
+        }
+        sqlb_sql(&b, ") AS v(k) ORDER BY k) AS s");
+        store_rows_t *rows = sqlb_query(c, &b, err);
+        sqlb_free(&b);
+        if (!rows)
+            rc = -1;
+        store_rows_free(rows);
+    }
+    free(keys);
+    return rc;
+}
+
 /* ---- the write ------------------------------------------------------------------------------- */
 
 /* One roll-up per distinct trace of the spans and the fields, sorted by trace id. */
@@ -635,9 +780,13 @@ int span_store_write(store_t *s, const span_row_t *rows, size_t n,
     int rc = 0;
     if (ntr > 0) {
         store_conn_t *c = store_acquire(s);
-        int ok = store_begin(c, err) == 0 && write_spans(c, spans, nspans, err) == 0 &&
-                 read_traces(c, r, ntr, err) == 0 && read_spans(c, r, ntr, kept, err) == 0 &&
-                 write_traces(c, r, ntr, err) == 0;
+        int ok = store_begin(c, err) == 0 && lock_traces(c, r, ntr, err) == 0 &&
+                 write_spans(c, spans, nspans, err) == 0 && read_traces(c, r, ntr, err) == 0 &&
+                 read_spans(c, r, ntr, kept, err) == 0;
+        if (ok) {
+            rollup_new(r, ntr, spans, nspans);
+            ok = write_traces(c, r, ntr, err) == 0;
+        }
         rc = store_finish(c, ok, err);
         store_release(s, c);
     }

@@ -12,6 +12,7 @@
 #include "unit/trace_testutil.h"
 
 #include <math.h>
+#include <pthread.h>
 
 #include "base/buf.h"
 #include "traces/span_store.h"
@@ -354,6 +355,53 @@ static void test_large_batch(void **state)
     free(names);
 }
 
+/* Spans of one trace written by several connections at once: every roll-up counts every span
+ * (PostgreSQL takes a per-trace lock; SQLite's writers take turns). */
+enum { WRITERS = 4, WRITES = 10, PER_WRITE = 40 };
+
+typedef struct writer {
+    fixture_t *f;
+    int index;
+    int failed;
+} writer_t;
+
+static void *write_loop(void *arg)
+{
+    writer_t *w = arg;
+    char ids[PER_WRITE][17];
+    span_row_t s[PER_WRITE];
+    for (int i = 0; i < WRITES; i++) {
+        for (int k = 0; k < PER_WRITE; k++) {
+            snprintf(ids[k], sizeof ids[k], "%04x%04x%08x", w->index + 1, i + 1, k + 1);
+            s[k] = span(TRACE, ids[k], "00000000000000a1", "child", 1 + i, 2 + i);
+            s[k].input_tokens = 1;
+        }
+        err_t err;
+        if (span_store_write(w->f->store, s, PER_WRITE, NULL, 0, NULL, &err) != 0)
+            w->failed++;
+    }
+    return NULL;
+}
+
+static void test_concurrent_same_trace(void **state)
+{
+    fixture_t *f = *state;
+    pthread_t threads[WRITERS];
+    writer_t writers[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        writers[i] = (writer_t){.f = f, .index = i};
+        assert_int_equal(pthread_create(&threads[i], NULL, write_loop, &writers[i]), 0);
+    }
+    for (int i = 0; i < WRITERS; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(writers[i].failed, 0);
+    }
+    assert_int_equal(test_store_count(f->store, "SELECT span_count FROM traces"),
+                     WRITERS * WRITES * PER_WRITE);
+    assert_int_equal(test_store_count(f->store, "SELECT input_tokens FROM traces"),
+                     WRITERS * WRITES * PER_WRITE);
+}
+
 /* The gateway's records fill the issue-6 columns of spans and traces. */
 static void test_gateway_columns(void **state)
 {
@@ -386,6 +434,7 @@ int main(void)
         cmocka_unit_test_setup(test_checks, setup),
         cmocka_unit_test_setup(test_write_errors, setup),
         cmocka_unit_test_setup(test_large_batch, setup),
+        cmocka_unit_test_setup(test_concurrent_same_trace, setup),
         cmocka_unit_test_setup(test_gateway_columns, setup),
     };
     return test_store_run_groups(tests, sizeof tests / sizeof tests[0], "span_store");
