@@ -417,7 +417,13 @@ json_t *traces_list(store_t *s, const trace_filter_t *filter, int limit, const c
         sqlb_sql(&b, ")");
     }
     const char *dir = f->ascending ? "ASC" : "DESC";
-    sqlb_printf(&b, " ORDER BY %s %s, trace_id %s LIMIT ", expr, dir, dir);
+    /* PostgreSQL with q: "+ 0" hides the sort index, so the matches come from the GIN index and
+     * are sorted (as SQLite does). Otherwise, for a word in a few thousand of a million traces,
+     * the planner walked the sort index and computed to_tsvector row after row until a page
+     * was found (measured 550 ms against 13 ms). */
+    int hide_index = f->q && store_kind(s) == STORE_POSTGRES;
+    sqlb_printf(&b, " ORDER BY %s%s %s, trace_id %s LIMIT ", expr, hide_index ? " + 0" : "", dir,
+                dir);
     sqlb_param(&b, sv_int(limit + 1));
     store_conn_t *c = store_acquire(s);
     store_rows_t *rows = sqlb_query(c, &b, err);
