@@ -141,6 +141,10 @@ $(BUILD)/bench/bench_%: bench/$$*/bench_$$*.c $(BUILD)/libllmops.a
 # MLflow log-batch ingest and runs/search over 100,000 runs, on SQLite and PostgreSQL.
 bench-tracking: $(BUILD)/llmops $(BUILD)/bench/bench_tracking
 	LLMOPS_BIN=$(BUILD)/llmops $(BUILD)/bench/bench_tracking
+# Trace queries and sessions over HTTP on 1M seeded traces (BENCH_TRACES), SQLite and PostgreSQL.
+.PHONY: bench-traces
+bench-traces: $(BUILD)/llmops $(BUILD)/bench/bench_traces
+	LLMOPS_BIN=$(BUILD)/llmops $(BUILD)/bench/bench_traces
 # Registry service calls: SQLite, plus PostgreSQL when LLMOPS_BENCH_PG_URL names an empty database.
 bench-registry: $(BUILD)/bench/bench_registry
 	$(BUILD)/bench/bench_registry

@@ -36,14 +36,14 @@ static int base64_shaped(const char *token, size_t len)
     return 1;
 }
 
-int page_token_parse(const char *token, int64_t *offset, err_t *err)
+/* The JSON value a token encodes, or NULL when it is not base64 of JSON. */
+static json_t *token_decode(const char *token, err_t *err)
 {
-    *offset = 0;
-    if (!token || !*token)
-        return 0;
     size_t len = strlen(token);
-    if (!base64_shaped(token, len))
-        return err_invalid(err, "page_token", "Invalid page token, could not base64-decode");
+    if (!base64_shaped(token, len)) {
+        err_invalid(err, "page_token", "Invalid page token, could not base64-decode");
+        return NULL;
+    }
     unsigned char *raw = xmalloc(len / 4 * 3 + 1);
     int n = EVP_DecodeBlock(raw, (const unsigned char *)token, (int)len);
     /* EVP_DecodeBlock counts the padding as zero bytes: take them off. */
@@ -51,18 +51,51 @@ int page_token_parse(const char *token, int64_t *offset, err_t *err)
         n -= token[len - 2] == '=' ? 2 : 1;
     json_t *parsed = n > 0 ? json_loadb((const char *)raw, (size_t)n, 0, NULL) : NULL;
     free(raw);
+    if (!json_is_object(parsed)) {
+        json_decref(parsed);
+        err_invalid(err, "page_token",
+                    "Invalid page token, could not parse the decoded value as a JSON object");
+        return NULL;
+    }
+    return parsed;
+}
+
+int page_token_parse(const char *token, int64_t *offset, err_t *err)
+{
+    *offset = 0;
+    if (!token || !*token)
+        return 0;
+    json_t *parsed = token_decode(token, err);
+    if (!parsed)
+        return -1;
     json_t *value = json_object_get(parsed, "offset");
     int rc = 0;
-    if (!json_is_object(parsed))
-        rc = err_invalid(err, "page_token",
-                         "Invalid page token, could not parse the decoded value as a JSON object");
-    else if (!json_is_integer(value) || json_integer_value(value) < 0)
+    if (!json_is_integer(value) || json_integer_value(value) < 0)
         rc = err_invalid(err, "page_token",
                          "Invalid page token, expected a non-negative integer 'offset' key");
     else
         *offset = json_integer_value(value);
     json_decref(parsed);
     return rc;
+}
+
+char *page_token_make_json(const json_t *obj)
+{
+    char *json = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    size_t n = strlen(json);
+    char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)json, (int)n);
+    free(json);
+    return out;
+}
+
+int page_token_parse_json(const char *token, json_t **out, err_t *err)
+{
+    *out = NULL;
+    if (!token || !*token)
+        return 0;
+    *out = token_decode(token, err);
+    return *out ? 0 : -1;
 }
 
 void page_token_add_next(json_t *result, size_t fetched, int64_t max, int64_t offset)

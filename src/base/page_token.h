@@ -23,4 +23,12 @@ int page_token_parse(const char *token, int64_t *offset, err_t *err);
  * the page after (offset + max). */
 void page_token_add_next(json_t *result, size_t fetched, int64_t max, int64_t offset);
 
+/* Keyset tokens (trace and session lists): the base64 of any JSON object, typically the sort,
+ * the last row's sort value and its id, so that the next page starts after that row whatever
+ * was inserted meanwhile. Caller frees. */
+char *page_token_make_json(const json_t *obj);
+/* NULL or "" -> *out NULL (the first page). Else *out is the decoded object (caller owns), or
+ * -1 with 400 naming "page_token" when it is not base64 of a JSON object. */
+int page_token_parse_json(const char *token, json_t **out, err_t *err);
+
 #endif

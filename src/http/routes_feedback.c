@@ -29,7 +29,7 @@
 #include "feedback/score_query.h"
 #include "feedback/scores.h"
 #include "http/routes.h"
-#include "traces/trace_store.h"
+#include "traces/trace_query.h"
 
 /* An integer query parameter in [0, max] (absent: *out unchanged). */
 static int query_int64(const http_request_t *req, const char *name, int64_t max, int64_t *out,

@@ -414,6 +414,132 @@ static const char langfuse_sql[] = "CREATE TABLE langfuse_events (\n"
                                    "  body TEXT NOT NULL,\n"
                                    "  updated_ms BIGINT NOT NULL\n"
                                    ");\n";
+/* ---- 8: trace queries ---------------------------------------------------------------------
+ * What the trace list, its sorts, full-text search and sessions read (src/traces/trace_query.c).
+ * Sorts: each sort key has an index ending in trace_id, the keyset pages' tie-breaker, so a page
+ * is one index range read in order; unknown latency/cost sort as -1 through the same COALESCE
+ * expressions the queries use. traces_start is replaced by (start_ms, trace_id).
+ * Full-text search over input and output: SQLite, an FTS5 external-content table on traces'
+ * rowid kept by triggers (the rowid must stay stable: llmops never VACUUMs; after a manual VACUUM
+ * run INSERT INTO traces_fts(traces_fts) VALUES ('rebuild')); PostgreSQL, a GIN index on the
+ * 'simple' tsvector of the first 100000 characters (a tsvector is limited to 1 MB, and a longer
+ * text would make the insert fail).
+ * trace_sessions: one row per session_id with its totals, kept by triggers on traces (an insert
+ * adds to its session; an update that keeps session and start adjusts the sums; anything else
+ * recomputes the session from its traces through traces_session), so the session list reads
+ * trace_sessions_last in order instead of grouping every trace. */
+#define TRACE_QUERY_COMMON                                                                         \
+    "DROP INDEX traces_start;\n"                                                                   \
+    "CREATE INDEX traces_start_id ON traces (start_ms, trace_id);\n"                               \
+    "CREATE INDEX traces_latency ON traces ((COALESCE(latency_ms, -1)), trace_id);\n"              \
+    "CREATE INDEX traces_cost ON traces ((COALESCE(cost_usd, -1)), trace_id);\n"                   \
+    "CREATE INDEX traces_tokens ON traces "                                                        \
+    "((COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)), trace_id);\n"                      \
+    "CREATE INDEX traces_name ON traces (name, start_ms);\n"                                       \
+    "CREATE INDEX traces_source ON traces (source, start_ms);\n"                                   \
+    "CREATE TABLE trace_sessions (\n"                                                              \
+    "  session_id TEXT PRIMARY KEY,\n"                                                             \
+    "  user_id TEXT,\n"                                                                            \
+    "  traces BIGINT NOT NULL,\n"                                                                  \
+    "  first_start_ms BIGINT NOT NULL,\n"                                                          \
+    "  last_start_ms BIGINT NOT NULL,\n"                                                           \
+    "  input_tokens BIGINT NOT NULL,\n"                                                            \
+    "  output_tokens BIGINT NOT NULL,\n"                                                           \
+    "  cost_usd DOUBLE PRECISION NOT NULL,\n"                                                      \
+    "  errors BIGINT NOT NULL\n"                                                                   \
+    ");\n"                                                                                         \
+    "CREATE INDEX trace_sessions_last ON trace_sessions (last_start_ms, session_id);\n"            \
+    "CREATE INDEX trace_sessions_user ON trace_sessions (user_id, last_start_ms, session_id);\n"
+
+/* A session's row from its traces (X: the session id expression). */
+#define SESSION_RECOMPUTE(X)                                                                       \
+    "DELETE FROM trace_sessions WHERE session_id = " X ";\n"                                       \
+    "INSERT INTO trace_sessions SELECT session_id, MIN(user_id), COUNT(*), MIN(start_ms), "        \
+    "MAX(start_ms), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "             \
+    "COALESCE(SUM(cost_usd), 0), SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) FROM traces "   \
+    "WHERE session_id = " X " GROUP BY session_id;\n"
+
+#define SESSION_ADD                                                                                \
+    "INSERT INTO trace_sessions VALUES (NEW.session_id, NEW.user_id, 1, NEW.start_ms, "            \
+    "NEW.start_ms, COALESCE(NEW.input_tokens, 0), COALESCE(NEW.output_tokens, 0), "                \
+    "COALESCE(NEW.cost_usd, 0), CASE WHEN NEW.status = 'error' THEN 1 ELSE 0 END) "                \
+    "ON CONFLICT (session_id) DO UPDATE SET user_id = COALESCE(trace_sessions.user_id, "           \
+    "excluded.user_id), traces = trace_sessions.traces + 1, first_start_ms = "                     \
+    "CASE WHEN excluded.first_start_ms < trace_sessions.first_start_ms THEN "                      \
+    "excluded.first_start_ms ELSE trace_sessions.first_start_ms END, last_start_ms = "             \
+    "CASE WHEN excluded.last_start_ms > trace_sessions.last_start_ms THEN "                        \
+    "excluded.last_start_ms ELSE trace_sessions.last_start_ms END, input_tokens = "                \
+    "trace_sessions.input_tokens + excluded.input_tokens, output_tokens = "                        \
+    "trace_sessions.output_tokens + excluded.output_tokens, cost_usd = trace_sessions.cost_usd + " \
+    "excluded.cost_usd, errors = trace_sessions.errors + excluded.errors;\n"
+
+#define SESSION_ADJUST                                                                             \
+    "UPDATE trace_sessions SET user_id = COALESCE(user_id, NEW.user_id), input_tokens = "          \
+    "input_tokens - COALESCE(OLD.input_tokens, 0) + COALESCE(NEW.input_tokens, 0), "               \
+    "output_tokens = output_tokens - COALESCE(OLD.output_tokens, 0) + "                            \
+    "COALESCE(NEW.output_tokens, 0), cost_usd = cost_usd - COALESCE(OLD.cost_usd, 0) + "           \
+    "COALESCE(NEW.cost_usd, 0), errors = errors - CASE WHEN OLD.status = 'error' THEN 1 ELSE 0 "   \
+    "END + CASE WHEN NEW.status = 'error' THEN 1 ELSE 0 END WHERE session_id = NEW.session_id;\n"
+
+#define SESSION_BACKFILL                                                                           \
+    "INSERT INTO trace_sessions SELECT session_id, MIN(user_id), COUNT(*), MIN(start_ms), "        \
+    "MAX(start_ms), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "             \
+    "COALESCE(SUM(cost_usd), 0), SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) FROM traces "   \
+    "WHERE session_id IS NOT NULL GROUP BY session_id;\n"
+
+/* SESSION_RECOMPUTE for each session id expression the triggers use. */
+#define SESSION_RECOMPUTE_OLD SESSION_RECOMPUTE("OLD.session_id")
+#define SESSION_RECOMPUTE_NEW SESSION_RECOMPUTE("NEW.session_id")
+#define SESSION_RECOMPUTE_SID SESSION_RECOMPUTE("sid")
+
+static const char trace_query_sqlite[] = TRACE_QUERY_COMMON SESSION_BACKFILL
+    "CREATE VIRTUAL TABLE traces_fts USING fts5(input, output, content='traces', "
+    "content_rowid='rowid');\n"
+    "INSERT INTO traces_fts(traces_fts) VALUES ('rebuild');\n"
+    "CREATE TRIGGER traces_fts_insert AFTER INSERT ON traces BEGIN\n"
+    "  INSERT INTO traces_fts(rowid, input, output) VALUES (NEW.rowid, NEW.input, NEW.output);\n"
+    "END;\n"
+    "CREATE TRIGGER traces_fts_delete AFTER DELETE ON traces BEGIN\n"
+    "  INSERT INTO traces_fts(traces_fts, rowid, input, output) "
+    "VALUES ('delete', OLD.rowid, OLD.input, OLD.output);\n"
+    "END;\n"
+    "CREATE TRIGGER traces_fts_update AFTER UPDATE OF input, output ON traces BEGIN\n"
+    "  INSERT INTO traces_fts(traces_fts, rowid, input, output) "
+    "VALUES ('delete', OLD.rowid, OLD.input, OLD.output);\n"
+    "  INSERT INTO traces_fts(rowid, input, output) VALUES (NEW.rowid, NEW.input, NEW.output);\n"
+    "END;\n"
+    "CREATE TRIGGER traces_session_insert AFTER INSERT ON traces "
+    "WHEN NEW.session_id IS NOT NULL BEGIN\n" SESSION_ADD "END;\n"
+    "CREATE TRIGGER traces_session_adjust AFTER UPDATE ON traces WHEN NEW.session_id IS NOT NULL "
+    "AND OLD.session_id IS NEW.session_id AND OLD.start_ms = NEW.start_ms BEGIN\n" SESSION_ADJUST
+    "END;\n"
+    "CREATE TRIGGER traces_session_move AFTER UPDATE ON traces WHEN NOT (OLD.session_id IS "
+    "NEW.session_id AND OLD.start_ms = NEW.start_ms) BEGIN\n" SESSION_RECOMPUTE_OLD
+        SESSION_RECOMPUTE_NEW "END;\n"
+    "CREATE TRIGGER traces_session_delete AFTER DELETE ON traces "
+    "WHEN OLD.session_id IS NOT NULL BEGIN\n" SESSION_RECOMPUTE_OLD "END;\n";
+
+static const char trace_query_postgres[] = TRACE_QUERY_COMMON SESSION_BACKFILL
+    "CREATE INDEX traces_fts ON traces USING GIN (to_tsvector('simple', "
+    "left(COALESCE(input, '') || ' ' || COALESCE(output, ''), 100000)));\n"
+    "CREATE FUNCTION llmops_session_recompute(sid TEXT) RETURNS void LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "  IF sid IS NULL THEN RETURN; END IF;\n" SESSION_RECOMPUTE_SID "END $$;\n"
+    "CREATE FUNCTION llmops_session_sync() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n"
+    "  IF TG_OP = 'INSERT' THEN\n"
+    "    IF NEW.session_id IS NOT NULL THEN\n" SESSION_ADD "    END IF;\n"
+    "  ELSIF TG_OP = 'UPDATE' AND OLD.session_id IS NOT DISTINCT FROM NEW.session_id\n"
+    "        AND OLD.start_ms = NEW.start_ms THEN\n"
+    "    IF NEW.session_id IS NOT NULL THEN\n" SESSION_ADJUST "    END IF;\n"
+    "  ELSE\n"
+    "    PERFORM llmops_session_recompute(OLD.session_id);\n"
+    "    IF TG_OP = 'UPDATE' THEN PERFORM llmops_session_recompute(NEW.session_id); END IF;\n"
+    "  END IF;\n"
+    "  RETURN NULL;\n"
+    "END $$;\n"
+    "CREATE TRIGGER traces_session_sync AFTER INSERT OR UPDATE OR DELETE ON traces "
+    "FOR EACH ROW EXECUTE FUNCTION llmops_session_sync();\n";
 
 /* ---- 13: span versions and caller-given trace fields -----------------------------------------
  * spans.version: the application's or model's version a span was produced by (OTLP
@@ -423,6 +549,7 @@ static const char langfuse_sql[] = "CREATE TABLE langfuse_events (\n"
  * when later spans arrive still lets them win (traces/span_store.h). */
 static const char span_fields_sql[] = "ALTER TABLE spans ADD COLUMN version TEXT;\n"
                                       "ALTER TABLE traces ADD COLUMN fields TEXT;\n";
+
 /* ---- 9: annotation queues -----------------------------------------------------------------
  * Human review of traces (src/feedback/queues.c). A queue holds its trace filter and its rubric
  * (the score configs a reviewer fills in) as JSON text, and lease_minutes: how long a claimed
@@ -615,6 +742,10 @@ static const migration_t schema_migrations_list[] = {
     {.version = 5, .name = "gateway", .sqlite_sql = gateway_sql, .postgres_sql = gateway_sql},
     {.version = 6, .name = "traces", .sql = traces_sql},
     {.version = 7, .name = "trace_trees", .sql = trace_trees_sql},
+    {.version = 8,
+     .name = "trace_queries",
+     .sqlite_sql = trace_query_sqlite,
+     .postgres_sql = trace_query_postgres},
     {.version = 9, .name = "annotation_queues", .sql = annotation_queues_sql},
     {.version = 10, .name = "langfuse", .sql = langfuse_sql},
     {.version = 11, .name = "alerts", .sql = alerts_sql},

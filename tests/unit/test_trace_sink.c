@@ -23,6 +23,7 @@
 #include "base/metrics.h"
 #include "traces/spool.h"
 #include "traces/trace_sink.h"
+#include "traces/trace_query.h"
 #include "traces/trace_store.h"
 
 #define BASE_MS 1710000000000LL

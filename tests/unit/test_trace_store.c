@@ -12,6 +12,7 @@
 
 #include <math.h>
 
+#include "traces/trace_query.h"
 #include "traces/trace_store.h"
 
 typedef test_store_t fixture_t;
