@@ -76,8 +76,8 @@ json_t *traces_list(store_t *s, const trace_filter_t *filter, int limit, const c
                     err_t *err);
 
 /* One trace: its summary plus "input" and "output" (JSON when they hold JSON, else text),
- * "record" (the gateway record as submitted, or null), "spans" (flat, ordered by start),
- * "tree" (the same spans nested: roots with "children", each level ordered by start; a span
+ * "record" (the gateway record as submitted; {} for span-based traces), "spans" (flat, ordered by
+ * start), "tree" (the same spans nested: roots with "children", each level ordered by start; a span
  * whose parent is not stored is a root with "orphan": true) and "scores" (scores_for_trace).
  * 400 naming "trace_id" when it is not 32 hex digits, 404 when unknown. Caller owns. */
 json_t *traces_get(store_t *s, const char *trace_id, err_t *err);
