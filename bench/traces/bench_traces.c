@@ -53,7 +53,8 @@ static const bench_query_t queries[] = {
     {"session list", "/api/v1/sessions?limit=50"},
     {"session list, user", "/api/v1/sessions?user={USER}&limit=50"},
     {"one session", "/api/v1/sessions/{SESSION}"},
-    {"monitor summary, month by day", "/api/v1/monitor/summary?since=31d&bucket=day&group=endpoint"},
+    {"monitor summary, month by day",
+     "/api/v1/monitor/summary?since=31d&bucket=day&group=endpoint"},
 };
 #define NQUERIES (sizeof queries / sizeof queries[0])
 

@@ -3,6 +3,7 @@
 
 #include "http/deferred.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,33 @@ const char *http_param(const http_request_t *req, const char *name)
 const char *http_query(const http_request_t *req, const char *name)
 {
     return kv_find(req->query, req->nquery, name);
+}
+
+int http_query_int(const http_request_t *req, const char *name, int64_t min, int64_t max,
+                   int64_t *out, err_t *err)
+{
+    const char *text = http_query(req, name);
+    if (!text)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (!text[0] || *end || errno || v < min || v > max)
+        return err_invalid(err, name, "'%s' must be an integer from %lld to %lld", name,
+                           (long long)min, (long long)max);
+    *out = v;
+    return 0;
+}
+
+int http_query_bool(const http_request_t *req, const char *name, int *out, err_t *err)
+{
+    const char *text = http_query(req, name);
+    if (!text)
+        return 0;
+    if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
+        return err_invalid(err, name, "'%s' must be true or false", name);
+    *out = text[0] == 't';
+    return 0;
 }
 
 const char **http_query_all(const http_request_t *req, const char *name, size_t *n)
@@ -62,6 +90,14 @@ static void response_set(http_response_t *res, int status, const char *content_t
     res->content_type = content_type;
     res->body = body;
     res->body_len = len;
+}
+
+void http_respond_result(http_response_t *res, int status, json_t *body, const err_t *err)
+{
+    if (body)
+        http_respond_json(res, status, body);
+    else
+        http_respond_error(res, err);
 }
 
 void http_respond_json(http_response_t *res, int status, json_t *body)

@@ -60,6 +60,11 @@ const char *http_header(const http_request_t *req, const char *name);
 /* Every value of a repeated query parameter, in order (borrowed), as a NULL-terminated array
  * the caller frees; *n is the count. */
 const char **http_query_all(const http_request_t *req, const char *name, size_t *n);
+/* Typed query parameters. Absent: *out unchanged and 0. Malformed: -1 with err, a 400 naming
+ * the parameter ("'limit' must be an integer from 1 to 1000", "'x' must be true or false"). */
+int http_query_int(const http_request_t *req, const char *name, int64_t min, int64_t max,
+                   int64_t *out, err_t *err);
+int http_query_bool(const http_request_t *req, const char *name, int *out, err_t *err);
 
 /* The body as a JSON object; on failure answers 400 invalid_json itself and returns NULL.
  * Caller owns the result. */
@@ -67,6 +72,8 @@ json_t *http_body_object(const http_request_t *req, http_response_t *res);
 
 /* Answer with a JSON value (stolen). */
 void http_respond_json(http_response_t *res, int status, json_t *body);
+/* Answer with body (stolen) when it is not NULL, else with the error in err. */
+void http_respond_result(http_response_t *res, int status, json_t *body, const err_t *err);
 /* Answer with raw bytes (copied). */
 void http_respond_bytes(http_response_t *res, int status, const char *content_type,
                         const void *data, size_t len);

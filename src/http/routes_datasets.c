@@ -29,23 +29,6 @@
 #define ROWS_PREVIEW_DEFAULT 20
 #define ROWS_PREVIEW_MAX     1000
 
-/* A non-negative integer query parameter (def when absent); 400 naming it otherwise. */
-static int query_int(const http_request_t *req, const char *name, int64_t def, int64_t *out,
-                     err_t *err)
-{
-    const char *text = http_query(req, name);
-    *out = def;
-    if (!text)
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (!*text || *end || errno || v < 0)
-        return err_invalid(err, name, "%s must be a non-negative integer", name);
-    *out = v;
-    return 0;
-}
-
 /* The {v} path parameter: a version number or "latest" (0). */
 static int path_version(const http_request_t *req, int64_t *out, err_t *err)
 {
@@ -81,35 +64,26 @@ static void handle_create(http_request_t *req, http_response_t *res)
         json_field_string(body, "description", 0, 0, &description, &err) == 0)
         out = datasets_create(req->app->store, name, description, json_object_get(body, "tags"),
                               &err);
-    if (out)
-        http_respond_json(res, 201, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 201, out, &err);
     json_decref(body);
 }
 
 static void handle_list(http_request_t *req, http_response_t *res)
 {
     err_t err;
-    int64_t limit;
+    int64_t limit = 0;
     json_t *out = NULL;
-    if (query_int(req, "limit", 0, &limit, &err) == 0)
+    if (http_query_int(req, "limit", 0, INT64_MAX, &limit, &err) == 0)
         out = datasets_list(req->app->store, limit > DATASET_PAGE_MAX ? -1 : (int)limit,
                             http_query(req, "cursor"), &err);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 static void handle_get(http_request_t *req, http_response_t *res)
 {
     err_t err;
     json_t *out = datasets_get(req->app->store, http_param(req, "name"), &err);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 /* The import's format: ?format=, else from the Content-Type. */
@@ -175,7 +149,8 @@ static void handle_import(http_request_t *req, http_response_t *res)
         err_invalid(&err, "format",
                     "say the format with ?format=jsonl|csv or Content-Type application/x-ndjson "
                     "or text/csv");
-    } else if (query_int(req, "seed", 0, &seed, &err) == 0 && import_tags(req, &tags, &err) == 0) {
+    } else if (http_query_int(req, "seed", 0, INT64_MAX, &seed, &err) == 0 &&
+               import_tags(req, &tags, &err) == 0) {
         in.seed = seed;
         in.tags = tags;
         out = datasets_import(req->app->store, req->app->blobs, &in, &created, &report, &err);
@@ -198,16 +173,13 @@ static void handle_import(http_request_t *req, http_response_t *res)
 static void handle_versions(http_request_t *req, http_response_t *res)
 {
     err_t err;
-    int64_t limit, cursor;
+    int64_t limit = 0, cursor = 0;
     json_t *out = NULL;
-    if (query_int(req, "limit", 0, &limit, &err) == 0 &&
-        query_int(req, "cursor", 0, &cursor, &err) == 0)
+    if (http_query_int(req, "limit", 0, INT64_MAX, &limit, &err) == 0 &&
+        http_query_int(req, "cursor", 0, INT64_MAX, &cursor, &err) == 0)
         out = datasets_list_versions(req->app->store, http_param(req, "name"),
                                      limit > DATASET_PAGE_MAX ? -1 : (int)limit, cursor, &err);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 static void handle_version(http_request_t *req, http_response_t *res)
@@ -217,10 +189,7 @@ static void handle_version(http_request_t *req, http_response_t *res)
     json_t *out = NULL;
     if (path_version(req, &version, &err) == 0)
         out = datasets_get_version(req->app->store, http_param(req, "name"), version, &err);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 /* Open the {name}/versions/{v} of the request on ?split=. */
@@ -237,9 +206,9 @@ static dataset_reader_t *open_reader(const http_request_t *req, err_t *err)
 static void handle_rows(http_request_t *req, http_response_t *res)
 {
     err_t err;
-    int64_t offset, limit;
-    if (query_int(req, "offset", 0, &offset, &err) != 0 ||
-        query_int(req, "limit", ROWS_PREVIEW_DEFAULT, &limit, &err) != 0) {
+    int64_t offset = 0, limit = ROWS_PREVIEW_DEFAULT;
+    if (http_query_int(req, "offset", 0, INT64_MAX, &offset, &err) != 0 ||
+        http_query_int(req, "limit", 0, INT64_MAX, &limit, &err) != 0) {
         http_respond_error(res, &err);
         return;
     }

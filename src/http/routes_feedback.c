@@ -31,31 +31,6 @@
 #include "http/routes.h"
 #include "traces/trace_query.h"
 
-/* An integer query parameter in [0, max] (absent: *out unchanged). */
-static int query_int64(const http_request_t *req, const char *name, int64_t max, int64_t *out,
-                       err_t *err)
-{
-    const char *text = http_query(req, name);
-    if (!text)
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (!text[0] || *end || errno || v < 0 || v > max)
-        return err_invalid(err, name, "'%s' must be an integer from 0 to %lld", name,
-                           (long long)max);
-    *out = v;
-    return 0;
-}
-
-static void respond(http_response_t *res, int status, json_t *out, const err_t *err)
-{
-    if (out)
-        http_respond_json(res, status, out);
-    else
-        http_respond_error(res, err);
-}
-
 /* ---- scores ---------------------------------------------------------------------------------- */
 
 static void handle_add(http_request_t *req, http_response_t *res)
@@ -65,7 +40,7 @@ static void handle_add(http_request_t *req, http_response_t *res)
         return;
     err_t err;
     json_t *score = scores_add(req->app->store, body, &err);
-    respond(res, 201, score ? json_pack("{s:o}", "score", score) : NULL, &err);
+    http_respond_result(res, 201, score ? json_pack("{s:o}", "score", score) : NULL, &err);
     json_decref(body);
 }
 
@@ -80,11 +55,11 @@ static void handle_list(http_request_t *req, http_response_t *res)
     };
     int64_t limit = 0;
     json_t *out = NULL;
-    if (query_int64(req, "since", INT64_MAX, &f.since_ms, &err) == 0 &&
-        query_int64(req, "until", INT64_MAX, &f.until_ms, &err) == 0 &&
-        query_int64(req, "limit", SCORES_LIST_MAX, &limit, &err) == 0)
+    if (http_query_int(req, "since", 0, INT64_MAX, &f.since_ms, &err) == 0 &&
+        http_query_int(req, "until", 0, INT64_MAX, &f.until_ms, &err) == 0 &&
+        http_query_int(req, "limit", 0, SCORES_LIST_MAX, &limit, &err) == 0)
         out = scores_list(req->app->store, &f, (int)limit, http_query(req, "page_token"), &err);
-    respond(res, 200, out, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 static void handle_delete(http_request_t *req, http_response_t *res)
@@ -101,18 +76,6 @@ static void handle_delete(http_request_t *req, http_response_t *res)
 static int append_chunk(const char *data, size_t len, void *ctx)
 {
     buf_append(ctx, data, len);
-    return 0;
-}
-
-/* "true"/"false" (absent: *out unchanged). */
-static int query_bool(const http_request_t *req, const char *name, int *out, err_t *err)
-{
-    const char *text = http_query(req, name);
-    if (!text)
-        return 0;
-    if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0)
-        return err_invalid(err, name, "'%s' must be true or false", name);
-    *out = strcmp(text, "true") == 0;
     return 0;
 }
 
@@ -141,9 +104,9 @@ static void handle_export(http_request_t *req, http_response_t *res)
                             "format must be jsonl (the only export format)");
         return;
     }
-    if (query_int64(req, "since", INT64_MAX, &opts.traces.since_ms, &err) != 0 ||
-        query_int64(req, "until", INT64_MAX, &opts.traces.until_ms, &err) != 0 ||
-        query_bool(req, "only_with_feedback", &opts.only_with_feedback, &err) != 0) {
+    if (http_query_int(req, "since", 0, INT64_MAX, &opts.traces.since_ms, &err) != 0 ||
+        http_query_int(req, "until", 0, INT64_MAX, &opts.traces.until_ms, &err) != 0 ||
+        http_query_bool(req, "only_with_feedback", &opts.only_with_feedback, &err) != 0) {
         http_respond_error(res, &err);
         return;
     }
@@ -171,21 +134,21 @@ static void handle_queue_create(http_request_t *req, http_response_t *res)
     if (!body)
         return;
     err_t err;
-    respond(res, 201, queues_create(req->app->store, body, clock_now_ms(), &err), &err);
+    http_respond_result(res, 201, queues_create(req->app->store, body, clock_now_ms(), &err), &err);
     json_decref(body);
 }
 
 static void handle_queue_list(http_request_t *req, http_response_t *res)
 {
     err_t err;
-    respond(res, 200, queues_list(req->app->store, clock_now_ms(), &err), &err);
+    http_respond_result(res, 200, queues_list(req->app->store, clock_now_ms(), &err), &err);
 }
 
 static void handle_queue_get(http_request_t *req, http_response_t *res)
 {
     err_t err;
-    respond(res, 200, queues_get(req->app->store, http_param(req, "id"), clock_now_ms(), &err),
-            &err);
+    http_respond_result(
+        res, 200, queues_get(req->app->store, http_param(req, "id"), clock_now_ms(), &err), &err);
 }
 
 static void handle_queue_delete(http_request_t *req, http_response_t *res)
@@ -203,9 +166,9 @@ static void handle_items_add(http_request_t *req, http_response_t *res)
     if (!body)
         return;
     err_t err;
-    respond(res, 200,
-            queues_add_items(req->app->store, http_param(req, "id"), body, clock_now_ms(), &err),
-            &err);
+    http_respond_result(
+        res, 200,
+        queues_add_items(req->app->store, http_param(req, "id"), body, clock_now_ms(), &err), &err);
     json_decref(body);
 }
 
@@ -214,10 +177,10 @@ static void handle_items_list(http_request_t *req, http_response_t *res)
     err_t err;
     int64_t limit = 0;
     json_t *out = NULL;
-    if (query_int64(req, "limit", 1000, &limit, &err) == 0)
+    if (http_query_int(req, "limit", 0, 1000, &limit, &err) == 0)
         out = queues_items(req->app->store, http_param(req, "id"), http_query(req, "status"),
                            (int)limit, http_query(req, "page_token"), clock_now_ms(), &err);
-    respond(res, 200, out, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 /* The next item, with its trace so that the reviewer sees what they judge. */
@@ -236,7 +199,7 @@ static void handle_next(http_request_t *req, http_response_t *res)
         }
         json_object_set_new(out, "trace", trace ? trace : json_null());
     }
-    respond(res, 200, out, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 static void verdict(http_request_t *req, http_response_t *res, int complete)
@@ -249,7 +212,7 @@ static void verdict(http_request_t *req, http_response_t *res, int complete)
     json_t *out =
         complete ? queues_complete(req->app->store, queue, trace_id, body, clock_now_ms(), &err)
                  : queues_skip(req->app->store, queue, trace_id, body, clock_now_ms(), &err);
-    respond(res, 200, out, &err);
+    http_respond_result(res, 200, out, &err);
     json_decref(body);
 }
 

@@ -18,10 +18,7 @@ static void handle_ingestion(http_request_t *req, http_response_t *res)
     err_t err;
     json_t *out = langfuse_ingest(req->app->store, body, &err);
     json_decref(body);
-    if (out)
-        http_respond_json(res, 207, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 207, out, &err);
 }
 
 void routes_langfuse_register(router_t *r)

@@ -62,10 +62,7 @@ static void handle_edges(http_request_t *req, http_response_t *res)
     if (lineage_direction_parse(http_query(req, "direction"), &dir, &err) == 0)
         out = lineage_edges(req->app->store, http_query(req, "type"), http_query(req, "id"), dir,
                             &err);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 static void handle_graph(http_request_t *req, http_response_t *res)
@@ -85,10 +82,7 @@ static void handle_graph(http_request_t *req, http_response_t *res)
                                   : depth < -1 ? -1
                                                : depth),
                             &err);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 void routes_lineage_register(router_t *r)

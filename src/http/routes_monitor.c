@@ -66,10 +66,7 @@ static void handle_drift(http_request_t *req, http_response_t *res)
                 out = monitor_drift(req->app->store, &q, &err);
         }
     }
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 void routes_monitor_register(router_t *r)

@@ -126,10 +126,7 @@ static void handle_list_models(http_request_t *req, http_response_t *res)
     if (list_query(req, &q, &order, &err) == 0)
         out = registry_models_search(req->app->store, &q, &err);
     free(order);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 static void handle_create_model(http_request_t *req, http_response_t *res)
@@ -209,10 +206,7 @@ static void handle_list_versions(http_request_t *req, http_response_t *res)
         out = registry_versions_search(req->app->store, &q, &err);
     }
     free(order);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 static void handle_create_version(http_request_t *req, http_response_t *res)

@@ -22,23 +22,6 @@
 #include "http/routes.h"
 #include "traces/trace_query.h"
 
-/* An integer query parameter in [0, max] (absent: *out unchanged). */
-static int query_int64(const http_request_t *req, const char *name, int64_t max, int64_t *out,
-                       err_t *err)
-{
-    const char *text = http_query(req, name);
-    if (!text)
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (!text[0] || *end || errno || v < 0 || v > max)
-        return err_invalid(err, name, "'%s' must be an integer from 0 to %lld", name,
-                           (long long)max);
-    *out = v;
-    return 0;
-}
-
 /* A non-negative number query parameter (absent: *out unchanged). */
 static int query_number(const http_request_t *req, const char *name, double *out, err_t *err)
 {
@@ -51,18 +34,6 @@ static int query_number(const http_request_t *req, const char *name, double *out
         return err_invalid(err, name, "'%s' must be a number >= 0", name);
     *out = v;
     return 0;
-}
-
-static int query_bool(const http_request_t *req, const char *name, int *out, err_t *err)
-{
-    const char *text = http_query(req, name);
-    if (!text)
-        return 0;
-    if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0) {
-        *out = text[0] == 't';
-        return 0;
-    }
-    return err_invalid(err, name, "'%s' must be true or false", name);
 }
 
 static void handle_list(http_request_t *req, http_response_t *res)
@@ -84,12 +55,12 @@ static void handle_list(http_request_t *req, http_response_t *res)
     const char **scores = http_query_all(req, "score", &nscores);
     int64_t limit = 0;
     json_t *out = NULL;
-    int ok = query_int64(req, "since", INT64_MAX, &f.since_ms, &err) == 0 &&
-             query_int64(req, "until", INT64_MAX, &f.until_ms, &err) == 0 &&
-             query_int64(req, "limit", TRACES_LIST_MAX, &limit, &err) == 0 &&
+    int ok = http_query_int(req, "since", 0, INT64_MAX, &f.since_ms, &err) == 0 &&
+             http_query_int(req, "until", 0, INT64_MAX, &f.until_ms, &err) == 0 &&
+             http_query_int(req, "limit", 0, TRACES_LIST_MAX, &limit, &err) == 0 &&
              query_number(req, "min_latency_ms", &f.min_latency_ms, &err) == 0 &&
              query_number(req, "min_cost_usd", &f.min_cost_usd, &err) == 0 &&
-             query_bool(req, "has_feedback", &f.has_feedback, &err) == 0 &&
+             http_query_bool(req, "has_feedback", &f.has_feedback, &err) == 0 &&
              trace_sort_parse(http_query(req, "sort"), &f.sort, &err) == 0 &&
              trace_order_parse(http_query(req, "order"), &f.ascending, &err) == 0;
     if (ok && nscores > TRACE_SCORE_FILTERS)
@@ -101,20 +72,14 @@ static void handle_list(http_request_t *req, http_response_t *res)
     f.nscores = nscores;
     if (ok)
         out = traces_list(req->app->store, &f, (int)limit, http_query(req, "page_token"), &err);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 static void handle_get(http_request_t *req, http_response_t *res)
 {
     err_t err;
     json_t *out = traces_get(req->app->store, http_param(req, "trace_id"), &err);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 static void handle_sessions(http_request_t *req, http_response_t *res)
@@ -123,24 +88,18 @@ static void handle_sessions(http_request_t *req, http_response_t *res)
     session_filter_t f = {.user = http_query(req, "user")};
     int64_t limit = 0;
     json_t *out = NULL;
-    if (query_int64(req, "since", INT64_MAX, &f.since_ms, &err) == 0 &&
-        query_int64(req, "until", INT64_MAX, &f.until_ms, &err) == 0 &&
-        query_int64(req, "limit", TRACES_LIST_MAX, &limit, &err) == 0)
+    if (http_query_int(req, "since", 0, INT64_MAX, &f.since_ms, &err) == 0 &&
+        http_query_int(req, "until", 0, INT64_MAX, &f.until_ms, &err) == 0 &&
+        http_query_int(req, "limit", 0, TRACES_LIST_MAX, &limit, &err) == 0)
         out = sessions_list(req->app->store, &f, (int)limit, http_query(req, "page_token"), &err);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 static void handle_session(http_request_t *req, http_response_t *res)
 {
     err_t err;
     json_t *out = sessions_get(req->app->store, http_param(req, "session_id"), &err);
-    if (out)
-        http_respond_json(res, 200, out);
-    else
-        http_respond_error(res, &err);
+    http_respond_result(res, 200, out, &err);
 }
 
 void routes_traces_register(router_t *r)
