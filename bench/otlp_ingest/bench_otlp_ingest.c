@@ -15,6 +15,7 @@
  * the store write (span_store_write) - where the time goes.
  *
  *   make bench-otlp-ingest        (BENCH_BACKENDS=sqlite|postgresql to run one) */
+#include "../bench_server.h"
 #include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -34,82 +35,7 @@
 
 #define SPANS_PER_TRACE 5
 
-typedef struct server {
-    pid_t pid;
-    char url[64];
-    char dir[128];
-} server_t;
-
-static int env_int(const char *name, int dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? atoi(v) : dflt;
-}
-
 /* ---- server ------------------------------------------------------------------------------ */
-
-static int read_port(const char *log_path)
-{
-    FILE *f = fopen(log_path, "r");
-    if (!f)
-        return 0;
-    char line[4096];
-    int port = 0;
-    while (!port && fgets(line, sizeof line, f)) {
-        json_t *e = json_loads(line, 0, NULL);
-        const char *msg = json_string_value(json_object_get(e, "msg"));
-        if (msg && strcmp(msg, "listening") == 0)
-            port = (int)json_integer_value(json_object_get(e, "port"));
-        json_decref(e);
-    }
-    fclose(f);
-    return port;
-}
-
-static int server_start(server_t *s, const char *store_url)
-{
-    snprintf(s->dir, sizeof s->dir, "/tmp/llmops-bench-XXXXXX");
-    if (!mkdtemp(s->dir))
-        return -1;
-    char log_path[256];
-    snprintf(log_path, sizeof log_path, "%s/server.log", s->dir);
-    s->pid = fork();
-    if (s->pid == 0) {
-        FILE *log = fopen(log_path, "w");
-        if (log) {
-            dup2(fileno(log), 1);
-            dup2(fileno(log), 2);
-        }
-        const char *bin = getenv("LLMOPS_BIN"); /* set by `make bench-otlp-ingest` */
-        const char *argv[] = {
-            bin && *bin ? bin : "build/llmops", "server",  "--port", "0", "--data", s->dir,
-            store_url ? "--store" : NULL,       store_url, NULL};
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    for (int i = 0; i < 200; i++) {
-        int port = read_port(log_path);
-        if (port) {
-            snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d/v1/traces", port);
-            return 0;
-        }
-        clock_sleep_ms(50);
-    }
-    fprintf(stderr, "bench: the server did not start (see %s)\n", log_path);
-    return -1;
-}
-
-static void server_stop(server_t *s)
-{
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        waitpid(s->pid, NULL, 0);
-    }
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench: could not remove %s\n", s->dir);
-}
 
 /* ---- request bodies ------------------------------------------------------------------------
  * One body per client, built once; the 32 hex digits of each trace's id are rewritten before
@@ -399,12 +325,6 @@ typedef struct client {
     char first_failure[256];
 } client_t;
 
-static size_t collect(char *data, size_t size, size_t n, void *userdata)
-{
-    buf_append(userdata, data, size * n);
-    return size * n;
-}
-
 static void *client_run(void *arg)
 {
     client_t *c = arg;
@@ -420,7 +340,7 @@ static void *client_run(void *arg)
     buf_init(&out);
     curl_easy_setopt(curl, CURLOPT_URL, c->url);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, bench_collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
     while (clock_now_ms() < c->until_ms) {
         body_renumber(&body, c->index, c->requests + c->failed);
@@ -471,10 +391,12 @@ static void run_backend(result_t *r, const char *store_url, int conns, int trace
     free(probe.id_at);
     client_t *clients = calloc((size_t)conns, sizeof *clients);
     pthread_t *threads = calloc((size_t)conns, sizeof *threads);
+    char url[96];
+    snprintf(url, sizeof url, "%s/v1/traces", srv.url);
     int64_t start = clock_now_ms();
     for (int i = 0; i < conns; i++) {
         clients[i] = (client_t){
-            .index = i, .url = srv.url, .traces = traces, .until_ms = start + seconds * 1000LL};
+            .index = i, .url = url, .traces = traces, .until_ms = start + seconds * 1000LL};
         pthread_create(&threads[i], NULL, client_run, &clients[i]);
     }
     for (int i = 0; i < conns; i++) {
@@ -561,6 +483,18 @@ static void breakdown(int traces)
         fprintf(stderr, "bench: could not remove %s\n", dir);
 }
 
+/* The PostgreSQL leg (bench_on_postgres). */
+typedef struct pg_leg {
+    result_t *result;
+    int conns, traces, seconds;
+} pg_leg_t;
+
+static void run_postgres(const char *db_url, void *ctx)
+{
+    pg_leg_t *leg = ctx;
+    run_backend(leg->result, db_url, leg->conns, leg->traces, leg->seconds);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -572,35 +506,9 @@ int main(void)
     if (!backends || strstr(backends, "sqlite"))
         run_backend(&results[0], NULL, conns, traces, seconds);
 
-    int want_pg = !backends || strstr(backends, "postgresql") != NULL;
-    char pg_dir[600] = "", pg_url[600] = "";
-    FILE *p = want_pg ? popen("tests/pg.sh start 2>/dev/null", "r") : NULL;
-    char line[600];
-    while (p && fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "PG_DIR=", 7) == 0)
-            snprintf(pg_dir, sizeof pg_dir, "%s", line + 7);
-        if (strncmp(line, "PG_URL=", 7) == 0)
-            snprintf(pg_url, sizeof pg_url, "%s", line + 7);
-    }
-    if (p)
-        pclose(p);
-    if (pg_url[0]) {
-        char cmd[1400], db_url[600] = "";
-        snprintf(cmd, sizeof cmd, "PG_URL='%s' tests/pg.sh createdb bench_otlp", pg_url);
-        FILE *c = popen(cmd, "r");
-        if (c && fgets(db_url, sizeof db_url, c))
-            db_url[strcspn(db_url, "\n")] = '\0';
-        if (c)
-            pclose(c);
-        if (db_url[0])
-            run_backend(&results[1], db_url, conns, traces, seconds);
-        snprintf(cmd, sizeof cmd, "tests/pg.sh stop '%s'", pg_dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "bench: could not stop PostgreSQL\n");
-    } else if (want_pg) {
-        fprintf(stderr, "bench: PostgreSQL not available, skipped\n");
-    }
+    pg_leg_t ctx = {&results[1], conns, traces, seconds};
+    if (!backends || strstr(backends, "postgresql"))
+        bench_on_postgres("bench_otlp", run_postgres, &ctx);
 
     printf("\nllmops %s ingestion (POST /v1/traces): %d clients, %d traces x %d spans per "
            "request, %d s\n\n",

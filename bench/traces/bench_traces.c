@@ -13,6 +13,7 @@
  *
  * Run with `make bench-traces`. BENCH_BACKENDS=sqlite (or postgresql) runs one backend only;
  * BENCH_KEEP=1 leaves the seeded databases behind (and PostgreSQL running) to look at plans. */
+#include "../bench_server.h"
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <math.h>
@@ -65,12 +66,6 @@ static const bench_query_t queries[] = {
 #define MONTH_MS       (30LL * 24 * 3600 * 1000)
 #define VOCABULARY     600
 #define FEEDBACK_EVERY 50 /* 2% of traces */
-
-static int env_int(const char *name, int dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? atoi(v) : dflt;
-}
 
 /* ---- deterministic data ---------------------------------------------------------------------- */
 
@@ -307,80 +302,6 @@ static int seed(store_t *s, long ntraces, int nspans, seed_state_t *st, err_t *e
 
 /* ---- server ---------------------------------------------------------------------------------- */
 
-typedef struct server {
-    pid_t pid;
-    char url[64];
-    char dir[128];
-} server_t;
-
-static int read_port(const char *log_path)
-{
-    FILE *f = fopen(log_path, "r");
-    if (!f)
-        return 0;
-    char line[4096];
-    int port = 0;
-    while (!port && fgets(line, sizeof line, f)) {
-        json_t *e = json_loads(line, 0, NULL);
-        const char *msg = json_string_value(json_object_get(e, "msg"));
-        if (msg && strcmp(msg, "listening") == 0)
-            port = (int)json_integer_value(json_object_get(e, "port"));
-        json_decref(e);
-    }
-    fclose(f);
-    return port;
-}
-
-static int server_start(server_t *s, const char *store_url)
-{
-    char log_path[256];
-    snprintf(log_path, sizeof log_path, "%s/server.log", s->dir);
-    s->pid = fork();
-    if (s->pid == 0) {
-        FILE *log = fopen(log_path, "w");
-        if (log) {
-            dup2(fileno(log), 1);
-            dup2(fileno(log), 2);
-        }
-        const char *bin = getenv("LLMOPS_BIN"); /* set by `make bench-traces` to $(BUILD) */
-        const char *argv[] = {bin && *bin ? bin : "build/llmops",
-                              "server",
-                              "--port",
-                              "0",
-                              "--data",
-                              s->dir,
-                              "--store",
-                              store_url,
-                              NULL};
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    for (int i = 0; i < 600; i++) {
-        int port = read_port(log_path);
-        if (port) {
-            snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d", port);
-            return 0;
-        }
-        clock_sleep_ms(50);
-    }
-    fprintf(stderr, "bench: the server did not start (see %s)\n", log_path);
-    return -1;
-}
-
-static void server_stop(server_t *s)
-{
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        waitpid(s->pid, NULL, 0);
-    }
-}
-
-static size_t collect(char *data, size_t size, size_t n, void *userdata)
-{
-    buf_append(userdata, data, size * n);
-    return size * n;
-}
-
 static int cmp_i64(const void *x, const void *y)
 {
     int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
@@ -426,7 +347,7 @@ static void time_query(CURL *curl, const char *base, const bench_query_t *q, int
     buf_t out;
     buf_init(&out);
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, bench_collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
     int64_t *lat = calloc((size_t)reps, sizeof *lat);
     memset(t, 0, sizeof *t);
@@ -528,6 +449,12 @@ static void run_backend(result_t *r, const char *store_url_or_null)
     r->ok = 1;
 }
 
+/* The PostgreSQL leg (bench_on_postgres). */
+static void run_postgres(const char *db_url, void *ctx)
+{
+    run_backend(ctx, db_url);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -536,37 +463,9 @@ int main(void)
     if (!backends || strstr(backends, "sqlite"))
         run_backend(&results[0], NULL);
 
-    int want_pg = !backends || strstr(backends, "postgresql") != NULL;
-    char pg_dir[600] = "", pg_url[600] = "";
-    FILE *p = want_pg ? popen("tests/pg.sh start 2>/dev/null", "r") : NULL;
-    char line[600];
-    while (p && fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "PG_DIR=", 7) == 0)
-            snprintf(pg_dir, sizeof pg_dir, "%s", line + 7);
-        if (strncmp(line, "PG_URL=", 7) == 0)
-            snprintf(pg_url, sizeof pg_url, "%s", line + 7);
-    }
-    if (p)
-        pclose(p);
-    if (pg_url[0]) {
-        char cmd[1400], db_url[600] = "";
-        snprintf(cmd, sizeof cmd, "PG_URL='%s' tests/pg.sh createdb bench_traces", pg_url);
-        FILE *c = popen(cmd, "r");
-        if (c && fgets(db_url, sizeof db_url, c))
-            db_url[strcspn(db_url, "\n")] = '\0';
-        if (c)
-            pclose(c);
-        if (db_url[0])
-            run_backend(&results[1], db_url);
-        snprintf(cmd, sizeof cmd, "tests/pg.sh stop '%s'", pg_dir);
-        if (env_int("BENCH_KEEP", 0))
-            fprintf(stderr, "bench: PostgreSQL left running: %s\n", cmd);
-        else if (system(cmd) != 0)
-            fprintf(stderr, "bench: could not stop PostgreSQL\n");
-    } else if (want_pg) {
-        fprintf(stderr, "bench: PostgreSQL not available, skipped\n");
-    }
+    result_t *ctx = &results[1];
+    if (!backends || strstr(backends, "postgresql"))
+        bench_on_postgres("bench_traces", run_postgres, ctx);
 
     printf("\nllmops trace queries over HTTP: %d traces x %d spans, %d sequential requests per "
            "query, %ld cores\n\n",

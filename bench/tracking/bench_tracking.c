@@ -14,6 +14,7 @@
  * Run with `make bench-tracking`. BENCH_BACKENDS=sqlite (or postgresql) measures that backend
  * only; BENCH_INGEST_ONLY=1
  * skips the search part (for quick, repeated ingest measurements). */
+#include "../bench_server.h"
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -36,90 +37,9 @@
 
 #define SEED_RUNS 100000
 
-typedef struct server {
-    pid_t pid;
-    char url[64];
-    char dir[128];
-} server_t;
-
-static int env_int(const char *name, int dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? atoi(v) : dflt;
-}
-
 /* ---- server ------------------------------------------------------------------------------ */
 
-static int read_port(const char *log_path)
-{
-    FILE *f = fopen(log_path, "r");
-    if (!f)
-        return 0;
-    char line[4096];
-    int port = 0;
-    while (!port && fgets(line, sizeof line, f)) {
-        json_t *e = json_loads(line, 0, NULL);
-        const char *msg = json_string_value(json_object_get(e, "msg"));
-        if (msg && strcmp(msg, "listening") == 0)
-            port = (int)json_integer_value(json_object_get(e, "port"));
-        json_decref(e);
-    }
-    fclose(f);
-    return port;
-}
-
-static int server_start(server_t *s, const char *store_url)
-{
-    snprintf(s->dir, sizeof s->dir, "/tmp/llmops-bench-XXXXXX");
-    if (!mkdtemp(s->dir))
-        return -1;
-    char log_path[256];
-    snprintf(log_path, sizeof log_path, "%s/server.log", s->dir);
-    s->pid = fork();
-    if (s->pid == 0) {
-        FILE *log = fopen(log_path, "w");
-        if (log) {
-            dup2(fileno(log), 1);
-            dup2(fileno(log), 2);
-        }
-        const char *bin = getenv("LLMOPS_BIN"); /* set by `make bench-tracking` to $(BUILD) */
-        const char *argv[] = {
-            bin && *bin ? bin : "build/llmops", "server",  "--port", "0", "--data", s->dir,
-            store_url ? "--store" : NULL,       store_url, NULL};
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    for (int i = 0; i < 200; i++) {
-        int port = read_port(log_path);
-        if (port) {
-            snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d", port);
-            return 0;
-        }
-        clock_sleep_ms(50);
-    }
-    fprintf(stderr, "bench: the server did not start (see %s)\n", log_path);
-    return -1;
-}
-
-static void server_stop(server_t *s)
-{
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        waitpid(s->pid, NULL, 0);
-    }
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench: could not remove %s\n", s->dir);
-}
-
 /* ---- HTTP -------------------------------------------------------------------------------- */
-
-static size_t collect(char *data, size_t size, size_t n, void *userdata)
-{
-    buf_append(userdata, data, size * n);
-    return size * n;
-}
 
 /* POST body to url with a reused handle; returns the status, response in out. */
 static long post(CURL *curl, const char *url, const char *body, size_t len, buf_t *out)
@@ -128,7 +48,7 @@ static long post(CURL *curl, const char *url, const char *body, size_t len, buf_
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, bench_collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
     long status = 0;
     if (curl_easy_perform(curl) == CURLE_OK)
@@ -406,6 +326,12 @@ static void run_backend(result_t *r, const char *store_url)
     r->ok = 1;
 }
 
+/* The PostgreSQL leg (bench_on_postgres). */
+static void run_postgres(const char *db_url, void *ctx)
+{
+    run_backend(ctx, db_url);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -414,36 +340,9 @@ int main(void)
     if (!backends || strstr(backends, "sqlite"))
         run_backend(&results[0], NULL);
 
-    /* PostgreSQL through tests/pg.sh, when its server binaries are installed. */
-    int want_pg = !backends || strstr(backends, "postgresql") != NULL;
-    char pg_dir[600] = "", pg_url[600] = "";
-    FILE *p = want_pg ? popen("tests/pg.sh start 2>/dev/null", "r") : NULL;
-    char line[600];
-    while (p && fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "PG_DIR=", 7) == 0)
-            snprintf(pg_dir, sizeof pg_dir, "%s", line + 7);
-        if (strncmp(line, "PG_URL=", 7) == 0)
-            snprintf(pg_url, sizeof pg_url, "%s", line + 7);
-    }
-    if (p)
-        pclose(p);
-    if (pg_url[0]) {
-        char cmd[1400], db_url[600] = "";
-        snprintf(cmd, sizeof cmd, "PG_URL='%s' tests/pg.sh createdb bench_tracking", pg_url);
-        FILE *c = popen(cmd, "r");
-        if (c && fgets(db_url, sizeof db_url, c))
-            db_url[strcspn(db_url, "\n")] = '\0';
-        if (c)
-            pclose(c);
-        if (db_url[0])
-            run_backend(&results[1], db_url);
-        snprintf(cmd, sizeof cmd, "tests/pg.sh stop '%s'", pg_dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "bench: could not stop PostgreSQL\n");
-    } else {
-        fprintf(stderr, "bench: PostgreSQL not available, skipped\n");
-    }
+    result_t *ctx = &results[1];
+    if (!backends || strstr(backends, "postgresql"))
+        bench_on_postgres("bench_tracking", run_postgres, ctx);
 
     printf("\nllmops tracking benchmark (%d-second ingest, 2 clients, 1000 metrics per "
            "log-batch; search over %d runs)\n\n",
