@@ -94,7 +94,13 @@ static const pii_kind_t PII_KINDS[] = {
     {"phone",
      "(?<![\\w+])(?:\\+\\d[\\d ().-]{6,20}\\d|\\(?\\d{3}\\)?[ .-]?\\d{3}[ .-]?\\d{4})(?!\\w)",
      phone_check},
-    {"credit_card", "(?<![\\d-])\\d(?:[ -]?\\d){12,18}(?![\\d-])", card_check},
+    /* 13-19 digits written together, in groups of four (4-4-4-4, 4-4-4-4-3) or as 4-6-5 /
+     * 4-6-4 (Amex, Diners), one separator kind per number; not any spaced digits, so a list
+     * of small numbers is not a card */
+    {"credit_card",
+     "(?<![\\d-])(?:\\d{13,19}|\\d{4}([ -])\\d{4}\\1\\d{4}\\1\\d{4}(?:\\1\\d{3})?|"
+     "\\d{4}([ -])\\d{6}\\2\\d{4,5})(?![\\d-])",
+     card_check},
     {"ssn", "(?<![\\d-])(?!000|666|9\\d\\d)\\d{3}-(?!00)\\d{2}-(?!0000)\\d{4}(?![\\d-])", NULL},
     {"ipv4",
      "(?<![\\d.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"

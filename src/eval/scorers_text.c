@@ -416,15 +416,31 @@ typedef struct {
     metric_t metric;
 } text_state_t;
 
-static double levenshtein_one(const char *hyp, const char *ref)
+/* The quadratic metrics (levenshtein, rougeL) refuse a row whose table would exceed this many
+ * cells (about 0.2 s of work) instead of stalling the evaluation on a runaway answer. */
+#define MAX_TABLE_CELLS 100000000.0
+
+static int too_long(const char *what, size_t na, size_t nb, err_t *err)
+{
+    return err_set(err, 422, "too_long", NULL,
+                   "answer and reference too long for %s: %zu x %zu %s exceeds %.0f cells", what,
+                   na, nb, strcmp(what, "levenshtein") == 0 ? "characters" : "tokens",
+                   MAX_TABLE_CELLS);
+}
+
+static int levenshtein_one(const char *hyp, const char *ref, double *v, err_t *err)
 {
     size_t na, nb;
     uint32_t *a = code_points(hyp, &na), *b = code_points(ref, &nb);
+    int rc = 0;
     size_t longest = na > nb ? na : nb;
-    double v = longest ? 1.0 - (double)edit_distance(a, na, b, nb) / (double)longest : 1.0;
+    if ((double)na * (double)nb > MAX_TABLE_CELLS)
+        rc = too_long("levenshtein", na, nb, err);
+    else
+        *v = longest ? 1.0 - (double)edit_distance(a, na, b, nb) / (double)longest : 1.0;
     free(a);
     free(b);
-    return v;
+    return rc;
 }
 
 static size_t lcs_length(const seq_t *a, const seq_t *b)
@@ -464,6 +480,7 @@ static double pair_score(metric_t m, const seq_t *hyp, const seq_t *ref)
     if (m == M_ROUGEL) {
         if (hyp->n == 0 || ref->n == 0)
             return 0.0;
+        /* text_score checked the table size */
         double lcs = (double)lcs_length(ref, hyp);
         return fmeasure(lcs / (double)hyp->n, lcs / (double)ref->n);
     }
@@ -546,7 +563,11 @@ static int text_score(const eval_scorer_t *s, const eval_sample_t *sample, eval_
     double best = 0;
     if (st->metric == M_LEVENSHTEIN) {
         for (int r = 0; r < nrefs; r++) {
-            double v = levenshtein_one(sample->output, refs[r]);
+            double v = 0;
+            if (levenshtein_one(sample->output, refs[r], &v, err) < 0) {
+                scorer_free_refs(refs, nrefs);
+                return -1;
+            }
             if (r == 0 || v > best)
                 best = v;
         }
@@ -565,7 +586,13 @@ static int text_score(const eval_scorer_t *s, const eval_sample_t *sample, eval_
         seq_t *ref = xcalloc((size_t)nrefs, sizeof *ref);
         for (int r = 0; r < nrefs; r++)
             ref[r] = to_seq(&in, &ref_t[r]);
-        if (st->metric == M_BLEU) {
+        int rc = 0;
+        for (int r = 0; st->metric == M_ROUGEL && r < nrefs && rc == 0; r++)
+            if ((double)hyp.n * (double)ref[r].n > MAX_TABLE_CELLS)
+                rc = too_long("rougeL", hyp.n, ref[r].n, err);
+        if (rc < 0) {
+            /* nothing scored; fall through to free */
+        } else if (st->metric == M_BLEU) {
             best = bleu_score(&hyp, ref, (size_t)nrefs);
         } else {
             for (int r = 0; r < nrefs; r++) {
@@ -583,6 +610,10 @@ static int text_score(const eval_scorer_t *s, const eval_sample_t *sample, eval_
         free(hyp.ids);
         buf_free(&hyp_t.text);
         interner_free(&in);
+        if (rc < 0) {
+            scorer_free_refs(refs, nrefs);
+            return -1;
+        }
     }
     scorer_free_refs(refs, nrefs);
     out->value = best;

@@ -31,6 +31,13 @@ static void test_pii(void **state)
     /* 4111 1111 1111 1111 is the Visa test number: Luhn-valid */
     expect_reason(s, "card 4111 1111 1111 1111 exp 12/29", "credit_card");
     expect_reason(s, "card 4111-1111-1111-1111", "credit_card");
+    expect_reason(s, "card 4111111111111111.", "credit_card");
+    /* 3782 822463 10005 is the American Express test number (4-6-5 grouping) */
+    expect_reason(s, "amex 3782 822463 10005", "credit_card");
+    /* Luhn-valid digits, but spaced one by one: a list of scores, not a card number
+     * (1826412345677 passes the Luhn check: its digit sum is 50) */
+    expect_reason(s, "scores: 1 8 2 6 4 1 2 3 4 5 6 7 7", NULL);
+    expect_reason(s, "mixed 4111 1111-1111 1111", NULL); /* one separator kind per number */
     /* the same digits with the last one changed fail the Luhn check: not a card */
     expect_reason(s, "order 4111 1111 1111 1112", NULL);
     expect_reason(s, "SSN 123-45-6789", "ssn");

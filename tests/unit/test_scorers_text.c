@@ -5,6 +5,38 @@
  * computed by this code base. */
 #include "scorer_testutil.h"
 
+/* A row whose quadratic table would pass 10^8 cells fails with 422 instead of stalling: the
+ * answer and the reference are unit repeated n times each (n*n > 10^8 for n > 10^4). */
+static void expect_too_long(const char *type, const char *unit, size_t n)
+{
+    char spec[64];
+    snprintf(spec, sizeof spec, "{\"type\": \"%s\"}", type);
+    eval_scorer_t *s = mk(spec);
+    size_t ul = strlen(unit);
+    char *text = malloc(n * ul + 1);
+    for (size_t i = 0; i < n; i++)
+        memcpy(text + i * ul, unit, ul);
+    text[n * ul] = '\0';
+    json_t *expected = json_string(text);
+    eval_sample_t sample = {.input = "", .output = text, .expected = expected};
+    eval_score_t out;
+    err_t err = {0};
+    assert_int_equal(scorer_score(s, &sample, &out, &err), -1);
+    assert_int_equal(err.status, 422);
+    assert_non_null(strstr(err.message, "too long"));
+    /* just under the bound still scores */
+    text[10000 * ul] = '\0';
+    json_decref(expected);
+    expected = json_string(text);
+    sample.expected = expected;
+    assert_int_equal(scorer_score(s, &sample, &out, &err), 0);
+    assert_near(out.value, 1.0);
+    eval_score_clear(&out);
+    json_decref(expected);
+    free(text);
+    scorer_free(s);
+}
+
 static void test_levenshtein(void **state)
 {
     (void)state;
@@ -26,6 +58,7 @@ static void test_levenshtein(void **state)
     assert_near(value_of(s, "ab\xff", "\"abc\""), 1.0 - 1.0 / 3.0);
     assert_int_equal(pass_of(s, "kitten", "\"sitting\""), 0);
     scorer_free(s);
+    expect_too_long("levenshtein", "x", 10001);
     expect_create_error("{\"type\": \"levenshtein\", \"ignore_case\": true}", "ignore_case");
 }
 
@@ -137,6 +170,7 @@ static void test_rouge(void **state)
     scorer_free(r1);
     scorer_free(r2);
     scorer_free(rl);
+    expect_too_long("rougeL", "w ", 10001);
 }
 
 static void test_expected_required(void **state)
