@@ -133,7 +133,7 @@ clean:
 # Benchmarks: bench/<area>/bench_<area>.c, one program per area, printing its figures (the
 # README quotes them). Each bench-<area> target builds and runs one.
 .PHONY: bench-tracking bench-registry bench-prompts bench-template bench-vectors bench-gateway \
-        bench-gateway-policies bench-monitor bench-otlp-ingest
+        bench-gateway-policies bench-monitor bench-otlp-ingest bench-scorers
 .SECONDEXPANSION:
 $(BUILD)/bench/bench_%: bench/$$*/bench_$$*.c $(BUILD)/libllmops.a
 	@mkdir -p $(dir $@)
@@ -176,3 +176,6 @@ bench-gateway-policies: $(BUILD)/bench/bench_gateway_policies
 # (BENCH_CONNS, BENCH_TRACES, BENCH_SECONDS, BENCH_BACKENDS).
 bench-otlp-ingest: $(BUILD)/llmops $(BUILD)/bench/bench_otlp_ingest
 	LLMOPS_BIN=$(BUILD)/llmops $(BUILD)/bench/bench_otlp_ingest
+# Evaluation scorers: time per row of each deterministic scorer, and at the size bounds.
+bench-scorers: $(BUILD)/bench/bench_scorers
+	$(BUILD)/bench/bench_scorers

@@ -235,6 +235,69 @@ void scorer_free_refs(char **refs, int n)
     free(refs);
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes left), or 0 when p does not start
+ * one: no overlong forms, no surrogates, nothing above U+10FFFF (PCRE2's rules). */
+static size_t utf8_sequence(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len;
+    unsigned min_next = 0x80, max_next = 0xBF;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+        len = 2;
+    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        len = 3;
+        if (p[0] == 0xE0)
+            min_next = 0xA0; /* overlong */
+        if (p[0] == 0xED)
+            max_next = 0x9F; /* surrogates */
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        len = 4;
+        if (p[0] == 0xF0)
+            min_next = 0x90;
+        if (p[0] == 0xF4)
+            max_next = 0x8F;
+    } else {
+        return 0;
+    }
+    if (n < len || p[1] < min_next || p[1] > max_next)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
+const char *scorer_utf8_subject(const char *s, char **copy)
+{
+    *copy = NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        size_t k = utf8_sequence(p + i, n - i);
+        if (!k)
+            break;
+        i += k;
+    }
+    if (i == n)
+        return s;
+    buf_t b;
+    buf_init(&b);
+    buf_append(&b, s, i);
+    while (i < n) {
+        size_t k = utf8_sequence(p + i, n - i);
+        if (k) {
+            buf_append(&b, s + i, k);
+            i += k;
+        } else {
+            buf_append_str(&b, "\xEF\xBF\xBD"); /* U+FFFD REPLACEMENT CHARACTER */
+            i++;
+        }
+    }
+    *copy = buf_steal(&b);
+    return *copy;
+}
+
 /* Backtracking bound per match: a pathological pattern on a long answer fails that row
  * instead of spinning for minutes. */
 #define REGEX_MATCH_LIMIT 1000000
@@ -244,9 +307,8 @@ pcre2_code *scorer_regex_compile(const char *pattern, uint32_t options, const ch
 {
     int code;
     PCRE2_SIZE offset;
-    pcre2_code *re =
-        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                      options | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &offset, NULL);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, options | PCRE2_UTF,
+                                   &code, &offset, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(code, msg, sizeof msg) < 0)
@@ -268,7 +330,9 @@ int scorer_regex_find(const pcre2_code *re, const char *subject, size_t len, siz
         return err_internal(err, "out of memory matching a regular expression");
     }
     pcre2_set_match_limit(mctx, REGEX_MATCH_LIMIT);
-    int rc = pcre2_match(re, (PCRE2_SPTR)subject, len, offset, 0, md, mctx);
+    /* the subject is valid UTF-8 (scorer_utf8_subject): PCRE2 need not re-check all of it on
+     * every call, which made repeated searches through one answer quadratic */
+    int rc = pcre2_match(re, (PCRE2_SPTR)subject, len, offset, PCRE2_NO_UTF_CHECK, md, mctx);
     int result;
     if (rc >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);

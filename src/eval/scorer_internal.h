@@ -62,10 +62,14 @@ int scorer_expected_refs(const eval_scorer_t *s, const eval_sample_t *sample, ch
                          err_t *err);
 void scorer_free_refs(char **refs, int n);
 
-/* PCRE2 helpers. Compile with UTF and invalid-UTF-tolerant matching; a bad pattern is a 400
- * naming field with PCRE2's message and the offset. */
+/* PCRE2 helpers. Patterns are compiled in UTF mode; a bad pattern is a 400 naming field with
+ * PCRE2's message and the offset. Subjects must be valid UTF-8: pass an answer through
+ * scorer_utf8_subject once per row (JSON strings already are). */
 pcre2_code *scorer_regex_compile(const char *pattern, uint32_t options, const char *field,
                                  err_t *err);
+/* s itself when it is valid UTF-8, else a copy with each invalid byte replaced by U+FFFD
+ * (*copy: that copy, to free; NULL when s was valid). */
+const char *scorer_utf8_subject(const char *s, char **copy);
 /* 1 when re matches somewhere in subject (start/end offsets of the first match in *start,
  * *end when not NULL), 0 when not, -1 with err when matching failed (match limit hit). */
 int scorer_regex_find(const pcre2_code *re, const char *subject, size_t len, size_t offset,

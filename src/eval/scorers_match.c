@@ -35,7 +35,7 @@ static const char *trimmed(const char *s, size_t *len)
 static int caseless_find(const char *needle, size_t nlen, const char *hay, size_t hlen, int whole,
                          err_t *err)
 {
-    uint32_t opts = PCRE2_LITERAL | PCRE2_CASELESS | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+    uint32_t opts = PCRE2_LITERAL | PCRE2_CASELESS | PCRE2_UTF;
     if (whole)
         opts |= PCRE2_ANCHORED | PCRE2_ENDANCHORED;
     int code;
@@ -77,9 +77,12 @@ static int exact_score(const eval_scorer_t *s, const eval_sample_t *sample, eval
         err_invalid(err, s->field, "the row has no expected value (column \"%s\")", s->field);
         return -1;
     }
+    char *copy = NULL; /* caseless comparison goes through PCRE2: valid UTF-8 needed */
+    const char *output =
+        st->ignore_case ? scorer_utf8_subject(sample->output, &copy) : sample->output;
     int eq;
     if (json_is_string(e)) {
-        eq = texts_equal(st, sample->output, json_string_value(e), err);
+        eq = texts_equal(st, output, json_string_value(e), err);
     } else {
         /* A structured expected value: equal when the answer is the same JSON value (numbers
          * compared by value, key order ignored); else compare the answer's text with the
@@ -90,10 +93,11 @@ static int exact_score(const eval_scorer_t *s, const eval_sample_t *sample, eval
             json_decref(got);
         } else {
             char *text = json_to_string(e);
-            eq = texts_equal(st, sample->output, text, err);
+            eq = texts_equal(st, output, text, err);
             free(text);
         }
     }
+    free(copy);
     if (eq < 0)
         return -1;
     out->value = eq;
@@ -158,14 +162,17 @@ static int contains_score(const eval_scorer_t *s, const eval_sample_t *sample, e
         needles = (const char *const *)&from_row;
         n = 1;
     }
+    char *copy = NULL;
+    const char *output = st->caseless ? scorer_utf8_subject(sample->output, &copy) : sample->output;
     buf_t missing;
     buf_init(&missing);
     size_t found = 0;
     for (size_t i = 0; i < n; i++) {
-        int rc = occurs(st, needles[i], sample->output, err);
+        int rc = occurs(st, needles[i], output, err);
         if (rc < 0) {
             buf_free(&missing);
             free(from_row);
+            free(copy);
             return -1;
         }
         if (rc) {
@@ -182,6 +189,7 @@ static int contains_score(const eval_scorer_t *s, const eval_sample_t *sample, e
     }
     buf_free(&missing);
     free(from_row);
+    free(copy);
     return 0;
 }
 
@@ -261,7 +269,10 @@ static int regex_score(const eval_scorer_t *s, const eval_sample_t *sample, eval
                        err_t *err)
 {
     const regex_state_t *st = s->state;
-    int rc = scorer_regex_find(st->re, sample->output, strlen(sample->output), 0, NULL, NULL, err);
+    char *copy;
+    const char *output = scorer_utf8_subject(sample->output, &copy);
+    int rc = scorer_regex_find(st->re, output, strlen(output), 0, NULL, NULL, err);
+    free(copy);
     if (rc < 0)
         return -1;
     out->value = rc;

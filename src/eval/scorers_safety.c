@@ -142,19 +142,23 @@ static int pii_score(const eval_scorer_t *s, const eval_sample_t *sample, eval_s
                      err_t *err)
 {
     const pii_state_t *st = s->state;
+    char *copy;
+    const char *output = scorer_utf8_subject(sample->output, &copy);
     buf_t found;
     buf_init(&found);
     for (size_t k = 0; k < NPII; k++) {
         if (!st->re[k])
             continue;
-        int rc = pii_find(st, k, sample->output, err);
+        int rc = pii_find(st, k, output, err);
         if (rc < 0) {
             buf_free(&found);
+            free(copy);
             return -1;
         }
         if (rc)
             buf_printf(&found, "%s%s", found.len ? ", " : "PII found: ", PII_KINDS[k].kind);
     }
+    free(copy);
     out->value = found.len == 0;
     if (found.len)
         out->reason = buf_steal(&found);
@@ -262,25 +266,29 @@ static int block_score(const eval_scorer_t *s, const eval_sample_t *sample, eval
                        err_t *err)
 {
     const block_state_t *st = s->state;
-    size_t len = strlen(sample->output);
-    int rc = scorer_regex_find(st->re, sample->output, len, 0, NULL, NULL, err);
-    if (rc < 0)
-        return -1;
+    char *copy;
+    const char *output = scorer_utf8_subject(sample->output, &copy);
+    size_t len = strlen(output);
+    int rc = scorer_regex_find(st->re, output, len, 0, NULL, NULL, err);
     out->value = rc == 0;
-    if (rc == 0)
-        return 0;
+    if (rc <= 0) {
+        free(copy);
+        return rc;
+    }
     buf_t found;
     buf_init(&found);
     for (size_t i = 0; i < st->n; i++) {
-        int hit = scorer_regex_find(st->each[i], sample->output, len, 0, NULL, NULL, err);
+        int hit = scorer_regex_find(st->each[i], output, len, 0, NULL, NULL, err);
         if (hit < 0) {
             buf_free(&found);
+            free(copy);
             return -1;
         }
         if (hit)
             buf_printf(&found, "%s\"%s\"",
                        found.len ? ", " : "blocked words found: ", st->words[i]);
     }
+    free(copy);
     out->reason = buf_steal(&found);
     buf_free(&found);
     return 0;

@@ -2,6 +2,8 @@
  * scorers: exact_match, contains, icontains, regex. */
 #include "scorer_testutil.h"
 
+#include <pthread.h>
+
 static void test_common_fields(void **state)
 {
     (void)state;
@@ -196,6 +198,25 @@ static void test_regex(void **state)
     expect_create_error("{\"type\": \"regex\"}", "pattern");
     expect_create_error("{\"type\": \"regex\", \"pattern\": \"[a\"}", "pattern");
 
+    /* answers that are not valid UTF-8 (stray, truncated, overlong, surrogate bytes) are
+     * searched with those bytes read as U+FFFD, never a matching error */
+    s = mk("{\"type\": \"regex\", \"pattern\": \"ok$\"}");
+    assert_near(value_of(s, "\xff\xc0\xaf\xed\xa0\x80 ok", NULL), 1);
+    assert_near(value_of(s, "ok \xe2\x82", NULL), 0);
+    scorer_free(s);
+    s = mk("{\"type\": \"regex\", \"pattern\": \"^.{3}$\"}"); /* 3 characters */
+    assert_near(value_of(s,
+                         "a\xff"
+                         "b",
+                         NULL),
+                1);
+    assert_near(value_of(s, "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", NULL), 1); /* 3 euro signs */
+    scorer_free(s);
+    s = mk("{\"type\": \"exact_match\", \"ignore_case\": true}");
+    assert_near(value_of(s, "\xff", "\"x\""), 0);
+    assert_near(value_of(s, "OK\xff", "\"ok\xef\xbf\xbd\""), 1);
+    scorer_free(s);
+
     /* catastrophic backtracking ends at the match limit as a row error, not a hang */
     s = mk("{\"type\": \"regex\", \"pattern\": \"^(a+)+$\"}");
     char subject[64];
@@ -206,13 +227,72 @@ static void test_regex(void **state)
     scorer_free(s);
 }
 
+/* Scorers are shared by the runner's worker threads: scoring must keep no per-call state in
+ * the scorer. Several threads score the same scorers at once and must all see the right
+ * values. */
+typedef struct {
+    eval_scorer_t *const *scorers;
+    int failures;
+} thread_arg_t;
+
+static void *score_loop(void *p)
+{
+    thread_arg_t *a = p;
+    static const char *outputs[] = {"Call 555-1234 about PARIS", "no digits, a@b.io"};
+    /* regex, icontains, pii (email), exact_match: 1 on the first output, 0 on the second;
+     * bleu: 1 on the first (it is the reference), below 1 on the second */
+    static const double expect[][5] = {{1, 1, 1, 1, 1}, {0, 0, 0, 0, 0}};
+    json_t *exp = json_string("Call 555-1234 about PARIS");
+    for (int i = 0; i < 300; i++) {
+        int which = i % 2;
+        for (int k = 0; k < 5; k++) {
+            eval_sample_t sample = {.input = "", .output = outputs[which], .expected = exp};
+            eval_score_t out;
+            err_t err;
+            if (scorer_score(a->scorers[k], &sample, &out, &err) < 0 ||
+                (k < 4 && out.value != expect[which][k]) ||
+                (k == 4 && (which == 0) != (out.value == 1)))
+                a->failures++;
+            eval_score_clear(&out);
+        }
+    }
+    json_decref(exp);
+    return NULL;
+}
+
+static void test_concurrent_scoring(void **state)
+{
+    (void)state;
+    eval_scorer_t *scorers[5] = {
+        mk("{\"type\": \"regex\", \"pattern\": \"\\\\d{3}-\\\\d{4}\"}"),
+        mk("{\"type\": \"icontains\", \"value\": \"paris\"}"),
+        mk("{\"type\": \"pii\", \"kinds\": [\"email\"]}"), /* 0 on the second output */
+        mk("{\"type\": \"exact_match\", \"ignore_case\": true}"),
+        mk("{\"type\": \"bleu\"}"),
+    };
+    pthread_t threads[4];
+    thread_arg_t args[4];
+    for (int t = 0; t < 4; t++) {
+        args[t] = (thread_arg_t){scorers, 0};
+        assert_int_equal(pthread_create(&threads[t], NULL, score_loop, &args[t]), 0);
+    }
+    int failures = 0;
+    for (int t = 0; t < 4; t++) {
+        pthread_join(threads[t], NULL);
+        failures += args[t].failures;
+    }
+    assert_int_equal(failures, 0);
+    for (int k = 0; k < 5; k++)
+        scorer_free(scorers[k]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_common_fields), cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_types_list),    cmocka_unit_test(test_exact_match),
         cmocka_unit_test(test_contains),      cmocka_unit_test(test_icontains),
-        cmocka_unit_test(test_regex),
+        cmocka_unit_test(test_regex),         cmocka_unit_test(test_concurrent_scoring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,7 @@ static void test_pii(void **state)
     expect_reason(s, "IBAN GB82 WEST 1234 5698 7654 32 please", "iban");
     expect_reason(s, "IBAN GB82WEST12345698765432", "iban");
     expect_reason(s, "IBAN GB82 WEST 1234 5698 7654 33", NULL); /* bad check digits */
+    expect_reason(s, "\xff\xfe mail a@b.io \xe2\x82", "email"); /* invalid UTF-8 */
     /* several kinds: all named */
     eval_score_t out;
     err_t err = {0};
@@ -80,6 +81,7 @@ static void test_blocklist(void **state)
     expect_reason(s, "au CAF\xC3\x89!", "\"caf\xC3\xA9\""); /* Unicode case folding */
     expect_reason(s, "I like c++.", "\"c++\"");             /* punctuation is literal */
     expect_reason(s, "I like cxx.", NULL);
+    expect_reason(s, "\xc3 darn \xff", "\"darn\""); /* invalid UTF-8 around a word */
     eval_score_t out;
     err_t err = {0};
     assert_int_equal(score_with(s, "darn, heck no", NULL, &out, &err), 0);
