@@ -14,6 +14,7 @@
 #include "base/page_token.h"
 #include "core/runtime.h"
 #include "datasets/reader.h"
+#include "eval/compare.h"
 #include "eval/eval_store.h"
 #include "eval/runner.h"
 #include "eval/summary.h"
@@ -671,4 +672,67 @@ json_t *evals_wait(evals_t *e, const char *id, err_t *err)
         pthread_cond_wait(&e->cv, &e->mu);
     pthread_mutex_unlock(&e->mu);
     return evals_get(e, id, err);
+}
+
+/* ---- comparing ---------------------------------------------------------------------------- */
+
+#define COMPARE_MAX_REGRESSIONS 100
+
+json_t *evals_compare(evals_t *e, const char *a, const char *b, err_t *err)
+{
+    if (!a || !*a)
+        return err_invalid(err, "a", "a (the baseline evaluation's id) is required"), NULL;
+    if (!b || !*b)
+        return err_invalid(err, "b", "b (the candidate evaluation's id) is required"), NULL;
+    json_t *ra = eval_store_get(e->app->store, a, err);
+    if (!ra)
+        return NULL;
+    json_t *rb = eval_store_get(e->app->store, b, err);
+    if (!rb) {
+        json_decref(ra);
+        return NULL;
+    }
+    json_t *out = NULL, *rows_a = NULL, *rows_b = NULL, *hib = NULL;
+    const char *da = json_string_value(json_object_get(ra, "dataset"));
+    const char *db = json_string_value(json_object_get(rb, "dataset"));
+    if (!da || !db || strcmp(da, db) != 0) {
+        err_invalid(err, "b",
+                    "the evaluations ran on different dataset versions (%s and %s): rows can "
+                    "only be matched on the same version",
+                    da ? da : "?", db ? db : "?");
+        goto done;
+    }
+    /* The scorers both evaluations have, with the candidate's direction. */
+    hib = json_object();
+    json_t *info_a = json_object_get(json_object_get(ra, "spec"), "scorer_info");
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(json_object_get(rb, "spec"), "scorer_info"), i, s)
+    {
+        const char *name = json_string_value(json_object_get(s, "name"));
+        size_t j;
+        json_t *t;
+        json_array_foreach(info_a, j, t)
+        {
+            const char *other = json_string_value(json_object_get(t, "name"));
+            if (name && other && strcmp(name, other) == 0)
+                json_object_set(hib, name, json_object_get(s, "higher_is_better"));
+        }
+    }
+    rows_a = eval_store_rows(e->app->store, a, -1, 0, 0, err);
+    rows_b = rows_a ? eval_store_rows(e->app->store, b, -1, 0, 0, err) : NULL;
+    if (!rows_b)
+        goto done;
+    out = eval_compare(rows_a, rows_b, hib, COMPARE_MAX_REGRESSIONS, err);
+    if (out) {
+        json_object_set_new(out, "a", json_string(a));
+        json_object_set_new(out, "b", json_string(b));
+    }
+done:
+    json_decref(rows_a);
+    json_decref(rows_b);
+    json_decref(hib);
+    json_decref(ra);
+    json_decref(rb);
+    return out;
 }

@@ -63,12 +63,14 @@ void eval_run_free(eval_run_t *r)
 /* err's field prefixed: "pattern" -> "scorers[2].pattern". */
 static void prefix_field(err_t *err, const char *prefix)
 {
-    char field[sizeof err->field];
+    buf_t b;
+    buf_init(&b);
     if (err->field[0])
-        snprintf(field, sizeof field, "%s.%s", prefix, err->field);
+        buf_printf(&b, "%s.%s", prefix, err->field);
     else
-        snprintf(field, sizeof field, "%s", prefix);
-    memcpy(err->field, field, sizeof field);
+        buf_append_str(&b, prefix);
+    snprintf(err->field, sizeof err->field, "%.*s", (int)sizeof err->field - 1, buf_str(&b));
+    buf_free(&b);
 }
 
 static int build_scorers(eval_run_t *r, const json_t *specs, err_t *err)

@@ -215,7 +215,8 @@ static char *last_user_text(const json_t *messages)
     for (size_t i = json_array_size(messages); i-- > 0;) {
         const json_t *m = json_array_get(messages, i);
         if (json_is_object(m) &&
-            strcmp(json_string_value(json_object_get(m, "role")) ?: "", "user") == 0)
+            json_string_value(json_object_get(m, "role")) &&
+            strcmp(json_string_value(json_object_get(m, "role")), "user") == 0)
             return as_text(json_object_get(m, "content"));
     }
     return xstrdup("");
@@ -238,7 +239,9 @@ int eval_target_request(store_t *s, const eval_target_t *t, const json_t *row, j
             messages = json_incref(rm);
         else
             messages = json_pack("[{s:s, s:s}]", "role", "user", "content",
-                                 json_string_value(json_object_get(rendered, "text")) ?: "");
+                                 json_string_value(json_object_get(rendered, "text"))
+                                     ? json_string_value(json_object_get(rendered, "text"))
+                                     : "");
         json_decref(rendered);
     } else {
         const json_t *rm = json_object_get(row, "messages");
