@@ -463,6 +463,59 @@ static void test_bad_input_creates_nothing(void **state)
     api_fails("GET", "/api/v1/evaluations?limit=0", NULL, 400, "invalid_argument", "limit");
 }
 
+/* The in-process CLI has no gateway: the evaluation service starts the runtime itself, so
+ * `llmops api POST /api/v1/evaluations` on a data directory calls the model through the same
+ * path, and its traces are written before the command exits. */
+static void test_in_process_cli(void **state)
+{
+    (void)state;
+    char dir[300], mode[700], out[65536];
+    snprintf(dir, sizeof dir, "%s/cli-data", server.dir);
+    if (harness_store())
+        snprintf(mode, sizeof mode, "--data %s --store '%s' --log-level error", dir,
+                 harness_store());
+    else
+        snprintf(mode, sizeof mode, "--data %s --log-level error", dir);
+    const char *bin = harness_bin();
+    assert_int_equal(run_cli(out, sizeof out,
+                             "%s %s api POST /api/v1/endpoints --body "
+                             "'{\"name\":\"cli-ep\",\"targets\":[{\"provider\":\"openai\","
+                             "\"base_url\":\"%s\",\"model\":\"fake?x=cli\"}]}'",
+                             bin, mode, fake_base),
+                     0);
+    char file[400];
+    snprintf(file, sizeof file, "%s/cliqa.jsonl", server.dir);
+    FILE *fp = fopen(file, "w");
+    assert_non_null(fp);
+    fputs(QA, fp);
+    fclose(fp);
+    assert_int_equal(run_cli(out, sizeof out, "%s %s datasets import cliqa %s", bin, mode, file),
+                     0);
+    long before = fake_model_count(&fake, "fake?x=cli");
+    int rc = run_cli(out, sizeof out,
+                     "%s %s api POST /api/v1/evaluations --body '{\"dataset\":\"cliqa\","
+                     "\"target\":{\"endpoint\":\"cli-ep\"},\"scorers\":[{\"type\":"
+                     "\"exact_match\"}],\"wait\":true}'",
+                     bin, mode);
+    if (rc != 0)
+        fail_msg("in-process evaluation: %s", out);
+    json_t *reply = json_loads(out, 0, NULL);
+    assert_non_null(reply);
+    json_t *e = json_object_get(reply, "evaluation");
+    assert_string_equal(jstr(e, "status"), "finished");
+    assert_int_equal(jint(e, "done"), 6);
+    assert_true(fabs(metric(e, "exact_match", "mean") - 4.0 / 6) < 1e-9);
+    assert_int_equal(fake_model_count(&fake, "fake?x=cli") - before, 6);
+    char path[200];
+    snprintf(path, sizeof path, "'/api/v1/traces?source=eval&session_id=%s'", jstr(e, "id"));
+    json_decref(reply);
+    assert_int_equal(run_cli(out, sizeof out, "%s %s api GET %s", bin, mode, path), 0);
+    reply = json_loads(out, 0, NULL);
+    assert_non_null(reply);
+    assert_int_equal(json_array_size(json_object_get(reply, "traces")), 6);
+    json_decref(reply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_cancel_then_resume),
         cmocka_unit_test(test_compare_and_gates),
         cmocka_unit_test(test_bad_input_creates_nothing),
+        cmocka_unit_test(test_in_process_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
