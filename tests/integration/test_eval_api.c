@@ -516,6 +516,51 @@ static void test_in_process_cli(void **state)
     json_decref(reply);
 }
 
+/* A server killed with -9 mid-evaluation: the rows already scored are kept, the evaluation
+ * reads as interrupted after the restart, and resume scores only the rest. Runs last: it
+ * replaces the group's server with a new one on the same data directory. */
+static void test_kill_9_then_resume(void **state)
+{
+    (void)state;
+    endpoint("slow9", "fake?latency_ms=100&x=9");
+    dataset("killqa", QA);
+    json_t *e = start("{\"dataset\":\"killqa\",\"target\":{\"endpoint\":\"slow9\"},"
+                      "\"scorers\":[{\"type\":\"exact_match\"}],\"concurrency\":1,"
+                      "\"cache\":false}",
+                      202);
+    char id[33], path[128];
+    snprintf(id, sizeof id, "%s", jstr(e, "id"));
+    json_decref(e);
+    json_int_t done = 0;
+    for (int i = 0; i < 1200 && done < 2; i++) {
+        json_t *cur = get_eval(id);
+        done = jint(cur, "done");
+        json_decref(cur);
+        harness_sleep_ms(20);
+    }
+    assert_true(done >= 2);
+    kill(server.pid, SIGKILL);
+    waitpid(server.pid, NULL, 0);
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", server.dir);
+    harness_start_in(&server, dir, NULL);
+    e = get_eval(id);
+    assert_string_equal(jstr(e, "status"), "interrupted");
+    done = jint(e, "done");
+    assert_true(done >= 2 && done < 6);
+    json_decref(e);
+    snprintf(path, sizeof path, "/api/v1/evaluations/%s/resume", id);
+    json_decref(api_expect("POST", path, "", 202));
+    e = until_ended(id);
+    assert_string_equal(jstr(e, "status"), "finished");
+    assert_int_equal(jint(e, "done"), 6);
+    assert_int_equal(jint(e, "total"), 6);
+    json_decref(e);
+    json_t *page = rows_of(id, "");
+    assert_int_equal(json_array_size(json_object_get(page, "rows")), 6);
+    json_decref(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_compare_and_gates),
         cmocka_unit_test(test_bad_input_creates_nothing),
         cmocka_unit_test(test_in_process_cli),
+        cmocka_unit_test(test_kill_9_then_resume),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
