@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "eval/scorers_model.h"
 
 #define SCORER_KINDS(X)                                                                            \
     X("exact_match", scorer_new_exact_match)                                                       \
@@ -28,8 +29,8 @@ typedef struct scorer_kind {
 
 #define KIND_ENTRY(type, fn) {type, fn},
 #define KIND_NAME(type, fn)  type,
-static const scorer_kind_t kinds[] = {SCORER_KINDS(KIND_ENTRY)};
-const char *const scorer_types[] = {SCORER_KINDS(KIND_NAME) NULL};
+static const scorer_kind_t kinds[] = {SCORER_KINDS(KIND_ENTRY) SCORER_MODEL_KINDS(KIND_ENTRY)};
+const char *const scorer_types[] = {SCORER_KINDS(KIND_NAME) SCORER_MODEL_KINDS(KIND_NAME) NULL};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 #define NAME_MAX_LEN  128
