@@ -211,8 +211,10 @@ static json_t *eval_json(evals_t *e, json_t *rec, err_t *err)
     json_t *gates = json_object_get(rec, "gates");
     gates = json_is_array(gates) ? json_incref(gates) : json_array();
     json_t *out = json_pack(
-        "{s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:I, s:I, s:I, s:I, s:O, s:O, s:O, s:O, s:O, "
-        "s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:O}",
+        /* id..target, scorers, total..cached, created_ms..metrics, baseline, gates,
+         * gates_passed..resolved_target; values that may be absent are O? (null). */
+        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:o, s:I, s:I, s:I, s:I, s:O?, s:O?, s:O?, s:O?, "
+        "s:O?, s:O?, s:o, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
         "id", json_object_get(rec, "id"), "name", json_object_get(rec, "name"), "status",
         json_object_get(rec, "status"), "dataset", json_object_get(rec, "dataset"), "split",
         json_object_get(rec, "split"), "target", json_object_get(spec, "target"), "scorers",

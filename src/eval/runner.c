@@ -210,7 +210,8 @@ typedef struct answer {
     int cached;
 } answer_t;
 
-/* The model's answer to body: from the eval cache, or a call with retries. */
+/* The model's answer to body: from the eval cache, or a call with retries. -1 with err when
+ * the call failed for good, -2 when the evaluation was cancelled before a retry. */
 static int get_answer(eval_run_t *r, const json_t *body, answer_t *a, err_t *err)
 {
     memset(a, 0, sizeof *a);
@@ -241,8 +242,10 @@ static int get_answer(eval_run_t *r, const json_t *body, answer_t *a, err_t *err
         int status = call.status;
         long retry_after = call.retry_after_s;
         eval_call_clear(&call);
-        if (attempt >= r->max_retries || !retryable(status) || atomic_load(&r->cancel))
+        if (attempt >= r->max_retries || !retryable(status))
             return -1;
+        if (atomic_load(&r->cancel))
+            return -2; /* would have retried: leave the row to a resume */
         int64_t wait = (int64_t)BACKOFF_FIRST_MS << (attempt < 5 ? attempt : 5);
         if (wait > BACKOFF_MAX_MS)
             wait = BACKOFF_MAX_MS;
@@ -278,8 +281,16 @@ static void do_row(eval_run_t *r, const json_t *row, int64_t index)
     double latency_ms = 0;
     int64_t in_tokens = 0, out_tokens = 0;
 
-    if (eval_target_request(r->app->store, &r->target, row, &body, &input, &err) != 0 ||
-        get_answer(r, body, &a, &err) != 0) {
+    int got = eval_target_request(r->app->store, &r->target, row, &body, &input, &err);
+    if (got == 0)
+        got = get_answer(r, body, &a, &err);
+    if (got == -2) { /* cancelled mid-retry: no result, so resume calls it again */
+        json_decref(scores);
+        json_decref(body);
+        free(input);
+        return;
+    }
+    if (got != 0) {
         error = xstrdup(err.message);
     } else {
         latency_ms = (double)(clock_mono_us() - t0) / 1e3;
