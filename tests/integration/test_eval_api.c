@@ -348,6 +348,31 @@ static void test_llm_judge_scorer(void **state)
             harness_sleep_ms(50);
     }
     assert_int_equal(n, 4);
+
+    /* Pairwise against that evaluation as the baseline: its outputs reach the scorer by row
+     * index. The fake judge always says "A", i.e. it follows the position, which the
+     * order-swapped pairwise scorer scores 0.5 on every row. */
+    snprintf(body, sizeof body,
+             "{\"name\":\"pairjudge\",\"targets\":[{\"provider\":\"openai\",\"base_url\":"
+             "\"%s\",\"model\":\"fake?answer=%%7B%%22winner%%22%%3A%%22A%%22%%2C%%22reason%%22"
+             "%%3A%%22first%%22%%7D\",\"params\":{\"response_format\":{\"type\":\"text\"}}}]}",
+             fake_base);
+    json_decref(api_expect("POST", "/api/v1/endpoints", body, 201));
+    char spec[1024];
+    snprintf(spec, sizeof spec,
+             "{\"dataset\":\"judged\",\"target\":{\"endpoint\":\"echo2\"},\"baseline\":"
+             "\"%s\",\"scorers\":[{\"type\":\"pairwise\",\"model\":\"pairjudge\"}],"
+             "\"cache\":false,\"wait\":true}",
+             id);
+    e = start(spec, 200);
+    assert_int_equal(jint(e, "errors"), 0);
+    assert_true(fabs(metric(e, "pairwise", "mean") - 0.5) < 1e-9);
+    json_decref(e);
+    /* A pairwise scorer without a baseline is refused. */
+    api_fails("POST", "/api/v1/evaluations",
+              "{\"dataset\":\"judged\",\"target\":{\"endpoint\":\"echo2\"},\"scorers\":[{"
+              "\"type\":\"pairwise\",\"model\":\"pairjudge\"}]}",
+              400, "invalid_argument", "scorers[0]");
 }
 
 static void test_cancel_then_resume(void **state)
