@@ -9,16 +9,36 @@ import { match, useRoute } from './router.js';
 import { KeyDialog, Empty } from './components.js';
 import './style.css';
 import { ExperimentsPage } from './pages/experiments.js';
+import { RunsPage } from './pages/runs.js';
+import { RunPage } from './pages/run.js';
+import { ComparePage } from './pages/compare.js';
+import { ModelsPage, ModelPage, ModelVersionPage } from './pages/models.js';
+import { PromptsPage, PromptPage } from './pages/prompts.js';
+import { PlaygroundPage } from './pages/playground.js';
+import { LineagePage } from './pages/lineage.js';
 
 // [pattern, component]: first match wins.
 const ROUTES = [
   ['/', ExperimentsPage],
   ['/experiments', ExperimentsPage],
+  ['/experiments/:id/runs', RunsPage],
+  ['/runs/:id', RunPage],
+  ['/compare', ComparePage],
+  ['/models', ModelsPage],
+  ['/models/:name', ModelPage],
+  ['/models/:name/versions/:version', ModelVersionPage],
+  ['/prompts', PromptsPage],
+  ['/prompts/:name', PromptPage],
+  ['/playground', PlaygroundPage],
+  ['/lineage', LineagePage],
 ];
 
 // [label, hash path, path prefixes that highlight it]
 const NAV = [
   ['Experiments', '/experiments', ['/experiments', '/runs', '/compare']],
+  ['Models', '/models', ['/models']],
+  ['Prompts', '/prompts', ['/prompts']],
+  ['Playground', '/playground', ['/playground']],
 ];
 
 function NotFound({ path }) {
