@@ -47,3 +47,28 @@ test('an unknown link says so and offers a way back', async () => {
   await open(page, '#/no/such/page');
   await page.getByText('Nothing at /no/such/page').waitFor();
 });
+
+test('a 401 from the API asks for a key, then retries with it', async () => {
+  const page = await newPage(browser);
+  let seen = null;
+  // The server under test runs without API auth: answer the first search with a 401 as a
+  // server that requires a key would, and let the retry through, recording its header.
+  let first = true;
+  await page.route('**/api/2.0/mlflow/experiments/search', async (route) => {
+    if (first) {
+      first = false;
+      return route.fulfill({ status: 401, contentType: 'application/json', body: '{"error":{"code":"unauthenticated","message":"an API key is required"}}' });
+    }
+    seen = route.request().headers().authorization;
+    return route.continue();
+  });
+  await open(page, '#/experiments');
+  const dialog = page.getByRole('dialog', { name: 'API key required' });
+  await dialog.waitFor();
+  await shot(page, 'api-key-dialog');
+  await dialog.getByLabel('API key').fill('k-123');
+  await dialog.getByRole('button', { name: 'Use key' }).click();
+  await page.getByRole('link', { name: 'webui-experiments' }).waitFor();
+  assert.equal(seen, 'Bearer k-123');
+  assert.equal(await page.evaluate(() => localStorage.getItem('llmops.apiKey')), 'k-123');
+});
