@@ -72,3 +72,20 @@ test('a 401 from the API asks for a key, then retries with it', async () => {
   assert.equal(seen, 'Bearer k-123');
   assert.equal(await page.evaluate(() => localStorage.getItem('llmops.apiKey')), 'k-123');
 });
+
+test('keyboard: the skip link comes first, the sections are reachable with Tab and Enter', async () => {
+  const page = await newPage(browser);
+  await open(page, '#/experiments');
+  await page.getByRole('link', { name: 'webui-experiments' }).waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  const seen = [];
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('Tab');
+    seen.push(await page.evaluate(() => document.activeElement.textContent));
+  }
+  assert.deepEqual(seen, ['llmops', 'Experiments', 'Models', 'Prompts']);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.hash === '#/prompts');
+  await page.getByRole('heading', { name: 'Prompts' }).waitFor();
+});

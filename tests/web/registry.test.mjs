@@ -18,6 +18,7 @@ before(async () => {
   await call('POST', '/api/v1/models/web-bot/versions', { source: 's3://bucket/model-v2' });
   await call('PUT', '/api/v1/models/web-bot/aliases/production', { version: 1 });
   await call('PUT', '/api/v1/models/web-bot/aliases/candidate', { version: 2 });
+  await call('POST', '/api/v1/endpoints', { name: 'web-bot-canary', targets: [{ model_ref: 'web-bot@production', weight: 90 }, { model_ref: 'web-bot@candidate', weight: 10 }] });
   browser = await launch();
 });
 after(() => browser && browser.close());
@@ -47,6 +48,9 @@ test('models → model → version with source run, serving spec and lineage', a
   const upstream = page.locator('.card', { hasText: 'Comes from (upstream)' });
   await upstream.getByRole('link', { name: run }).waitFor();
   assert.match(await upstream.textContent(), /dataset.*tickets@abc123.*input/);
+  const endpoints = page.getByRole('table', { name: 'endpoints' });
+  assert.match(await endpoints.textContent(), /web-bot-canary.*web-bot@production.*90/);
+  assert.doesNotMatch(await endpoints.textContent(), /candidate/);
   await shot(page, 'model-version');
   // The source run link leads to the run page.
   await page.locator('dd').getByRole('link', { name: run }).click();
