@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/json.h"
 #include "eval/scorers_model.h"
+#include "tracking/validate.h"
 
 #define SCORER_KINDS(X)                                                                            \
     X("exact_match", scorer_new_exact_match)                                                       \
@@ -103,10 +104,9 @@ eval_scorer_t *scorer_create(const json_t *spec, const eval_llm_t *llm, err_t *e
         unknown_type(type, err);
         return NULL;
     }
-    if (name && !name[0]) {
-        err_invalid(err, "name", "name must not be empty");
+    /* the name becomes a run metric key ("<name>", "<name>.pass_rate"): MLflow's key rules */
+    if (name && tracking_check_key("metric", name, "name", err) < 0)
         return NULL;
-    }
     if (!field[0]) {
         err_invalid(err, "field", "field must not be empty");
         return NULL;

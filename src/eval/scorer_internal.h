@@ -5,7 +5,8 @@
  * its declaration below. scorer_create() has already checked the common fields (type, name,
  * threshold, field) and filled them in when the type's create function runs; that function
  * checks its own spec fields, sets threshold (unless the spec gave one), direction, vtable
- * and state, and returns 0, or -1 with a 400 naming the field. */
+ * and state, and returns 0, or -1 with a 400 naming the field (having freed what it made:
+ * scorer_free only frees s->state through s->vt). */
 #ifndef LLMOPS_EVAL_SCORER_INTERNAL_H
 #define LLMOPS_EVAL_SCORER_INTERNAL_H
 

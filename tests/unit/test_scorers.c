@@ -40,6 +40,9 @@ static void test_create_errors(void **state)
     expect_create_error("{\"type\": \"nope\"}", "type");
     expect_create_error("{\"type\": \"exact_match\", \"name\": \"\"}", "name");
     expect_create_error("{\"type\": \"exact_match\", \"name\": 5}", "name");
+    /* the name is a metric key: MLflow's characters, no path tricks */
+    expect_create_error("{\"type\": \"exact_match\", \"name\": \"a:b\"}", "name");
+    expect_create_error("{\"type\": \"exact_match\", \"name\": \"../x\"}", "name");
     expect_create_error("{\"type\": \"exact_match\", \"threshold\": \"high\"}", "threshold");
     expect_create_error("{\"type\": \"exact_match\", \"field\": \"\"}", "field");
     /* a misspelt option is an error, not silently ignored */
