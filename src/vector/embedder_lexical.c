@@ -5,7 +5,7 @@
  *   - each word (lower-cased runs of letters and digits; bytes >= 0x80 count as letters, so
  *     UTF-8 words stay whole), weight 1.0
  *   - each pair of adjacent words, weight 0.5 (phrases)
- *   - each character 3-gram and 4-gram of " word " (with boundary marks), weight 0.25 in total
+ *   - each character 3-gram and 4-gram of " word " (with boundary marks), weight 0.5 in total
  *     per word, so shared stems and misspellings still overlap
  * A feature's weight is multiplied by 1 + ln(tf) (sublinear term frequency: the tenth "the"
  * counts far less than the first). No IDF: it would need collection statistics, and a stored
@@ -67,7 +67,7 @@ static int word_byte(unsigned char c)
     return isalnum(c) || c >= 0x80;
 }
 
-/* Character n-grams of " word " for n = 3 and 4, sharing 0.25 of weight per word. */
+/* Character n-grams of " word " for n = 3 and 4, sharing 0.5 of weight per word. */
 static void add_char_grams(feats_t *f, const char *w, size_t len)
 {
     char padded[WORD_MAX + 2];
@@ -81,7 +81,7 @@ static void add_char_grams(feats_t *f, const char *w, size_t len)
             grams += plen - n + 1;
     if (!grams)
         return;
-    float each = 0.25f / (float)grams;
+    float each = 0.5f / (float)grams;
     for (size_t n = 3; n <= 4; n++)
         for (size_t i = 0; i + n <= plen; i++)
             feat_add(f, fnv1a(fnv1a(FNV_BASIS, "c", 1), padded + i, n), each);

@@ -1,0 +1,51 @@
+/* index_cache.h - one HNSW index per collection, in memory, shared by every request of the
+ * process, with the chunk metadata the filter callback reads.
+ *
+ * The index is built from the stored vectors at first use (or loaded from
+ * <data_dir>/vectors/<collection id>.hnsw when the file's recorded generation matches the
+ * collection's and its vector count matches the chunk rows; rebuilt otherwise), then kept up to
+ * date by the ingest and delete calls of this process and saved after each change. A change
+ * made by another process (another server on the same PostgreSQL) bumps the collection's
+ * generation, which this process notices at its next search and answers with a rebuild.
+ *
+ * Locking: a search holds the entry's read lock for the whole search (the index and metadata
+ * cannot change under it); an ingest takes the write lock only to apply its committed change. */
+#ifndef LLMOPS_VECTOR_INDEX_CACHE_H
+#define LLMOPS_VECTOR_INDEX_CACHE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "vector/hnsw.h"
+#include "vector/vectors.h"
+
+typedef struct vs_index vs_index_t;
+
+/* The collection's index, current for at least col->generation, read-locked. Release with
+ * vs_index_release. */
+int vs_index_acquire(vs_env_t *env, const vs_collection_t *col, vs_index_t **out, err_t *err);
+void vs_index_release(vs_index_t *ix);
+
+hnsw_t *vs_index_hnsw(vs_index_t *ix);
+/* The metadata of a chunk in the index (borrowed; NULL if unknown). */
+const json_t *vs_index_metadata(vs_index_t *ix, uint64_t chunk_id);
+
+typedef struct vs_index_change {
+    const int64_t *removed; /* chunk ids */
+    size_t nremoved;
+    const int64_t *added; /* chunk ids, with their prepared vectors and metadata */
+    const float *vectors;
+    json_t *const *metadata;
+    size_t nadded;
+} vs_index_change_t;
+
+/* After a committed change that moved the collection from generation `from` to `to`: apply it
+ * to the cached index when that index is at `from` (and save it), else leave the index to be
+ * rebuilt at its next use. Never fails: a failure to apply drops the cached index. */
+void vs_index_apply(vs_env_t *env, const vs_collection_t *col, int64_t from, int64_t to,
+                    const vs_index_change_t *change);
+
+/* Forget a deleted collection: drop its cached index and its files. */
+void vs_index_drop(vs_env_t *env, const char *collection_id);
+
+#endif
