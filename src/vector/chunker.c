@@ -116,8 +116,25 @@ void vs_chunk_blocks(const vs_blocks_t *blocks, size_t size, size_t overlap, vs_
         }
         const char *s = blk->text;
         size_t len = strlen(s);
-        while (len > size) {
-            size_t cut = cut_point(s, size);
+        while (len) {
+            size_t room = p.size - (p.cur.len ? p.cur.len + 2 : 0);
+            if (p.cur.len + 2 > p.size)
+                room = 0;
+            if (len <= room) {
+                pack_piece(&p, s, len);
+                break;
+            }
+            if (p.fresh && (len <= p.size || room < p.size / 4)) {
+                pack_flush(&p, 1); /* a new chunk, starting with the overlap */
+                continue;
+            }
+            if (!p.fresh && p.cur.len && (len <= p.size || room < p.size / 4)) {
+                /* The overlap would force a block that fits one chunk to be split: drop it. */
+                buf_reset(&p.cur);
+                continue;
+            }
+            /* A block longer than the room left: fill the room up to a sentence or word end. */
+            size_t cut = cut_point(s, room);
             size_t piece = cut;
             while (piece && is_space(s[piece - 1]))
                 piece--;
@@ -130,8 +147,6 @@ void vs_chunk_blocks(const vs_blocks_t *blocks, size_t size, size_t overlap, vs_
                 len--;
             }
         }
-        if (len)
-            pack_piece(&p, s, len);
     }
     pack_flush(&p, 0);
     buf_free(&p.cur);

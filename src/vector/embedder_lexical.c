@@ -3,7 +3,8 @@
  * buckets and to a sign (the sign keeps collisions from only ever adding up, so they cancel on
  * average). Features:
  *   - each word (lower-cased runs of letters and digits; bytes >= 0x80 count as letters, so
- *     UTF-8 words stay whole), weight 1.0
+ *     UTF-8 words stay whole), weight 1.0, except a short list of English function words
+ *     ("the", "is", "of"...), which carry no topic and would otherwise dominate short texts
  *   - each pair of adjacent words, weight 0.5 (phrases)
  *   - each character 3-gram and 4-gram of " word " (with boundary marks), weight 0.5 in total
  *     per word, so shared stems and misspellings still overlap
@@ -62,6 +63,22 @@ static int cmp_feat(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* English function words: no features of their own (IDF would give them ~0 weight, and there
+ * is no IDF here). They still separate bigrams. */
+static const char *const stopwords[] = {
+    "a",    "an",   "and",  "are",  "as",   "at",    "be",   "by",   "for",  "from", "has",
+    "have", "in",   "is",   "it",   "its",  "of",    "on",   "or",   "that", "the",  "this",
+    "to",   "was",  "were", "will", "with", "which", "who",  "what", "how",  "do",   "does",
+    NULL};
+
+static int stopword(const char *w, size_t len)
+{
+    for (size_t i = 0; stopwords[i]; i++)
+        if (strlen(stopwords[i]) == len && memcmp(stopwords[i], w, len) == 0)
+            return 1;
+    return 0;
+}
+
 static int word_byte(unsigned char c)
 {
     return isalnum(c) || c >= 0x80;
@@ -104,6 +121,10 @@ void vs_lexical_embed(const char *text, uint32_t dim, float *out)
             if (len < WORD_MAX)
                 word[len++] = (char)(*p < 0x80 ? tolower(*p) : *p);
             p++;
+        }
+        if (stopword(word, len)) {
+            prev_len = 0;
+            continue;
         }
         feat_add(&f, fnv1a(fnv1a(FNV_BASIS, "w", 1), word, len), 1.0f);
         if (prev_len) {

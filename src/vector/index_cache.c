@@ -32,6 +32,7 @@ struct vs_index {
     labelmap_t slots;   /* chunk id -> index into meta */
     json_t **meta;
     size_t nmeta, capmeta;
+    int from_file; /* the last build read the index file */
     int refs;
     int dropped; /* the collection is gone: free at the last release */
     struct vs_index *next;
@@ -239,6 +240,7 @@ static int build(vs_env_t *env, const vs_collection_t *col, vs_index_t *ix, err_
     hnsw_free(ix->hnsw);
     ix->hnsw = h;
     ix->generation = generation;
+    ix->from_file = loaded != NULL;
     if (!loaded)
         save(env, ix);
     log_msg(LOG_INFO, "vectors: index of '%s' %s (%zu vectors, generation %" PRId64 ")", col->name,
@@ -373,5 +375,23 @@ void vs_index_drop(vs_env_t *env, const char *collection_id)
         paths(env, collection_id, index, gen, sizeof index);
         unlink(gen);
         unlink(index);
+    }
+}
+
+int vs_index_from_file(vs_index_t *ix)
+{
+    return ix->from_file;
+}
+
+void vs_index_forget_all(void)
+{
+    pthread_mutex_lock(&cache_mu);
+    vs_index_t *ix = cache_head;
+    cache_head = NULL;
+    pthread_mutex_unlock(&cache_mu);
+    while (ix) {
+        vs_index_t *next = ix->next;
+        entry_free(ix);
+        ix = next;
     }
 }

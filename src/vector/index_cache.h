@@ -45,6 +45,13 @@ typedef struct vs_index_change {
 void vs_index_apply(vs_env_t *env, const vs_collection_t *col, int64_t from, int64_t to,
                     const vs_index_change_t *change);
 
+/* 1 when the index in memory was read from its file rather than built from the database. */
+int vs_index_from_file(vs_index_t *ix);
+
+/* Drop every cached index from memory, keeping the files: what a restart does. Must not race
+ * with searches or ingests (tests and shutdown only). */
+void vs_index_forget_all(void);
+
 /* Forget a deleted collection: drop its cached index and its files. */
 void vs_index_drop(vs_env_t *env, const char *collection_id);
 
