@@ -44,14 +44,19 @@ static int take_flag(int opt, const char *arg, void *ctx)
 
 static int parse_flags(int argc, char **argv, const char *verb, vec_flags_t *f)
 {
-    static const struct option longopts[] = {
-        {"dimension", required_argument, NULL, 'D'},  {"distance", required_argument, NULL, 'd'},
-        {"embedder", required_argument, NULL, 'e'},   {"model", required_argument, NULL, 'm'},
-        {"chunk-size", required_argument, NULL, 'c'}, {"chunk-overlap", required_argument, NULL, 'o'},
-        {"source", required_argument, NULL, 's'},     {"k", required_argument, NULL, 'k'},
-        {"mode", required_argument, NULL, 'M'},       {"filter", required_argument, NULL, 'f'},
-        {"ef", required_argument, NULL, 'E'},         {"exact", no_argument, NULL, 'x'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"dimension", required_argument, NULL, 'D'},
+                                             {"distance", required_argument, NULL, 'd'},
+                                             {"embedder", required_argument, NULL, 'e'},
+                                             {"model", required_argument, NULL, 'm'},
+                                             {"chunk-size", required_argument, NULL, 'c'},
+                                             {"chunk-overlap", required_argument, NULL, 'o'},
+                                             {"source", required_argument, NULL, 's'},
+                                             {"k", required_argument, NULL, 'k'},
+                                             {"mode", required_argument, NULL, 'M'},
+                                             {"filter", required_argument, NULL, 'f'},
+                                             {"ef", required_argument, NULL, 'E'},
+                                             {"exact", no_argument, NULL, 'x'},
+                                             {NULL, 0, NULL, 0}};
     char command[32];
     snprintf(command, sizeof command, "vectors %s", verb);
     return cli_parse_options(argc, argv, command, NULL, longopts, take_flag, f);
@@ -85,10 +90,10 @@ static int run_create(cli_t *cli, int argc, char **argv)
         json_object_set_new(body, "distance", json_string(f.distance));
     if (f.embedder || f.model)
         json_object_set_new(body, "embedder",
-                            f.model ? json_pack("{s:s, s:s}", "type",
-                                                f.embedder ? f.embedder : "openai", "model",
-                                                f.model)
-                                    : json_pack("{s:s}", "type", f.embedder));
+                            f.model
+                                ? json_pack("{s:s, s:s}", "type",
+                                            f.embedder ? f.embedder : "openai", "model", f.model)
+                                : json_pack("{s:s}", "type", f.embedder));
     if (int_member(body, "dimension", f.dimension, "vectors create") != 0 ||
         int_member(body, "chunk_size", f.chunk_size, "vectors create") != 0 ||
         int_member(body, "chunk_overlap", f.chunk_overlap, "vectors create") != 0) {
@@ -167,10 +172,12 @@ static int run_ingest(cli_t *cli, int argc, char **argv)
         cli_path_add(&target, argv[0]);
         buf_append_str(&target, "/documents");
         cli_query_add(&target, "source",
-                      f.source ? f.source : strcmp(path, "-") ? (base ? base + 1 : path) : "stdin");
+                      f.source            ? f.source
+                      : strcmp(path, "-") ? (base ? base + 1 : path)
+                                          : "stdin");
         int status = 0;
-        cli_call_raw(cli, "POST", buf_str(&target), content_type(path), data, strlen(data),
-                     &status, &answer);
+        cli_call_raw(cli, "POST", buf_str(&target), content_type(path), data, strlen(data), &status,
+                     &answer);
         json_t *reply = json_loadb(answer.data ? answer.data : "", answer.len, 0, NULL);
         if (status >= 200 && status < 300 && reply) {
             cli_print_json(reply);
@@ -270,13 +277,13 @@ const cli_command_t cmd_vectors_commands[] = {
      "--dimension 1536",
      run_create},
     {"vectors", "list", "", "list the collections", NULL, run_list},
-    {"vectors", "get", "NAME", "one collection with its document and chunk counts", NULL,
-     run_get},
+    {"vectors", "get", "NAME", "one collection with its document and chunk counts", NULL, run_get},
     {"vectors", "ingest", "NAME FILE... [--source ID]",
      "ingest files (.md, .html, .jsonl, anything else as text); the source id is the file name",
      "Example: llmops vectors ingest docs README.md guide.html faq.jsonl", run_ingest},
-    {"vectors", "search", "NAME QUERY [--k N] [--mode dense|keyword|hybrid] [--exact] "
-                          "[--filter JSON] [--ef N]",
+    {"vectors", "search",
+     "NAME QUERY [--k N] [--mode dense|keyword|hybrid] [--exact] "
+     "[--filter JSON] [--ef N]",
      "search a collection",
      "Example: llmops vectors search docs 'how do I install' --k 5 --filter '{\"lang\":\"en\"}'",
      run_search},

@@ -23,9 +23,8 @@
 
 static vs_env_t env_of(const http_request_t *req)
 {
-    return (vs_env_t){.store = req->app->store,
-                      .data_dir = req->app->cfg.data_dir,
-                      .gateway = req->app->gateway};
+    return (vs_env_t){
+        .store = req->app->store, .data_dir = req->app->cfg.data_dir, .gateway = req->app->gateway};
 }
 
 static void handle_create(http_request_t *req, http_response_t *res)
@@ -104,8 +103,8 @@ static void handle_delete_where(http_request_t *req, http_response_t *res)
         return;
     err_t err;
     vs_env_t env = env_of(req);
-    json_t *out = vs_delete_where(&env, http_param(req, "name"), json_object_get(body, "filter"),
-                                  &err);
+    json_t *out =
+        vs_delete_where(&env, http_param(req, "name"), json_object_get(body, "filter"), &err);
     http_respond_result(res, 200, out, &err);
     json_decref(body);
 }
@@ -130,7 +129,6 @@ void routes_vectors_register(router_t *r)
     router_add(r, "DELETE", "/api/v1/collections/{name}", handle_delete);
     router_add(r, "POST", "/api/v1/collections/{name}/documents", handle_ingest);
     router_add(r, "POST", "/api/v1/collections/{name}/documents/delete", handle_delete_where);
-    router_add(r, "DELETE", "/api/v1/collections/{name}/documents/{source}",
-               handle_delete_source);
+    router_add(r, "DELETE", "/api/v1/collections/{name}/documents/{source}", handle_delete_source);
     router_add(r, "POST", "/api/v1/collections/{name}/search", handle_search);
 }

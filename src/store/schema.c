@@ -752,26 +752,26 @@ static const char datasets_sql[] =
     "  PRIMARY KEY (collection_id, source)\n"                                                      \
     ");\n"
 
-static const char vectors_sqlite[] =
-    VECTOR_COMMON "CREATE TABLE vector_chunks (\n"
-                  "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-                  "  collection_id TEXT NOT NULL,\n"
-                  "  source TEXT NOT NULL,\n"
-                  "  position BIGINT NOT NULL,\n"
-                  "  text TEXT NOT NULL,\n"
-                  "  metadata TEXT NOT NULL,\n"
-                  "  vector BLOB NOT NULL\n"
-                  ");\n"
-                  "CREATE INDEX vector_chunks_source ON vector_chunks (collection_id, source);\n"
-                  "CREATE VIRTUAL TABLE vector_chunks_fts USING fts5(text, content='vector_chunks', "
-                  "content_rowid='id', tokenize='porter unicode61');\n"
-                  "CREATE TRIGGER vector_chunks_fts_insert AFTER INSERT ON vector_chunks BEGIN\n"
-                  "  INSERT INTO vector_chunks_fts(rowid, text) VALUES (NEW.id, NEW.text);\n"
-                  "END;\n"
-                  "CREATE TRIGGER vector_chunks_fts_delete AFTER DELETE ON vector_chunks BEGIN\n"
-                  "  INSERT INTO vector_chunks_fts(vector_chunks_fts, rowid, text) "
-                  "VALUES ('delete', OLD.id, OLD.text);\n"
-                  "END;\n";
+static const char vectors_sqlite[] = VECTOR_COMMON
+    "CREATE TABLE vector_chunks (\n"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  collection_id TEXT NOT NULL,\n"
+    "  source TEXT NOT NULL,\n"
+    "  position BIGINT NOT NULL,\n"
+    "  text TEXT NOT NULL,\n"
+    "  metadata TEXT NOT NULL,\n"
+    "  vector BLOB NOT NULL\n"
+    ");\n"
+    "CREATE INDEX vector_chunks_source ON vector_chunks (collection_id, source);\n"
+    "CREATE VIRTUAL TABLE vector_chunks_fts USING fts5(text, content='vector_chunks', "
+    "content_rowid='id', tokenize='porter unicode61');\n"
+    "CREATE TRIGGER vector_chunks_fts_insert AFTER INSERT ON vector_chunks BEGIN\n"
+    "  INSERT INTO vector_chunks_fts(rowid, text) VALUES (NEW.id, NEW.text);\n"
+    "END;\n"
+    "CREATE TRIGGER vector_chunks_fts_delete AFTER DELETE ON vector_chunks BEGIN\n"
+    "  INSERT INTO vector_chunks_fts(vector_chunks_fts, rowid, text) "
+    "VALUES ('delete', OLD.id, OLD.text);\n"
+    "END;\n";
 
 static const char vectors_postgres[] =
     VECTOR_COMMON "CREATE TABLE vector_chunks (\n"

@@ -33,8 +33,8 @@ static size_t cut_point(const char *s, size_t size)
 {
     for (size_t i = size; i > size / 2; i--) {
         /* A cut after s[i-1]: a newline, or sentence punctuation followed by a space. */
-        if (s[i - 1] == '\n' ||
-            (is_space(s[i - 1]) && i >= 2 && (s[i - 2] == '.' || s[i - 2] == '!' || s[i - 2] == '?')))
+        if (s[i - 1] == '\n' || (is_space(s[i - 1]) && i >= 2 &&
+                                 (s[i - 2] == '.' || s[i - 2] == '!' || s[i - 2] == '?')))
             return i;
     }
     for (size_t i = size; i > 0; i--)

@@ -96,8 +96,7 @@ json_t *vs_collection_create(vs_env_t *env, const json_t *body, err_t *err)
     if (json_field_string(body, "name", 1, 0, &name, err) != 0)
         return NULL;
     if (!valid_name(name)) {
-        err_invalid(err, "name", "name must be 1-%d letters, digits, '_', '-' or '.'",
-                    VS_NAME_MAX);
+        err_invalid(err, "name", "name must be 1-%d letters, digits, '_', '-' or '.'", VS_NAME_MAX);
         return NULL;
     }
     if (json_field_string(body, "distance", 0, 16, &distance, err) != 0 ||
@@ -113,8 +112,9 @@ json_t *vs_collection_create(vs_env_t *env, const json_t *body, err_t *err)
     if (int_field(body, "dimension", VS_DIM_DEFAULT, VEC_DIM_MIN, VEC_DIM_MAX, &dim, err) != 0 ||
         int_field(body, "chunk_size", VS_CHUNK_SIZE_DEFAULT, VS_CHUNK_SIZE_MIN, VS_CHUNK_SIZE_MAX,
                   &size, err) != 0 ||
-        int_field(body, "chunk_overlap", size / 8 < VS_OVERLAP_DEFAULT ? size / 8 : VS_OVERLAP_DEFAULT,
-                  0, size / 2 - 1, &overlap, err) != 0)
+        int_field(body, "chunk_overlap",
+                  size / 8 < VS_OVERLAP_DEFAULT ? size / 8 : VS_OVERLAP_DEFAULT, 0, size / 2 - 1,
+                  &overlap, err) != 0)
         return NULL;
     vs_collection_t col = {0};
     snprintf(col.name, sizeof col.name, "%s", name);
@@ -127,9 +127,9 @@ json_t *vs_collection_create(vs_env_t *env, const json_t *body, err_t *err)
     col.chunk_overlap = overlap;
     col.created_at = clock_now_ms();
     char *emb = json_dumps(col.embedder, JSON_COMPACT | JSON_SORT_KEYS);
-    store_value_t p[] = {sv_text(col.name),       sv_text(col.id),      sv_int(col.dim),
-                         sv_text(distance),       sv_text(emb),         sv_int(size),
-                         sv_int(overlap),         sv_int(col.created_at)};
+    store_value_t p[] = {sv_text(col.name), sv_text(col.id),       sv_int(col.dim),
+                         sv_text(distance), sv_text(emb),          sv_int(size),
+                         sv_int(overlap),   sv_int(col.created_at)};
     store_conn_t *c = store_acquire(env->store);
     int64_t rc = store_exec(c,
                             "INSERT INTO vector_collections (name, id, dim, distance, embedder, "
@@ -150,10 +150,8 @@ json_t *vs_collection_create(vs_env_t *env, const json_t *body, err_t *err)
 json_t *vs_collection_list(vs_env_t *env, err_t *err)
 {
     store_conn_t *c = store_acquire(env->store);
-    store_rows_t *rows = store_query(c,
-                                     "SELECT " COLLECTION_COLUMNS
-                                     " FROM vector_collections ORDER BY name",
-                                     NULL, 0, err);
+    store_rows_t *rows = store_query(
+        c, "SELECT " COLLECTION_COLUMNS " FROM vector_collections ORDER BY name", NULL, 0, err);
     store_release(env->store, c);
     if (!rows)
         return NULL;
@@ -175,11 +173,11 @@ json_t *vs_collection_get(vs_env_t *env, const char *name, err_t *err)
     json_t *out = NULL;
     if (vs_collection_load(c, name, &col, err) == 0) {
         store_value_t p[] = {sv_text(col.id), sv_text(col.id)};
-        store_rows_t *rows = store_query(
-            c,
-            "SELECT (SELECT COUNT(*) FROM vector_documents WHERE collection_id = ?), "
-            "(SELECT COUNT(*) FROM vector_chunks WHERE collection_id = ?)",
-            p, 2, err);
+        store_rows_t *rows =
+            store_query(c,
+                        "SELECT (SELECT COUNT(*) FROM vector_documents WHERE collection_id = ?), "
+                        "(SELECT COUNT(*) FROM vector_chunks WHERE collection_id = ?)",
+                        p, 2, err);
         if (rows) {
             json_t *j = vs_collection_json(&col);
             json_object_set_new(j, "documents", json_integer(store_rows_int(rows, 0, 0)));
@@ -202,8 +200,8 @@ int vs_collection_delete(vs_env_t *env, const char *name, err_t *err)
     ok = loaded;
     store_value_t p[] = {sv_text(col.id)};
     ok = ok && store_exec(c, "DELETE FROM vector_chunks WHERE collection_id = ?", p, 1, err) >= 0;
-    ok = ok &&
-         store_exec(c, "DELETE FROM vector_documents WHERE collection_id = ?", p, 1, err) >= 0;
+    ok =
+        ok && store_exec(c, "DELETE FROM vector_documents WHERE collection_id = ?", p, 1, err) >= 0;
     ok = ok && store_exec(c, "DELETE FROM vector_collections WHERE id = ?", p, 1, err) >= 0;
     int rc = store_finish(c, ok, err);
     store_release(env->store, c);

@@ -33,8 +33,8 @@ int vs_embed(struct gateway *gw, const json_t *spec, uint32_t dim, const char *c
 {
     const char *type = json_string_value(json_object_get(spec, "type"));
     if (type && strcmp(type, "openai") == 0)
-        return vs_openai_embed(gw, json_string_value(json_object_get(spec, "model")), dim, texts,
-                               n, out, err);
+        return vs_openai_embed(gw, json_string_value(json_object_get(spec, "model")), dim, texts, n,
+                               out, err);
     for (size_t i = 0; i < n; i++)
         vs_lexical_embed(texts[i], dim, out + i * dim);
     return 0;

@@ -66,10 +66,9 @@ static int cmp_feat(const void *a, const void *b)
 /* English function words: no features of their own (IDF would give them ~0 weight, and there
  * is no IDF here). They still separate bigrams. */
 static const char *const stopwords[] = {
-    "a",    "an",   "and",  "are",  "as",   "at",    "be",   "by",   "for",  "from", "has",
-    "have", "in",   "is",   "it",   "its",  "of",    "on",   "or",   "that", "the",  "this",
-    "to",   "was",  "were", "will", "with", "which", "who",  "what", "how",  "do",   "does",
-    NULL};
+    "a",    "an",   "and",  "are",   "as",  "at",   "be",  "by",   "for",  "from", "has", "have",
+    "in",   "is",   "it",   "its",   "of",  "on",   "or",  "that", "the",  "this", "to",  "was",
+    "were", "will", "with", "which", "who", "what", "how", "do",   "does", NULL};
 
 static int stopword(const char *w, size_t len)
 {

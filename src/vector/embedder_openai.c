@@ -9,8 +9,7 @@
 #include "gateway/gateway_call.h"
 #include "vector/embedder.h"
 
-static int read_answer(const char *body, size_t len, uint32_t dim, size_t n, float *out,
-                       err_t *err)
+static int read_answer(const char *body, size_t len, uint32_t dim, size_t n, float *out, err_t *err)
 {
     json_t *doc = json_loadb(body, len, 0, NULL);
     json_t *data = json_object_get(doc, "data");

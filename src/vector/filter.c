@@ -7,8 +7,8 @@
 static const struct {
     const char *name;
     vs_op_t op;
-} ops[] = {{"$eq", VS_EQ},   {"$ne", VS_NE}, {"$gt", VS_GT}, {"$gte", VS_GTE},
-           {"$lt", VS_LT},   {"$lte", VS_LTE}, {"$in", VS_IN}};
+} ops[] = {{"$eq", VS_EQ}, {"$ne", VS_NE},   {"$gt", VS_GT}, {"$gte", VS_GTE},
+           {"$lt", VS_LT}, {"$lte", VS_LTE}, {"$in", VS_IN}};
 
 static int valid_key(const char *key)
 {
@@ -228,8 +228,8 @@ static void sql_equal(const vs_cond_t *c, size_t i, store_kind_t kind, const cha
                json_is_string(v) ? "= 'text'" : "IN ('integer', 'real')", column);
     params[(*np)++] = sv_text(c->path);
     params[(*np)++] = sv_text(c->path);
-    params[(*np)++] = json_is_string(v) ? sv_text(json_string_value(v))
-                                        : sv_real(json_number_value(v));
+    params[(*np)++] =
+        json_is_string(v) ? sv_text(json_string_value(v)) : sv_real(json_number_value(v));
 }
 
 void vs_filter_sql(const vs_filter_t *f, store_kind_t kind, const char *column, buf_t *sql,
@@ -282,7 +282,8 @@ void vs_filter_sql(const vs_filter_t *f, store_kind_t kind, const char *column, 
                 params[(*nparams)++] = sv_text(c->path);
                 params[(*nparams)++] = sv_text(c->path);
             }
-            params[(*nparams)++] = num ? sv_real(json_number_value(v)) : sv_text(json_string_value(v));
+            params[(*nparams)++] =
+                num ? sv_real(json_number_value(v)) : sv_text(json_string_value(v));
             break;
         }
         }

@@ -25,8 +25,8 @@
 #include "base/error.h"
 #include "store/store.h"
 
-#define VS_FILTER_MAX    32
-#define VS_FILTER_IN_MAX 100
+#define VS_FILTER_MAX     32
+#define VS_FILTER_IN_MAX  100
 #define VS_FILTER_KEY_MAX 64
 
 typedef enum vs_op { VS_EQ, VS_NE, VS_GT, VS_GTE, VS_LT, VS_LTE, VS_IN } vs_op_t;

@@ -26,13 +26,13 @@ typedef struct html_state {
     vs_blocks_t *out;
 } html_state_t;
 
-static const char *const skipped[] = {"script", "style",  "head", "template",
-                                      "noscript", "iframe", "object", "svg", NULL};
+static const char *const skipped[] = {"script", "style",  "head", "template", "noscript",
+                                      "iframe", "object", "svg",  NULL};
 static const char *const blocks[] = {
-    "p",      "div",    "li",      "ul",         "ol",      "pre",   "blockquote", "td",
-    "th",     "tr",     "table",   "section",    "article", "main",  "header",     "footer",
-    "nav",    "aside",  "dt",      "dd",         "dl",      "figure", "figcaption", "form",
-    "fieldset", "address", "body", "hr",         "caption", "details", "summary",   NULL};
+    "p",        "div",     "li",    "ul",      "ol",      "pre",     "blockquote", "td",
+    "th",       "tr",      "table", "section", "article", "main",    "header",     "footer",
+    "nav",      "aside",   "dt",    "dd",      "dl",      "figure",  "figcaption", "form",
+    "fieldset", "address", "body",  "hr",      "caption", "details", "summary",    NULL};
 
 static int in_list(const char *name, const char *const *list)
 {
@@ -159,8 +159,8 @@ int vs_parse_html(const char *data, size_t len, vs_blocks_t *out, err_t *err)
     if (len > (size_t)0x7fffffff)
         return err_invalid(err, "html", "HTML document too large");
     htmlDocPtr doc = htmlReadMemory(data, (int)len, NULL, "UTF-8",
-                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-                                        HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+                                    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                        HTML_PARSE_NONET);
     if (!doc) {
         if (len == 0)
             return 0; /* nothing to read is no error: the document has no text */

@@ -170,11 +170,11 @@ static int build(vs_env_t *env, const vs_collection_t *col, vs_index_t *ix, err_
         return -1;
     }
     store_value_t p[] = {sv_text(col->id)};
-    store_rows_t *rows = store_query(
-        c,
-        "SELECT generation, (SELECT COUNT(*) FROM vector_chunks WHERE collection_id = "
-        "vector_collections.id) FROM vector_collections WHERE id = ?",
-        p, 1, err);
+    store_rows_t *rows =
+        store_query(c,
+                    "SELECT generation, (SELECT COUNT(*) FROM vector_chunks WHERE collection_id = "
+                    "vector_collections.id) FROM vector_collections WHERE id = ?",
+                    p, 1, err);
     if (!rows || store_rows_count(rows) != 1) {
         if (rows)
             err_not_found(err, "collection '%s' not found", col->name);
@@ -215,7 +215,8 @@ static int build(vs_env_t *env, const vs_collection_t *col, vs_index_t *ix, err_
     if (!h) {
         hnsw_params_t params;
         hnsw_params_default(&params, col->metric, col->dim);
-        params.capacity = count > HNSW_DEFAULT_CAPACITY ? (uint32_t)count + 16 : HNSW_DEFAULT_CAPACITY;
+        params.capacity =
+            count > HNSW_DEFAULT_CAPACITY ? (uint32_t)count + 16 : HNSW_DEFAULT_CAPACITY;
         if (hnsw_create(&params, &h, err) != 0) {
             store_rollback(c);
             store_release(env->store, c);
@@ -244,7 +245,7 @@ static int build(vs_env_t *env, const vs_collection_t *col, vs_index_t *ix, err_
     if (!loaded)
         save(env, ix);
     log_msg(LOG_INFO, "vectors: index of '%s' %s (%zu vectors, generation %" PRId64 ")", col->name,
-             loaded ? "loaded" : "built", b.rows, generation);
+            loaded ? "loaded" : "built", b.rows, generation);
     return 0;
 }
 
@@ -329,20 +330,21 @@ void vs_index_apply(vs_env_t *env, const vs_collection_t *col, int64_t from, int
         int ok = 1;
         for (size_t i = 0; ok && i < change->nremoved; i++) {
             meta_remove(ix, (uint64_t)change->removed[i]);
-            ok = hnsw_delete(ix->hnsw, (uint64_t)change->removed[i], &err) == 0 ||
-                 err.status == 404;
+            ok =
+                hnsw_delete(ix->hnsw, (uint64_t)change->removed[i], &err) == 0 || err.status == 404;
         }
         for (size_t i = 0; ok && i < change->nadded; i++) {
             meta_put(ix, (uint64_t)change->added[i], change->metadata[i]);
-            ok = hnsw_add(ix->hnsw, (uint64_t)change->added[i],
-                          change->vectors + i * col->dim, &err) == 0;
+            ok = hnsw_add(ix->hnsw, (uint64_t)change->added[i], change->vectors + i * col->dim,
+                          &err) == 0;
         }
         if (ok) {
             ix->generation = to;
             save(env, ix);
         } else {
-            log_msg(LOG_WARN, "vectors: applying a change to '%s' failed (%s); rebuilding at next use",
-                     col->name, err.message);
+            log_msg(LOG_WARN,
+                    "vectors: applying a change to '%s' failed (%s); rebuilding at next use",
+                    col->name, err.message);
             hnsw_free(ix->hnsw);
             ix->hnsw = NULL;
             meta_clear(ix);

@@ -113,13 +113,13 @@ static int read_doc(const vs_collection_t *col, const json_t *in, size_t i, doc_
 }
 
 /* The stored hash of a source on c, or "" when it has no document. */
-static int stored_hash(store_conn_t *c, const char *collection_id, const char *source,
-                       char out[65], err_t *err)
+static int stored_hash(store_conn_t *c, const char *collection_id, const char *source, char out[65],
+                       err_t *err)
 {
     store_value_t p[] = {sv_text(collection_id), sv_text(source)};
     store_rows_t *rows = store_query(
-        c, "SELECT content_hash FROM vector_documents WHERE collection_id = ? AND source = ?", p,
-        2, err);
+        c, "SELECT content_hash FROM vector_documents WHERE collection_id = ? AND source = ?", p, 2,
+        err);
     if (!rows)
         return -1;
     snprintf(out, 65, "%s", store_rows_count(rows) ? store_rows_text(rows, 0, 0) : "");
@@ -128,8 +128,8 @@ static int stored_hash(store_conn_t *c, const char *collection_id, const char *s
 }
 
 /* Append the ids of source's chunks to ids. */
-static int chunk_ids(store_conn_t *c, const char *collection_id, const char *source,
-                     int64_t **ids, size_t *n, size_t *cap, err_t *err)
+static int chunk_ids(store_conn_t *c, const char *collection_id, const char *source, int64_t **ids,
+                     size_t *n, size_t *cap, err_t *err)
 {
     store_value_t p[] = {sv_text(collection_id), sv_text(source)};
     store_rows_t *rows = store_query(
@@ -195,19 +195,16 @@ static int write_docs(vs_env_t *env, const vs_collection_t *col, doc_t *docs, si
         d->status = hash[0] ? "replaced" : "created";
         any = 1;
         store_value_t del[] = {sv_text(col->id), sv_text(d->source)};
-        ok = chunk_ids(c, col->id, d->source, &ch->removed, &ch->nremoved, &ch->capremoved,
-                       err) == 0 &&
-             store_exec(c, "DELETE FROM vector_chunks WHERE collection_id = ? AND source = ?",
-                        del, 2, err) >= 0;
+        ok = chunk_ids(c, col->id, d->source, &ch->removed, &ch->nremoved, &ch->capremoved, err) ==
+                 0 &&
+             store_exec(c, "DELETE FROM vector_chunks WHERE collection_id = ? AND source = ?", del,
+                        2, err) >= 0;
         for (size_t j = 0; ok && j < d->chunks.n; j++) {
             char *meta = json_dumps(d->chunk_meta[j], JSON_COMPACT | JSON_SORT_KEYS);
             const float *v = vectors + (d->first + j) * col->dim;
-            store_value_t p[] = {sv_text(col->id),
-                                 sv_text(d->source),
-                                 sv_int((int64_t)j),
-                                 sv_text(d->chunks.items[j].text),
-                                 sv_text(meta),
-                                 sv_blob(v, col->dim * sizeof(float))};
+            store_value_t p[] = {sv_text(col->id),   sv_text(d->source),
+                                 sv_int((int64_t)j), sv_text(d->chunks.items[j].text),
+                                 sv_text(meta),      sv_blob(v, col->dim * sizeof(float))};
             store_rows_t *rows = store_query(c,
                                              "INSERT INTO vector_chunks (collection_id, source, "
                                              "position, text, metadata, vector) VALUES "
@@ -219,9 +216,8 @@ static int write_docs(vs_env_t *env, const vs_collection_t *col, doc_t *docs, si
                 ch->added[d->first + j] = store_rows_int(rows, 0, 0);
             store_rows_free(rows);
         }
-        store_value_t up[] = {sv_text(col->id),     sv_text(d->source),
-                              sv_text(d->hash),     sv_text(d->metadata),
-                              sv_int((int64_t)d->chunks.n), sv_int(now)};
+        store_value_t up[] = {sv_text(col->id),     sv_text(d->source),           sv_text(d->hash),
+                              sv_text(d->metadata), sv_int((int64_t)d->chunks.n), sv_int(now)};
         ok = ok && store_exec(c,
                               "INSERT INTO vector_documents (collection_id, source, content_hash, "
                               "metadata, chunks, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
@@ -272,8 +268,7 @@ json_t *vs_ingest(vs_env_t *env, const char *name, const json_t *documents, err_
             if (strcmp(docs[j].source, docs[i].source) == 0) {
                 char field[64];
                 snprintf(field, sizeof field, "documents[%zu].source", i);
-                err_invalid(err, field, "source '%s' appears twice in one request",
-                            docs[i].source);
+                err_invalid(err, field, "source '%s' appears twice in one request", docs[i].source);
                 goto done;
             }
     }
@@ -328,9 +323,9 @@ json_t *vs_ingest(vs_env_t *env, const char *name, const json_t *documents, err_
     json_t **metas = xcalloc(total ? total : 1, sizeof *metas);
     for (size_t i = 0; i < n; i++) {
         doc_t *d = &docs[i];
-        json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "source", d->source, "status",
-                                              d->status, "chunks",
-                                              (json_int_t)(d->changed ? d->chunks.n : 0)));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:I}", "source", d->source, "status", d->status,
+                                        "chunks", (json_int_t)(d->changed ? d->chunks.n : 0)));
         for (size_t j = 0; d->changed && j < d->chunks.n; j++) {
             ch.added[write] = ch.added[d->first + j];
             memmove(vectors + write * col.dim, vectors + (d->first + j) * col.dim,
@@ -375,10 +370,10 @@ static json_t *delete_sources(vs_env_t *env, const vs_collection_t *col, store_c
         store_value_t p[] = {sv_text(col->id), sv_text(sources[i])};
         ok = chunk_ids(c, col->id, sources[i], &ch.removed, &ch.nremoved, &ch.capremoved, err) ==
                  0 &&
-             store_exec(c, "DELETE FROM vector_chunks WHERE collection_id = ? AND source = ?", p,
-                        2, err) >= 0 &&
-             store_exec(c, "DELETE FROM vector_documents WHERE collection_id = ? AND source = ?",
-                        p, 2, err) >= 0;
+             store_exec(c, "DELETE FROM vector_chunks WHERE collection_id = ? AND source = ?", p, 2,
+                        err) >= 0 &&
+             store_exec(c, "DELETE FROM vector_documents WHERE collection_id = ? AND source = ?", p,
+                        2, err) >= 0;
     }
     int64_t to = 0;
     if (ok && n)

@@ -32,8 +32,7 @@ static json_t *line_doc(json_t *row, const char *prefix, size_t line, err_t *err
     if ((source && !json_is_string(source) && !json_is_integer(source)) ||
         (format && !json_is_string(format)) || (meta && !json_is_object(meta))) {
         err_invalid(err, field,
-                    "line %zu: source must be a string, format a string, metadata an object",
-                    line);
+                    "line %zu: source must be a string, format a string, metadata an object", line);
         return NULL;
     }
     json_t *metadata = json_object();
@@ -109,9 +108,12 @@ static const char *format_of(const char *content_type)
 {
     static const struct {
         const char *type, *format;
-    } map[] = {{"text/plain", "text"},           {"text/markdown", "markdown"},
-               {"text/x-markdown", "markdown"},  {"text/html", "html"},
-               {"application/x-ndjson", "jsonl"}, {"application/jsonl", "jsonl"},
+    } map[] = {{"text/plain", "text"},
+               {"text/markdown", "markdown"},
+               {"text/x-markdown", "markdown"},
+               {"text/html", "html"},
+               {"application/x-ndjson", "jsonl"},
+               {"application/jsonl", "jsonl"},
                {"application/jsonlines", "jsonl"}};
     if (!content_type)
         return NULL;
@@ -124,8 +126,8 @@ static const char *format_of(const char *content_type)
     return NULL;
 }
 
-json_t *vs_ingest_raw(vs_env_t *env, const char *name, const char *content_type,
-                      const char *source, const char *data, size_t len, err_t *err)
+json_t *vs_ingest_raw(vs_env_t *env, const char *name, const char *content_type, const char *source,
+                      const char *data, size_t len, err_t *err)
 {
     const char *format = format_of(content_type);
     if (!format) {
@@ -145,8 +147,8 @@ json_t *vs_ingest_raw(vs_env_t *env, const char *name, const char *content_type,
     if (strcmp(format, "jsonl") == 0) {
         docs = vs_jsonl_documents(data, len, source && *source ? source : "upload", err);
     } else {
-        json_t *doc = json_pack("{s:s, s:s%, s:s}", "source", source, "text", data, len, "format",
-                                format);
+        json_t *doc =
+            json_pack("{s:s, s:s%, s:s}", "source", source, "text", data, len, "format", format);
         if (!doc) {
             err_invalid(err, "body", "the upload is not valid UTF-8 (or the source is not)");
             return NULL;

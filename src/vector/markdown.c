@@ -23,8 +23,7 @@ typedef struct md_state {
 
 static void flush(md_state_t *st)
 {
-    vs_blocks_add(st->out, st->para.data ? st->para.data : "", st->para.len,
-                  buf_str(&st->path));
+    vs_blocks_add(st->out, st->para.data ? st->para.data : "", st->para.len, buf_str(&st->path));
     buf_reset(&st->para);
     st->para_lines = 0;
 }

@@ -214,13 +214,13 @@ static json_t *results(vs_env_t *env, const vs_collection_t *col, const int64_t 
             json_object_set_new(ranks, "keyword", json_integer((json_int_t)rk));
             json_object_set_new(by, "keyword", json_real(s));
         }
-        json_array_append_new(
-            list, json_pack("{s:I, s:s, s:I, s:s, s:o, s:f, s:o, s:o, s:o}", "id",
-                            (json_int_t)ids[i], "source", store_rows_text(rows, r, 1), "position",
-                            (json_int_t)store_rows_int(rows, r, 2), "text",
-                            store_rows_text(rows, r, 3), "metadata", meta ? meta : json_object(),
-                            "score", scores[i], "retrievers", retrievers, "ranks", ranks,
-                            "scores", by));
+        json_array_append_new(list,
+                              json_pack("{s:I, s:s, s:I, s:s, s:o, s:f, s:o, s:o, s:o}", "id",
+                                        (json_int_t)ids[i], "source", store_rows_text(rows, r, 1),
+                                        "position", (json_int_t)store_rows_int(rows, r, 2), "text",
+                                        store_rows_text(rows, r, 3), "metadata",
+                                        meta ? meta : json_object(), "score", scores[i],
+                                        "retrievers", retrievers, "ranks", ranks, "scores", by));
     }
     store_rows_free(rows);
     return list;
@@ -233,7 +233,8 @@ json_t *vs_search(vs_env_t *env, const char *name, const json_t *body, err_t *er
     int exact = 0;
     if (json_field_string(body, "query", 1, VS_QUERY_MAX, &query, err) != 0 ||
         json_field_string(body, "mode", 0, 16, &mode, err) != 0 ||
-        json_field_int(body, "k", 0, &k, err) != 0 || json_field_int(body, "ef", 0, &ef, err) != 0 ||
+        json_field_int(body, "k", 0, &k, err) != 0 ||
+        json_field_int(body, "ef", 0, &ef, err) != 0 ||
         json_field_bool(body, "exact", 0, &exact, err) != 0)
         return NULL;
     int want_dense = strcmp(mode, "dense") == 0 || strcmp(mode, "hybrid") == 0;
@@ -267,11 +268,10 @@ json_t *vs_search(vs_env_t *env, const char *name, const json_t *body, err_t *er
     double *scores = NULL;
     if (rc != 0)
         goto done;
-    size_t depth = want_dense && want_keyword ? ((size_t)k > VS_HYBRID_DEPTH ? (size_t)k
-                                                                             : VS_HYBRID_DEPTH)
-                                              : (size_t)k;
-    if (want_dense &&
-        dense(env, &col, query, depth, exact, (uint32_t)ef, &filter, &dr, err) != 0)
+    size_t depth = want_dense && want_keyword
+                       ? ((size_t)k > VS_HYBRID_DEPTH ? (size_t)k : VS_HYBRID_DEPTH)
+                       : (size_t)k;
+    if (want_dense && dense(env, &col, query, depth, exact, (uint32_t)ef, &filter, &dr, err) != 0)
         goto done;
     if (want_keyword && keyword(env, &col, query, depth, &filter, &kr, err) != 0)
         goto done;
@@ -292,11 +292,11 @@ json_t *vs_search(vs_env_t *env, const char *name, const json_t *body, err_t *er
             memcpy(scores, r->scores, n * sizeof *scores);
         }
     }
-    json_t *list = results(env, &col, ids, scores, n, want_dense ? &dr : NULL,
-                           want_keyword ? &kr : NULL, err);
+    json_t *list =
+        results(env, &col, ids, scores, n, want_dense ? &dr : NULL, want_keyword ? &kr : NULL, err);
     if (list)
-        out = json_pack("{s:o, s:s, s:b, s:I}", "results", list, "mode", mode, "exact", exact,
-                        "k", (json_int_t)k);
+        out = json_pack("{s:o, s:s, s:b, s:I}", "results", list, "mode", mode, "exact", exact, "k",
+                        (json_int_t)k);
 done:
     free(ids);
     free(scores);

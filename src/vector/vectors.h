@@ -29,13 +29,13 @@ typedef struct vs_env {
     struct gateway *gateway;
 } vs_env_t;
 
-#define VS_NAME_MAX        128
-#define VS_DIM_DEFAULT     512 /* the local embedder's default dimension */
-#define VS_SOURCE_MAX      1024
-#define VS_DOCS_MAX        10000 /* documents in one ingest request */
-#define VS_QUERY_MAX       4096  /* bytes of query text */
-#define VS_RRF_K           60    /* reciprocal rank fusion constant (Cormack et al. 2009) */
-#define VS_HYBRID_DEPTH    50    /* each retriever's list length fused by hybrid search */
+#define VS_NAME_MAX     128
+#define VS_DIM_DEFAULT  512 /* the local embedder's default dimension */
+#define VS_SOURCE_MAX   1024
+#define VS_DOCS_MAX     10000 /* documents in one ingest request */
+#define VS_QUERY_MAX    4096  /* bytes of query text */
+#define VS_RRF_K        60    /* reciprocal rank fusion constant (Cormack et al. 2009) */
+#define VS_HYBRID_DEPTH 50    /* each retriever's list length fused by hybrid search */
 
 /* A collection row. embedder is owned (vs_collection_clear frees it). */
 typedef struct vs_collection {
@@ -71,8 +71,8 @@ json_t *vs_collection_json(const vs_collection_t *col);
 json_t *vs_ingest(vs_env_t *env, const char *name, const json_t *documents, err_t *err);
 /* A raw upload: content_type text/plain, text/markdown, text/html (one document named source)
  * or application/x-ndjson (one document per line, see jsonl_docs.c). */
-json_t *vs_ingest_raw(vs_env_t *env, const char *name, const char *content_type,
-                      const char *source, const char *data, size_t len, err_t *err);
+json_t *vs_ingest_raw(vs_env_t *env, const char *name, const char *content_type, const char *source,
+                      const char *data, size_t len, err_t *err);
 /* Parse JSONL into the document array vs_ingest takes. A bad line is a 400 naming "line N";
  * source_prefix names lines without a source ("<prefix>#<line>"). */
 json_t *vs_jsonl_documents(const char *data, size_t len, const char *source_prefix, err_t *err);

@@ -24,7 +24,8 @@ static const char html[] = "<html><head><script>var leaked = 'secret';</script><
                            "card.</p><h2>Exceptions</h2><p>Gift cards are never refunded.</p>"
                            "</body></html>";
 static const char jsonl[] =
-    "{\"source\":\"faq-1\",\"text\":\"How do I reset my password?\",\"lang\":\"en\",\"year\":2021}\n"
+    "{\"source\":\"faq-1\",\"text\":\"How do I reset my "
+    "password?\",\"lang\":\"en\",\"year\":2021}\n"
     "{\"source\":\"faq-2\",\"text\":\"Comment changer mon mot de passe ?\",\"lang\":\"fr\","
     "\"year\":2023}\n"
     "{\"source\":\"faq-3\",\"text\":\"Password rules: twelve characters.\",\"lang\":\"en\","
@@ -69,8 +70,7 @@ static void test_collections(void **state)
     assert_string_equal(jstr(json_object_get(c, "collection"), "name"), "kb");
     json_decref(c);
     api_fails("POST", "/api/v1/collections", "{\"name\":\"kb\"}", 409, "conflict", NULL);
-    api_fails("POST", "/api/v1/collections", "{\"name\":\"k b\"}", 400, "invalid_argument",
-              "name");
+    api_fails("POST", "/api/v1/collections", "{\"name\":\"k b\"}", 400, "invalid_argument", "name");
     api_fails("POST", "/api/v1/collections", "{\"name\":\"x\",\"distance\":\"hamming\"}", 400,
               "invalid_argument", "distance");
     json_t *list = api_expect("GET", "/api/v1/collections", NULL, 200);
@@ -126,8 +126,7 @@ static void test_ingest_and_search(void **state)
                              "{\"query\":\"gift cards refunded\",\"k\":1}", 200);
     json_t *top = json_array_get(json_object_get(out, "results"), 0);
     assert_string_equal(jstr(top, "source"), "refunds.html");
-    assert_string_equal(jstr(json_object_get(top, "metadata"), "heading"),
-                        "Refunds > Exceptions");
+    assert_string_equal(jstr(json_object_get(top, "metadata"), "heading"), "Refunds > Exceptions");
     json_decref(out);
     out = api_expect("POST", "/api/v1/collections/kb/search",
                      "{\"query\":\"leaked secret\",\"mode\":\"keyword\"}", 200);
@@ -164,8 +163,8 @@ static void test_bad_input_changes_nothing(void **state)
               400, "invalid_argument", "documents[1].metadata");
     api_fails("POST", "/api/v1/collections/kb/documents", "{}", 400, "invalid_argument",
               "documents");
-    api_fails("POST", "/api/v1/collections/none/documents", "{\"documents\":[]}", 404,
-              "not_found", NULL);
+    api_fails("POST", "/api/v1/collections/none/documents", "{\"documents\":[]}", 404, "not_found",
+              NULL);
     assert_int_equal(chunk_count("kb"), before);
     api_fails("POST", "/api/v1/collections/kb/search", "{\"query\":\"x\",\"mode\":\"magic\"}", 400,
               "invalid_argument", "mode");

@@ -129,25 +129,23 @@ static void collections_crud(void **state)
     json_t *c = json_object_get(out, "collection");
     assert_int_equal(json_integer_value(json_object_get(c, "dimension")), VS_DIM_DEFAULT);
     assert_string_equal(json_string_value(json_object_get(c, "distance")), "cosine");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(c, "embedder"), "type")), "local");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(c, "embedder"), "type")),
+                        "local");
     json_decref(out);
     assert_null(vs_collection_create(&f->env, b, &err));
     assert_int_equal(err.status, 409);
     json_decref(b);
 
-    const char *bad[][2] = {{"{\"name\":\"a b\"}", "name"},
-                            {"{}", "name"},
-                            {"{\"name\":\"x\",\"distance\":\"manhattan\"}", "distance"},
-                            {"{\"name\":\"x\",\"dimension\":0}", "dimension"},
-                            {"{\"name\":\"x\",\"chunk_size\":10}", "chunk_size"},
-                            {"{\"name\":\"x\",\"chunk_size\":100,\"chunk_overlap\":60}",
-                             "chunk_overlap"},
-                            {"{\"name\":\"x\",\"embedder\":{\"type\":\"magic\"}}", "embedder.type"},
-                            {"{\"name\":\"x\",\"embedder\":{\"type\":\"openai\"}}",
-                             "embedder.model"},
-                            {"{\"name\":\"x\",\"embedder\":{\"type\":\"openai\",\"model\":\"m\"}}",
-                             "dimension"}};
+    const char *bad[][2] = {
+        {"{\"name\":\"a b\"}", "name"},
+        {"{}", "name"},
+        {"{\"name\":\"x\",\"distance\":\"manhattan\"}", "distance"},
+        {"{\"name\":\"x\",\"dimension\":0}", "dimension"},
+        {"{\"name\":\"x\",\"chunk_size\":10}", "chunk_size"},
+        {"{\"name\":\"x\",\"chunk_size\":100,\"chunk_overlap\":60}", "chunk_overlap"},
+        {"{\"name\":\"x\",\"embedder\":{\"type\":\"magic\"}}", "embedder.type"},
+        {"{\"name\":\"x\",\"embedder\":{\"type\":\"openai\"}}", "embedder.model"},
+        {"{\"name\":\"x\",\"embedder\":{\"type\":\"openai\",\"model\":\"m\"}}", "dimension"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *body = J(bad[i][0]);
         assert_null(vs_collection_create(&f->env, body, &err));
@@ -163,9 +161,8 @@ static void collections_crud(void **state)
     json_decref(out);
     json_decref(ingest(f, "docs", "[{\"source\":\"a\",\"text\":\"hello world\"}]"));
     out = vs_collection_get(&f->env, "docs", &err);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "collection"),
-                                                        "documents")),
-                     1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(out, "collection"), "documents")), 1);
     json_decref(out);
     assert_int_equal(vs_collection_delete(&f->env, "docs", &err), 0);
     assert_null(vs_collection_get(&f->env, "docs", &err));
@@ -230,8 +227,8 @@ static void ingest_reingest_replace(void **state)
     assert_string_equal(err.field, "documents[1].source");
     json_decref(bad);
     const char *jsonl = "{\"text\":\"fine\"}\n{\"text\": 3}\n";
-    assert_null(vs_ingest_raw(&f->env, "kb", "application/x-ndjson", "up", jsonl, strlen(jsonl),
-                              &err));
+    assert_null(
+        vs_ingest_raw(&f->env, "kb", "application/x-ndjson", "up", jsonl, strlen(jsonl), &err));
     assert_int_equal(err.status, 400);
     assert_string_equal(err.field, "line 2");
     assert_null(vs_ingest_raw(&f->env, "kb", "application/pdf", "up", "x", 1, &err));
@@ -261,9 +258,8 @@ static void deletes(void **state)
     assert_int_equal(err.status, 404);
     json_t *filter = J("{\"lang\":\"fr\"}");
     out = vs_delete_where(&f->env, "kb", filter, &err);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "deleted"),
-                                                        "documents")),
-                     1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(out, "deleted"), "documents")), 1);
     json_decref(out);
     json_decref(filter);
     filter = J("{}");
@@ -282,20 +278,20 @@ static void deletes(void **state)
 static void ingest_numbered(fixture_t *f, const char *name, int n)
 {
     json_t *docs = json_array();
-    static const char *const vocab[] = {"river", "mountain", "invoice", "kernel", "garden",
-                                        "violin", "harbor", "pepper", "glacier", "lantern",
-                                        "compass", "saddle", "meadow", "copper", "falcon"};
+    static const char *const vocab[] = {"river",   "mountain", "invoice", "kernel",  "garden",
+                                        "violin",  "harbor",   "pepper",  "glacier", "lantern",
+                                        "compass", "saddle",   "meadow",  "copper",  "falcon"};
     for (int i = 0; i < n; i++) {
         char text[256];
         snprintf(text, sizeof text, "%s %s %s %s number%d", vocab[i % 15], vocab[(i / 15) % 15],
                  vocab[(i * 7 + 3) % 15], vocab[(i / 3) % 15], i);
         char source[32];
         snprintf(source, sizeof source, "doc%d", i);
-        json_array_append_new(
-            docs, json_pack("{s:s, s:s, s:{s:i, s:s, s:s}}", "source", source, "text", text,
-                            "metadata", "i", i, "parity", i % 2 ? "odd" : "even", "tag",
-                            (const char *[]){"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7",
-                                             "t8", "t9"}[i % 10]));
+        json_array_append_new(docs, json_pack("{s:s, s:s, s:{s:i, s:s, s:s}}", "source", source,
+                                              "text", text, "metadata", "i", i, "parity",
+                                              i % 2 ? "odd" : "even", "tag",
+                                              (const char *[]){"t0", "t1", "t2", "t3", "t4", "t5",
+                                                               "t6", "t7", "t8", "t9"}[i % 10]));
     }
     err_t err;
     json_t *out = vs_ingest(&f->env, name, docs, &err);
@@ -340,8 +336,9 @@ static void search_modes_and_filters(void **state)
         json_decref(out);
     }
     /* A filter that 3 of 300 chunks pass: the graph search still returns all 3. */
-    json_t *out = search(f, "kb", "{\"query\":\"river\",\"mode\":\"dense\",\"k\":10,"
-                                  "\"filter\":{\"i\":{\"$in\":[7,150,299]}}}");
+    json_t *out = search(f, "kb",
+                         "{\"query\":\"river\",\"mode\":\"dense\",\"k\":10,"
+                         "\"filter\":{\"i\":{\"$in\":[7,150,299]}}}");
     assert_int_equal(json_array_size(json_object_get(out, "results")), 3);
     json_decref(out);
     /* Hybrid: a chunk both retrievers found says so. */
@@ -398,8 +395,8 @@ static void recall_hnsw_vs_exact(void **state)
         size_t len = 0;
         for (int j = 0; j < 8; j++) {
             seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-            len += (size_t)snprintf(text + len, sizeof text - len, "%s ",
-                                    vocab[(seed >> 33) % 400]);
+            len +=
+                (size_t)snprintf(text + len, sizeof text - len, "%s ", vocab[(seed >> 33) % 400]);
         }
         char source[16];
         snprintf(source, sizeof source, "d%d", i);
@@ -491,8 +488,8 @@ typedef struct reader_ctx {
 static void *reader(void *arg)
 {
     reader_ctx_t *r = arg;
-    json_t *b = json_pack("{s:s, s:s, s:i}", "query", "river meadow copper", "mode", "hybrid",
-                          "k", 5);
+    json_t *b =
+        json_pack("{s:s, s:s, s:i}", "query", "river meadow copper", "mode", "hybrid", "k", 5);
     while (!atomic_load(&r->stop) || atomic_load(&r->searches) < 3) {
         err_t err;
         json_t *out = vs_search(&r->f->env, "kb", b, &err);
