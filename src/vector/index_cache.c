@@ -32,7 +32,9 @@ struct vs_index {
     labelmap_t slots;   /* chunk id -> index into meta */
     json_t **meta;
     size_t nmeta, capmeta;
-    int from_file; /* the last build read the index file */
+    int from_file;           /* the last build read the index file */
+    int pending;             /* changes between vs_index_change_begin and _end (under cache_mu) */
+    pthread_mutex_t save_mu; /* one save at a time (saves run under the read lock) */
     int refs;
     int dropped; /* the collection is gone: free at the last release */
     struct vs_index *next;
@@ -260,6 +262,7 @@ static vs_index_t *entry(const char *id, int create)
         ix = xcalloc(1, sizeof *ix);
         snprintf(ix->id, sizeof ix->id, "%s", id);
         pthread_rwlock_init(&ix->lock, NULL);
+        pthread_mutex_init(&ix->save_mu, NULL);
         ix->generation = -1;
         ix->next = cache_head;
         cache_head = ix;
@@ -275,6 +278,7 @@ static void entry_free(vs_index_t *ix)
     hnsw_free(ix->hnsw);
     meta_clear(ix);
     pthread_rwlock_destroy(&ix->lock);
+    pthread_mutex_destroy(&ix->save_mu);
     free(ix);
 }
 
@@ -291,7 +295,12 @@ int vs_index_acquire(vs_env_t *env, const vs_collection_t *col, vs_index_t **out
 {
     vs_index_t *ix = entry(col->id, 1);
     pthread_rwlock_rdlock(&ix->lock);
-    if (ix->hnsw && ix->generation >= col->generation) {
+    pthread_mutex_lock(&cache_mu);
+    int in_flight = ix->pending > 0;
+    pthread_mutex_unlock(&cache_mu);
+    /* One commit behind while this process applies a change: that change is the difference. */
+    if (ix->hnsw && (ix->generation >= col->generation ||
+                     (in_flight && ix->generation + 1 == col->generation))) {
         *out = ix;
         return 0;
     }
@@ -318,14 +327,21 @@ void vs_index_release(vs_index_t *ix)
     unref(ix);
 }
 
-void vs_index_apply(vs_env_t *env, const vs_collection_t *col, int64_t from, int64_t to,
-                    const vs_index_change_t *change)
+vs_index_t *vs_index_change_begin(const char *collection_id)
 {
-    vs_index_t *ix = entry(col->id, 0);
-    if (!ix)
-        return; /* not in memory: built when first used */
+    vs_index_t *ix = entry(collection_id, 1);
+    pthread_mutex_lock(&cache_mu);
+    ix->pending++;
+    pthread_mutex_unlock(&cache_mu);
+    return ix;
+}
+
+void vs_index_change_end(vs_env_t *env, vs_index_t *ix, const vs_collection_t *col, int64_t from,
+                         int64_t to, const vs_index_change_t *change)
+{
+    int applied = 0;
     pthread_rwlock_wrlock(&ix->lock);
-    if (ix->hnsw && ix->generation == from) {
+    if (to && ix->hnsw && ix->generation == from) {
         err_t err;
         int ok = 1;
         for (size_t i = 0; ok && i < change->nremoved; i++) {
@@ -340,7 +356,7 @@ void vs_index_apply(vs_env_t *env, const vs_collection_t *col, int64_t from, int
         }
         if (ok) {
             ix->generation = to;
-            save(env, ix);
+            applied = 1;
         } else {
             log_msg(LOG_WARN,
                     "vectors: applying a change to '%s' failed (%s); rebuilding at next use",
@@ -350,9 +366,21 @@ void vs_index_apply(vs_env_t *env, const vs_collection_t *col, int64_t from, int
             meta_clear(ix);
         }
     }
-    /* else: the index is behind (or ahead of) this change; the generation check at the next
-     * acquire rebuilds it. */
+    /* else: nothing committed, or the index is behind (or ahead of) this change; the
+     * generation check at the next acquire rebuilds it. */
     pthread_rwlock_unlock(&ix->lock);
+    pthread_mutex_lock(&cache_mu);
+    ix->pending--;
+    pthread_mutex_unlock(&cache_mu);
+    if (applied) {
+        /* Saved under the read lock, so searches go on while the file is written. */
+        pthread_rwlock_rdlock(&ix->lock);
+        pthread_mutex_lock(&ix->save_mu);
+        if (ix->hnsw)
+            save(env, ix);
+        pthread_mutex_unlock(&ix->save_mu);
+        pthread_rwlock_unlock(&ix->lock);
+    }
     unref(ix);
 }
 

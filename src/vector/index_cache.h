@@ -39,11 +39,15 @@ typedef struct vs_index_change {
     size_t nadded;
 } vs_index_change_t;
 
-/* After a committed change that moved the collection from generation `from` to `to`: apply it
- * to the cached index when that index is at `from` (and save it), else leave the index to be
- * rebuilt at its next use. Never fails: a failure to apply drops the cached index. */
-void vs_index_apply(vs_env_t *env, const vs_collection_t *col, int64_t from, int64_t to,
-                    const vs_index_change_t *change);
+/* A change to a collection's chunks, bracketing its transaction: begin before the commit, end
+ * after it (always, also when nothing was committed: to = 0). While a change is in flight, a
+ * search that finds the index one commit behind uses it as it is (it raced with the change)
+ * rather than rebuilding it. end applies the committed change (generation `from` -> `to`) to
+ * the cached index when that index is at `from` and saves it; otherwise the index is left for a
+ * rebuild at its next use. Never fails: a failure to apply drops the cached index. */
+vs_index_t *vs_index_change_begin(const char *collection_id);
+void vs_index_change_end(vs_env_t *env, vs_index_t *ix, const vs_collection_t *col, int64_t from,
+                         int64_t to, const vs_index_change_t *change);
 
 /* 1 when the index in memory was read from its file rather than built from the database. */
 int vs_index_from_file(vs_index_t *ix);

@@ -313,8 +313,11 @@ json_t *vs_ingest(vs_env_t *env, const char *name, const json_t *documents, err_
     }
     ch.added = xcalloc(total ? total : 1, sizeof *ch.added);
     int64_t from = 0, to = 0;
-    if (write_docs(env, &col, docs, n, vectors, &ch, &from, &to, err) != 0)
+    vs_index_t *ix = vs_index_change_begin(col.id);
+    if (write_docs(env, &col, docs, n, vectors, &ch, &from, &to, err) != 0) {
+        vs_index_change_end(env, ix, &col, 0, 0, NULL);
         goto done;
+    }
 
     /* The index change: the added chunks of the documents written (an "unchanged" found in
      * the transaction contributes nothing). */
@@ -335,15 +338,13 @@ json_t *vs_ingest(vs_env_t *env, const char *name, const json_t *documents, err_
         }
         added += d->changed ? d->chunks.n : 0;
     }
-    if (to) {
-        vs_index_change_t change = {.removed = ch.removed,
-                                    .nremoved = ch.nremoved,
-                                    .added = ch.added,
-                                    .vectors = vectors,
-                                    .metadata = metas,
-                                    .nadded = write};
-        vs_index_apply(env, &col, from, to, &change);
-    }
+    vs_index_change_t change = {.removed = ch.removed,
+                                .nremoved = ch.nremoved,
+                                .added = ch.added,
+                                .vectors = vectors,
+                                .metadata = metas,
+                                .nadded = write};
+    vs_index_change_end(env, ix, &col, from, to, &change);
     free(metas);
     out = json_pack("{s:o, s:I, s:I}", "documents", list, "chunks_added", (json_int_t)added,
                     "chunks_removed", (json_int_t)ch.nremoved);
@@ -366,6 +367,7 @@ static json_t *delete_sources(vs_env_t *env, const vs_collection_t *col, store_c
 {
     change_t ch = {0};
     int ok = 1;
+    vs_index_t *ix = vs_index_change_begin(col->id);
     for (size_t i = 0; ok && i < n; i++) {
         store_value_t p[] = {sv_text(col->id), sv_text(sources[i])};
         ok = chunk_ids(c, col->id, sources[i], &ch.removed, &ch.nremoved, &ch.capremoved, err) ==
@@ -379,13 +381,12 @@ static json_t *delete_sources(vs_env_t *env, const vs_collection_t *col, store_c
     if (ok && n)
         ok = bump_generation(c, col, &to, err) == 0;
     if (store_finish(c, ok, err) != 0) {
+        vs_index_change_end(env, ix, col, 0, 0, NULL);
         free(ch.removed);
         return NULL;
     }
-    if (to) {
-        vs_index_change_t change = {.removed = ch.removed, .nremoved = ch.nremoved};
-        vs_index_apply(env, col, to - 1, to, &change);
-    }
+    vs_index_change_t change = {.removed = ch.removed, .nremoved = ch.nremoved};
+    vs_index_change_end(env, ix, col, to ? to - 1 : 0, to, &change);
     free(ch.removed);
     return json_pack("{s:{s:I, s:I}}", "deleted", "documents", (json_int_t)n, "chunks",
                      (json_int_t)ch.nremoved);
