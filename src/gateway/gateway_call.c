@@ -26,10 +26,9 @@ static void on_answer(void *ctx, int status, char *body, size_t len, const gw_me
     pthread_mutex_lock(&w->mu);
     w->answered = 1;
     w->status = status;
-    /* The body belongs to the caller of answer() only for the call: copy it. */
-    w->body = xmalloc(len + 1);
-    if (len)
-        memcpy(w->body, body, len);
+    /* answer() hands the malloc'd body over (the HTTP layer frees it with the response): keep
+     * it, with room for a terminating NUL. */
+    w->body = xrealloc(body, len + 1);
     w->body[len] = '\0';
     w->len = len;
     pthread_mutex_unlock(&w->mu);

@@ -65,13 +65,25 @@ static void handle_delete(http_request_t *req, http_response_t *res)
     http_respond_result(res, 200, out, &err);
 }
 
+/* A file upload is named by its Content-Type; anything else (application/json, or curl -d's
+ * default application/x-www-form-urlencoded) is read as the JSON body. */
+static int raw_upload(const char *type)
+{
+    static const char *const raw[] = {"text/", "application/x-ndjson", "application/jsonl",
+                                      "application/jsonlines", NULL};
+    for (size_t i = 0; type && raw[i]; i++)
+        if (strncasecmp(type, raw[i], strlen(raw[i])) == 0)
+            return 1;
+    return 0;
+}
+
 static void handle_ingest(http_request_t *req, http_response_t *res)
 {
     err_t err;
     vs_env_t env = env_of(req);
     const char *type = http_header(req, "Content-Type");
     json_t *out = NULL;
-    if (!type || strncasecmp(type, "application/json", 16) == 0) {
+    if (!raw_upload(type)) {
         json_t *body = http_body_object(req, res);
         if (!body)
             return;

@@ -387,7 +387,7 @@ static void recall_hnsw_vs_exact(void **state)
     enum { DOCS = 2000, QUERIES = 40, K = 10 };
     json_t *docs = json_array();
     uint64_t seed = 12345;
-    char vocab[400][12];
+    char vocab[400][24];
     for (int w = 0; w < 400; w++)
         snprintf(vocab[w], sizeof vocab[w], "w%xq%d", w * 2654435761u % 9973, w);
     for (int i = 0; i < DOCS; i++) {
