@@ -79,5 +79,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_openai_embedder),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests_name("vectors openai embedder", tests, NULL, NULL);
 }
