@@ -51,7 +51,7 @@ int vs_openai_embed(struct gateway *gw, const char *model, uint32_t dim, const c
 {
     if (!gw)
         return err_unavailable(err, "the OpenAI embedder needs the gateway, which runs in "
-                                    "`llmops server` (use the CLI with --url)");
+                                    "`llmops server` (use the CLI with --server URL)");
     for (size_t at = 0; at < n; at += VS_EMBED_BATCH) {
         size_t count = n - at < VS_EMBED_BATCH ? n - at : VS_EMBED_BATCH;
         json_t *input = json_array();
