@@ -99,8 +99,7 @@ static void run(const char *store_url, void *ctx)
     buf_printf(&url, "%s/api/v1/collections/bench/search", s.url);
     /* The first dense search builds the collection's HNSW index from the stored vectors. */
     int64_t b0 = clock_mono_us();
-    if (post(curl, buf_str(&url), "{\"query\":\"warm up\",\"mode\":\"dense\"}", &answer) !=
-        200) {
+    if (post(curl, buf_str(&url), "{\"query\":\"warm up\",\"mode\":\"dense\"}", &answer) != 200) {
         fprintf(stderr, "bench: search failed: %.300s\n", buf_str(&answer));
         goto done;
     }
