@@ -3,7 +3,7 @@
 # Dependencies are Debian packages found with pkg-config (scripts/install-deps.sh installs them).
 
 PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libcurl yaml-0.1 hiredis zlib libprotobuf-c \
-           libpcre2-8
+           libpcre2-8 libxml-2.0
 VERSION := $(shell cat VERSION)
 BUILD   ?= build
 CC      ?= cc
@@ -189,6 +189,11 @@ bench-template: $(BUILD)/bench/bench_template
 # The vector index against hnswlib on one core (bench/vectors/run.sh; BENCH_* settings there).
 bench-vectors:
 	BUILD=$(BUILD) bench/vectors/run.sh
+# The vector store through its HTTP API: ingest chunks/s and search queries/s per mode on
+# 10,000 chunks, SQLite and PostgreSQL (BENCH_* settings in bench/vector_store/bench_vector_store.c).
+.PHONY: bench-vector-store
+bench-vector-store: $(BUILD)/llmops $(BUILD)/bench/bench_vector_store
+	LLMOPS_BIN=$(BUILD)/llmops $(BUILD)/bench/bench_vector_store
 # OpenAI-compatible gateway: the same wrk load against the fake provider directly, nginx, llmops
 # and the Portkey gateway (bench/gateway/run.sh; BENCH_* settings there).
 bench-gateway: $(BUILD)/llmops $(BUILD)/fake_provider

@@ -24,5 +24,6 @@ router_t *routes_build(void)
     routes_datasets_register(r);
     routes_web_register(r);
     routes_eval_register(r);
+    routes_vectors_register(r);
     return r;
 }

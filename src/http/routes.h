@@ -29,5 +29,6 @@ void routes_monitor_register(router_t *r);
 void routes_datasets_register(router_t *r);
 void routes_web_register(router_t *r);
 void routes_eval_register(router_t *r);
+void routes_vectors_register(router_t *r);
 
 #endif
