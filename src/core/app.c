@@ -1,5 +1,6 @@
 /* app.c - opening and closing the platform's shared resources (see app.h). */
 #include "core/app.h"
+#include "core/runtime.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -61,6 +62,10 @@ fail:
 void app_close(app_t *app)
 {
     evals_shutdown(app); /* first: its runs write to the store */
+    if (app->own_runtime) {
+        app->own_runtime = 0;
+        runtime_stop(app);
+    }
     if (app->blobs)
         blobs_close(app->blobs);
     if (app->store)

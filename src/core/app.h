@@ -29,6 +29,9 @@ typedef struct app {
     /* The evaluation service (eval/evaluations.h), made on first use; stopped (its runs
      * interrupted) by runtime_stop() before the gateway goes, or by app_close(). */
     struct evals *evals;
+    /* The runtime was started for an in-process service (runtime_gateway), not by `llmops
+     * server`: app_close stops it. */
+    int own_runtime;
 } app_t;
 
 /* Create the data directory, open the store (migrating its schema) and the blob store.

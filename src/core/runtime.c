@@ -82,3 +82,21 @@ void runtime_stop(app_t *app)
     trace_sink_stop(app->traces); /* last: everything queued reaches the spool and store */
     app->traces = NULL;
 }
+
+struct gateway *runtime_gateway(app_t *app, err_t *err)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&mu);
+    if (!app->gateway) {
+        /* runtime_start blocks SIGINT/SIGTERM for the threads it starts, meant for the
+         * server's sigwait(); a CLI command keeps its own mask. */
+        sigset_t old;
+        pthread_sigmask(SIG_SETMASK, NULL, &old);
+        if (runtime_start(app, err) == 0)
+            app->own_runtime = 1;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    struct gateway *g = app->gateway;
+    pthread_mutex_unlock(&mu);
+    return g;
+}

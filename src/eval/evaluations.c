@@ -30,7 +30,6 @@ struct evals {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* broadcast when a run ends */
     eval_run_t *runs;  /* under way, or ended and not yet joined */
-    int own_runtime;   /* the service started the runtime (the in-process CLI) */
 };
 
 /* Guards app->evals: made once per process. */
@@ -38,28 +37,14 @@ static pthread_mutex_t service_mu = PTHREAD_MUTEX_INITIALIZER;
 
 evals_t *evals_get_service(app_t *app, err_t *err)
 {
+    /* Before service_mu: a runtime that fails to start is stopped, which takes it. */
+    if (!runtime_gateway(app, err))
+        return NULL;
     pthread_mutex_lock(&service_mu);
     evals_t *e = app->evals;
     if (!e) {
-        int own = 0;
-        if (!app->gateway) {
-            /* No gateway in this process (the in-process CLI): start the runtime so that the
-             * calls take the same path as in the server. runtime_start blocks SIGINT/SIGTERM
-             * for the threads it starts; this thread gets its mask back so Ctrl-C still
-             * stops the command. */
-            sigset_t old;
-            pthread_sigmask(SIG_SETMASK, NULL, &old);
-            int rc = runtime_start(app, err);
-            pthread_sigmask(SIG_SETMASK, &old, NULL);
-            if (rc != 0) {
-                pthread_mutex_unlock(&service_mu);
-                return NULL;
-            }
-            own = 1;
-        }
         e = xcalloc(1, sizeof *e);
         e->app = app;
-        e->own_runtime = own;
         pthread_mutex_init(&e->mu, NULL);
         pthread_cond_init(&e->cv, NULL);
         app->evals = e;
@@ -86,8 +71,6 @@ void evals_shutdown(app_t *app)
         eval_run_join(r);
         eval_run_free(r);
     }
-    if (e->own_runtime)
-        runtime_stop(app);
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->cv);
     free(e);

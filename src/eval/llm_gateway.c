@@ -1,93 +1,11 @@
 /* llm_gateway.c - blocking calls into the gateway for evaluations (see llm_gateway.h). */
 #include "eval/llm_gateway.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/buf.h"
 #include "base/json.h"
-
-/* The waiter's side of one call: the gateway calls answer (or the stream callbacks, which a
- * non-streamed request never gets) and then release, possibly on its upstream thread. The
- * caller frees the struct only after release, since the gateway holds it until then. */
-typedef struct waiter {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int answered, released;
-    int status;
-    char *body;
-    size_t len;
-    char trace_id[33];
-    long retry_after_s;
-    double cost_usd;
-    int cost_known;
-} waiter_t;
-
-static void w_answer(void *ctx, int status, char *body, size_t len, const gw_meta_t *meta)
-{
-    waiter_t *w = ctx;
-    pthread_mutex_lock(&w->mu);
-    w->status = status;
-    w->body = body; /* ours now, as the HTTP layer's deferred response takes it */
-    w->len = len;
-    if (meta) {
-        memcpy(w->trace_id, meta->trace_id, sizeof w->trace_id);
-        w->trace_id[32] = 0;
-        w->retry_after_s = meta->retry_after_s;
-        w->cost_usd = meta->cost_usd;
-        w->cost_known = meta->cost_known;
-    }
-    w->answered = 1;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
-/* The request never asks for a stream; refusing one makes the gateway end the call. */
-static int w_stream_begin(void *ctx, const gw_meta_t *meta)
-{
-    (void)ctx;
-    (void)meta;
-    return -1;
-}
-
-static int w_stream_write(void *ctx, const char *data, size_t len)
-{
-    (void)ctx;
-    (void)data;
-    (void)len;
-    return -1;
-}
-
-static void w_stream_end(void *ctx)
-{
-    waiter_t *w = ctx;
-    pthread_mutex_lock(&w->mu);
-    if (!w->answered) {
-        w->status = 502;
-        w->answered = 1;
-    }
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
-/* The caller never goes away before the answer, so there is nothing to cancel. */
-static int w_on_cancel(void *ctx, void (*fn)(void *arg), void *arg)
-{
-    (void)ctx;
-    (void)fn;
-    (void)arg;
-    return 0;
-}
-
-static void w_release(void *ctx)
-{
-    waiter_t *w = ctx;
-    pthread_mutex_lock(&w->mu);
-    w->released = 1;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
+#include "gateway/gateway_call.h"
 
 void eval_call_clear(eval_call_t *call)
 {
@@ -106,37 +24,22 @@ int eval_gateway_call(gateway_t *g, provider_op_t op, const json_t *body, const 
     char *text = json_to_string(sent);
     json_decref(sent);
 
-    waiter_t w;
-    memset(&w, 0, sizeof w);
-    pthread_mutex_init(&w.mu, NULL);
-    pthread_cond_init(&w.cv, NULL);
-    gw_reply_t reply = {.ctx = &w,
-                        .answer = w_answer,
-                        .stream_begin = w_stream_begin,
-                        .stream_write = w_stream_write,
-                        .stream_end = w_stream_end,
-                        .on_cancel = w_on_cancel,
-                        .release = w_release};
     gw_request_t req = {.op = op,
                         .body = text,
                         .body_len = strlen(text),
                         .session_id = session_id,
                         .internal = 1,
                         .source = "eval"};
-    gateway_handle(g, &req, &reply);
-    pthread_mutex_lock(&w.mu);
-    while (!w.answered || !w.released)
-        pthread_cond_wait(&w.cv, &w.mu);
-    pthread_mutex_unlock(&w.mu);
-    pthread_mutex_destroy(&w.mu);
-    pthread_cond_destroy(&w.cv);
+    gateway_answer_t w;
+    int rc = gateway_call(g, &req, &w, err);
     free(text);
-
+    if (rc != 0)
+        return -1;
     out->status = w.status;
-    memcpy(out->trace_id, w.trace_id, sizeof out->trace_id);
-    out->retry_after_s = w.retry_after_s;
-    out->cost_usd = w.cost_usd;
-    out->cost_known = w.cost_known;
+    memcpy(out->trace_id, w.meta.trace_id, sizeof out->trace_id);
+    out->retry_after_s = w.meta.retry_after_s;
+    out->cost_usd = w.meta.cost_usd;
+    out->cost_known = w.meta.cost_known;
     if (w.body && w.len)
         out->response = json_loadb(w.body, w.len, 0, NULL);
     free(w.body);

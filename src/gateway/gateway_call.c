@@ -14,23 +14,24 @@ typedef struct waiter {
     pthread_cond_t cv;
     int released;
     int answered;
-    int status;
-    char *body;
-    size_t len;
+    gateway_answer_t answer;
 } waiter_t;
 
 static void on_answer(void *ctx, int status, char *body, size_t len, const gw_meta_t *meta)
 {
-    (void)meta;
     waiter_t *w = ctx;
     pthread_mutex_lock(&w->mu);
     w->answered = 1;
-    w->status = status;
+    w->answer.status = status;
     /* answer() hands the malloc'd body over (the HTTP layer frees it with the response): keep
      * it, with room for a terminating NUL. */
-    w->body = xrealloc(body, len + 1);
-    w->body[len] = '\0';
-    w->len = len;
+    w->answer.body = xrealloc(body, len + 1);
+    w->answer.body[len] = '\0';
+    w->answer.len = len;
+    if (meta) {
+        w->answer.meta = *meta;
+        w->answer.meta.cache = NULL;
+    }
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -73,8 +74,7 @@ static void on_release(void *ctx)
     pthread_mutex_unlock(&w->mu);
 }
 
-int gateway_call(gateway_t *g, provider_op_t op, const char *body, size_t len, int *status,
-                 char **out, size_t *out_len, err_t *err)
+int gateway_call(gateway_t *g, const gw_request_t *req, gateway_answer_t *out, err_t *err)
 {
     waiter_t w = {0};
     pthread_mutex_init(&w.mu, NULL);
@@ -86,8 +86,7 @@ int gateway_call(gateway_t *g, provider_op_t op, const char *body, size_t len, i
                         .stream_end = on_stream_end,
                         .on_cancel = on_cancel,
                         .release = on_release};
-    gw_request_t req = {.op = op, .body = body, .body_len = len};
-    gateway_handle(g, &req, &reply);
+    gateway_handle(g, req, &reply);
     pthread_mutex_lock(&w.mu);
     while (!w.released)
         pthread_cond_wait(&w.cv, &w.mu);
@@ -95,12 +94,10 @@ int gateway_call(gateway_t *g, provider_op_t op, const char *body, size_t len, i
     pthread_cond_destroy(&w.cv);
     pthread_mutex_destroy(&w.mu);
     if (!w.answered) {
-        free(w.body);
+        free(w.answer.body);
+        memset(out, 0, sizeof *out);
         return err_set(err, 502, "bad_gateway", NULL, "the gateway answered with a stream");
     }
-    *status = w.status;
-    *out = w.body;
-    if (out_len)
-        *out_len = w.len;
+    *out = w.answer;
     return 0;
 }

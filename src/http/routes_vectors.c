@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/runtime.h"
 #include "http/routes.h"
 #include "vector/vectors.h"
 
@@ -25,6 +26,19 @@ static vs_env_t env_of(const http_request_t *req)
 {
     return (vs_env_t){
         .store = req->app->store, .data_dir = req->app->cfg.data_dir, .gateway = req->app->gateway};
+}
+
+/* For the calls that embed (ingest, search): in the in-process CLI the gateway is started for
+ * them, so an OpenAI-compatible embedder works there too. When it cannot start, gateway stays
+ * NULL and only the local embedder works (the OpenAI one answers 503). */
+static vs_env_t env_embedding(http_request_t *req)
+{
+    vs_env_t env = env_of(req);
+    if (!env.gateway) {
+        err_t ignored;
+        env.gateway = runtime_gateway(req->app, &ignored);
+    }
+    return env;
 }
 
 static void handle_create(http_request_t *req, http_response_t *res)
@@ -80,7 +94,7 @@ static int raw_upload(const char *type)
 static void handle_ingest(http_request_t *req, http_response_t *res)
 {
     err_t err;
-    vs_env_t env = env_of(req);
+    vs_env_t env = env_embedding(req);
     const char *type = http_header(req, "Content-Type");
     json_t *out = NULL;
     if (!raw_upload(type)) {
@@ -127,7 +141,7 @@ static void handle_search(http_request_t *req, http_response_t *res)
     if (!body)
         return;
     err_t err;
-    vs_env_t env = env_of(req);
+    vs_env_t env = env_embedding(req);
     json_t *out = vs_search(&env, http_param(req, "name"), body, &err);
     http_respond_result(res, 200, out, &err);
     json_decref(body);

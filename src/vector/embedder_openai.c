@@ -60,20 +60,22 @@ int vs_openai_embed(struct gateway *gw, const char *model, uint32_t dim, const c
         json_t *req = json_pack("{s:s, s:o}", "model", model, "input", input);
         char *body = json_dumps(req, JSON_COMPACT);
         json_decref(req);
-        int status = 0;
-        char *answer = NULL;
-        size_t answer_len = 0;
-        int rc = gateway_call(gw, PROVIDER_OP_EMBEDDINGS, body, strlen(body), &status, &answer,
-                              &answer_len, err);
+        gw_request_t call = {.op = PROVIDER_OP_EMBEDDINGS,
+                             .body = body,
+                             .body_len = strlen(body),
+                             .internal = 1,
+                             .source = "vectors"};
+        gateway_answer_t answer;
+        int rc = gateway_call(gw, &call, &answer, err);
         free(body);
-        if (rc == 0 && (status < 200 || status >= 300)) {
+        if (rc == 0 && (answer.status < 200 || answer.status >= 300)) {
             err_set(err, 502, "bad_gateway", "embedder", "the embeddings call answered %d: %.300s",
-                    status, answer);
+                    answer.status, answer.body ? answer.body : "");
             rc = -1;
         }
         if (rc == 0)
-            rc = read_answer(answer, answer_len, dim, count, out + at * dim, err);
-        free(answer);
+            rc = read_answer(answer.body, answer.len, dim, count, out + at * dim, err);
+        free(answer.body);
         if (rc != 0)
             return -1;
     }
