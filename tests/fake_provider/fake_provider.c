@@ -1121,10 +1121,12 @@ static void handle_generate(json_t *body, enum kind kind, const char *model, dir
                 sb_add(&g.text, last_user.p, last_user.len);
         }
         /* response_format json_object / json_schema: answer with a JSON object, so a client
-         * can see the field arrived */
+         * can see the field arrived - unless the test scripted the answer (a judge's verdict),
+         * which is sent as written */
         const char *rf =
             json_string_value(json_object_get(json_object_get(body, "response_format"), "type"));
-        if (kind == K_CHAT && rf && (!strcmp(rf, "json_object") || !strcmp(rf, "json_schema"))) {
+        if (kind == K_CHAT && !d->has_answer && rf &&
+            (!strcmp(rf, "json_object") || !strcmp(rf, "json_schema"))) {
             sbuf_t wrapped = {0};
             sb_puts(&wrapped, "{\"answer\":");
             sb_json_str(&wrapped, g.text.p, g.text.len);

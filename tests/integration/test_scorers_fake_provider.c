@@ -4,8 +4,9 @@
  * are OpenAI requests a provider accepts (200, not 400), that response_format json_schema
  * reaches it (the fake then answers {"answer": "<text>"}: not the judge's shape, so the scorer
  * retries once and reports a row error - as it must for a judge that answers something else),
- * that an upstream error comes back in the row error, and that embedding_similarity works end
- * to end on the fake's deterministic embeddings. No llmops server is needed. */
+ * that a verdict scripted with the fake's answer= directive is scored, that an upstream error
+ * comes back in the row error, and that embedding_similarity works end to end on the fake's
+ * deterministic embeddings. No llmops server is needed. */
 #include "integration/harness.h"
 #include "integration/fake_provider.h"
 
@@ -132,6 +133,43 @@ static void judges_send_valid_requests(void **state)
     json_decref(expected);
 }
 
+/* The judge's verdict as the fake answers it (answer= is sent as written, response_format or
+ * not): the score is read from it, on the judge's scale, with its reason. */
+static void scripted_verdicts_are_scored(void **state)
+{
+    (void)state;
+    http_llm_t h = {.base_url = fp.url};
+    eval_llm_t llm = {.ctx = &h, .chat = http_chat, .embed = http_embed};
+    eval_sample_t sample = {.input = "Capital of France?", .output = "Paris."};
+    eval_score_t out;
+    err_t err = {0};
+
+    eval_scorer_t *s = make("{\"type\":\"llm_judge\",\"rubric\":\"Correct?\",\"model\":"
+                            "\"judge?answer=%7B%22score%22%3A4%2C%22reason%22%3A%22right%22%7D\","
+                            "\"scale\":{\"min\":1,\"max\":5}}",
+                            &llm);
+    if (scorer_score(s, &sample, &out, &err) != 0)
+        fail_msg("%s", err.message);
+    assert_true(fabs(out.value - 0.75) < 1e-9); /* 4 on 1..5 */
+    assert_true(out.pass);
+    assert_non_null(out.reason);
+    assert_non_null(strstr(out.reason, "right"));
+    eval_score_clear(&out);
+    scorer_free(s);
+
+    /* both orders name answer A: the candidate wins once and loses once, a tie */
+    sample.baseline_output = "Lyon.";
+    s = make("{\"type\":\"pairwise\",\"model\":"
+             "\"judge?answer=%7B%22winner%22%3A%22A%22%2C%22reason%22%3A%22first%22%7D\"}",
+             &llm);
+    if (scorer_score(s, &sample, &out, &err) != 0)
+        fail_msg("%s", err.message);
+    assert_true(fabs(out.value - 0.5) < 1e-9);
+    eval_score_clear(&out);
+    scorer_free(s);
+    assert_int_equal(h.calls, 3);
+}
+
 static void upstream_error_reaches_the_row(void **state)
 {
     (void)state;
@@ -181,6 +219,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(judges_send_valid_requests),
+        cmocka_unit_test(scripted_verdicts_are_scored),
         cmocka_unit_test(upstream_error_reaches_the_row),
         cmocka_unit_test(embedding_similarity_end_to_end),
     };
