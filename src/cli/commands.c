@@ -10,7 +10,7 @@ const cli_command_t *const *cli_command_tables(void)
         cmd_runs_commands,      cmd_models_commands,   cmd_prompts_commands,
         cmd_endpoints_commands, cmd_keys_commands,     cmd_prices_commands,
         cmd_traces_commands,    cmd_feedback_commands, cmd_alerts_commands,
-        cmd_monitor_commands,   cmd_datasets_commands, NULL,
+        cmd_monitor_commands,   cmd_datasets_commands, cmd_eval_commands, cmd_promote_commands, NULL,
     };
     return tables;
 }
