@@ -22,6 +22,7 @@ router_t *routes_build(void)
     routes_retention_register(r);
     routes_monitor_register(r);
     routes_datasets_register(r);
+    routes_eval_register(r);
     routes_promotions_register(r);
     return r;
 }

@@ -27,6 +27,7 @@ void routes_alerts_register(router_t *r);
 void routes_retention_register(router_t *r);
 void routes_monitor_register(router_t *r);
 void routes_datasets_register(router_t *r);
+void routes_eval_register(router_t *r);
 void routes_promotions_register(router_t *r);
 
 #endif
