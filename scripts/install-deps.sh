@@ -16,6 +16,8 @@ packages=(
   redis-server
   # tests: promtool (`promtool check metrics` on the /metrics exposition)
   prometheus
+  # tests: xmllint (the JUnit XML of `llmops eval run --output junit` is well-formed)
+  libxml2-utils
 )
 
 missing=()

@@ -91,7 +91,8 @@ json_t *yaml_to_json(const char *name, const char *text, size_t len, err_t *err)
     json_t *out = root ? node_json(&doc, root, 0) : json_null();
     yaml_document_delete(&doc);
     if (!out)
-        err_invalid(err, "file", "%s: mapping keys must be plain values and nesting at most %d deep",
-                    name, YAML_JSON_MAX_DEPTH);
+        err_invalid(err, "file",
+                    "%s: mapping keys must be plain values and nesting at most %d deep", name,
+                    YAML_JSON_MAX_DEPTH);
     return out;
 }

@@ -202,9 +202,8 @@ static int output_format(const flags_t *f, const char *command, int junit_ok)
         return OUT_JSON;
     if (junit_ok && strcmp(o, "junit") == 0)
         return OUT_JUNIT;
-    cli_usage_error(command, "--output is %s, not '%s'", junit_ok ? "table, json or junit"
-                                                                   : "table or json",
-                    o);
+    cli_usage_error(command, "--output is %s, not '%s'",
+                    junit_ok ? "table, json or junit" : "table or json", o);
     return -1;
 }
 
@@ -326,9 +325,9 @@ static int finish(cli_t *cli, const flags_t *f, out_format_t format, const gate_
         for (size_t i = 0; i < s->n; i++) {
             if (s->is_baseline[i])
                 continue;
-            s->gates[i] = gate_check(gates, json_object_get(s->evals[i], "metrics"),
-                                     baseline ? json_object_get(baseline, "metrics") : NULL,
-                                     &s->passed[i]);
+            s->gates[i] =
+                gate_check(gates, json_object_get(s->evals[i], "metrics"),
+                           baseline ? json_object_get(baseline, "metrics") : NULL, &s->passed[i]);
             ok = ok && s->passed[i];
         }
     }
@@ -340,8 +339,8 @@ static int finish(cli_t *cli, const flags_t *f, out_format_t format, const gate_
         }
     eval_outcome_t outcomes[64];
     for (size_t i = 0; i < s->n; i++)
-        outcomes[i] = (eval_outcome_t){s->evals[i], s->gates[i], s->passed[i], s->rows[i],
-                                       s->is_baseline[i]};
+        outcomes[i] =
+            (eval_outcome_t){s->evals[i], s->gates[i], s->passed[i], s->rows[i], s->is_baseline[i]};
     FILE *out = report_stream(f);
     if (!out)
         return CLI_FAILED;
@@ -403,8 +402,8 @@ static int run_run(cli_t *cli, int argc, char **argv)
     /* The baseline target runs first, so the others can name it. */
     const char *baseline_id = NULL;
     for (size_t k = 0; k < count; k++) {
-        size_t i = plan.baseline_index < 0 ? k
-                   : k == 0                ? (size_t)plan.baseline_index
+        size_t i = plan.baseline_index < 0            ? k
+                   : k == 0                           ? (size_t)plan.baseline_index
                    : k <= (size_t)plan.baseline_index ? k - 1
                                                       : k;
         json_t *body = json_deep_copy(json_array_get(plan.bodies, i));
@@ -412,8 +411,8 @@ static int run_run(cli_t *cli, int argc, char **argv)
             json_object_set_new(body, "baseline", json_string(baseline_id));
         json_t *reply = cli_call_json(cli, "POST", "/api/v1/evaluations", body);
         json_decref(body);
-        const char *id = json_string_value(json_object_get(json_object_get(reply, "evaluation"),
-                                                           "id"));
+        const char *id =
+            json_string_value(json_object_get(json_object_get(reply, "evaluation"), "id"));
         if (!id) {
             json_decref(reply);
             rc = CLI_FAILED;
@@ -571,8 +570,8 @@ static int run_list(cli_t *cli, int argc, char **argv)
     if (format == OUT_JSON) {
         cli_print_json(reply);
     } else {
-        printf("%-32s %-16s %-11s %-16s %-11s %9s  %s\n", "ID", "NAME", "STATUS", "DATASET",
-               "DONE", "PASS RATE", "CREATED (UTC)");
+        printf("%-32s %-16s %-11s %-16s %-11s %9s  %s\n", "ID", "NAME", "STATUS", "DATASET", "DONE",
+               "PASS RATE", "CREATED (UTC)");
         size_t i;
         json_t *e;
         json_array_foreach(json_object_get(reply, "evaluations"), i, e)
@@ -604,7 +603,7 @@ static int run_list(cli_t *cli, int argc, char **argv)
 /* A value as one line of text (strings as they are), clipped to width. */
 static const char *line_of(const json_t *v, size_t width, char *out, size_t size)
 {
-    char *text = json_is_string(v) ? xstrdup(json_string_value(v))
+    char *text = json_is_string(v)       ? xstrdup(json_string_value(v))
                  : v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
                                          : xstrdup("-");
     for (char *p = text; *p; p++)
@@ -658,12 +657,12 @@ static int run_rows(cli_t *cli, int argc, char **argv)
             char sc_text[128], out_text[128], exp_text[128];
             const json_t *err = json_object_get(r, "error");
             printf("%6lld  %-4s  %-30s %7.1fms  %-30s %-24s\n",
-                   (long long)json_integer_value(json_object_get(r, "index")),
-                   pass ? "yes" : "NO", cli_clip(buf_str(&scores), 30, "...", sc_text, sizeof sc_text),
+                   (long long)json_integer_value(json_object_get(r, "index")), pass ? "yes" : "NO",
+                   cli_clip(buf_str(&scores), 30, "...", sc_text, sizeof sc_text),
                    json_number_value(json_object_get(r, "latency_ms")),
-                   json_is_string(err) ? line_of(err, 30, out_text, sizeof out_text)
-                                       : line_of(json_object_get(r, "output"), 30, out_text,
-                                                 sizeof out_text),
+                   json_is_string(err)
+                       ? line_of(err, 30, out_text, sizeof out_text)
+                       : line_of(json_object_get(r, "output"), 30, out_text, sizeof out_text),
                    line_of(json_object_get(r, "expected"), 24, exp_text, sizeof exp_text));
             buf_free(&scores);
         }

@@ -234,9 +234,9 @@ static int run_promote(cli_t *cli, int argc, char **argv, int is_prompt)
         return cli_usage_error(command, "give --evaluation or the flags of an evaluation to run "
                                         "(-f, --dataset, --scorer...), not both");
     }
-    json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:s}", "kind", is_prompt ? "prompt" : "model",
-                             "name", argv[0], "version", (json_int_t)version, "alias", f.alias,
-                             "require", f.require);
+    json_t *body =
+        json_pack("{s:s, s:s, s:I, s:s, s:s}", "kind", is_prompt ? "prompt" : "model", "name",
+                  argv[0], "version", (json_int_t)version, "alias", f.alias, "require", f.require);
     if (f.evaluation)
         json_object_set_new(body, "evaluation", json_string(f.evaluation));
     if (f.baseline)
@@ -260,8 +260,8 @@ static int run_promote(cli_t *cli, int argc, char **argv, int is_prompt)
         if (json_is_integer(prev))
             snprintf(was, sizeof was, "version %lld", (long long)json_integer_value(prev));
         printf("%s: %s %s version %lld %s alias '%s' (was %s)\n",
-               promoted ? "PROMOTED" : "REJECTED", is_prompt ? "prompt" : "model", argv[0],
-               version, promoted ? "now holds" : "did not get", f.alias, was);
+               promoted ? "PROMOTED" : "REJECTED", is_prompt ? "prompt" : "model", argv[0], version,
+               promoted ? "now holds" : "did not get", f.alias, was);
         print_gates(json_object_get(p, "gates"));
         printf("evidence: evaluation %s, baseline %s\n",
                json_string_value(json_object_get(p, "evaluation")) ?: "-",
@@ -354,7 +354,7 @@ static int run_list(cli_t *cli, int argc, char **argv)
 }
 
 #define PROMOTE_USAGE                                                                              \
-    "NAME --version N --alias ALIAS --require GATES [--evaluation RUN_ID] [--baseline RUN_ID] "   \
+    "NAME --version N --alias ALIAS --require GATES [--evaluation RUN_ID] [--baseline RUN_ID] "    \
     "[-f eval.yaml | --dataset D --scorer S ...] [--who NAME] [--json]"
 
 const cli_command_t cmd_promote_commands[] = {
@@ -372,8 +372,9 @@ const cli_command_t cmd_promote_commands[] = {
      "      --require 'exact_match>=baseline' --dataset qa@latest --scorer exact_match --model "
      "gpt",
      run_prompts_promote},
-    {"promotions", "list", "[--kind model|prompt] [--name NAME] [--limit N] [--page-token T] "
-                           "[--json]",
+    {"promotions", "list",
+     "[--kind model|prompt] [--name NAME] [--limit N] [--page-token T] "
+     "[--json]",
      "the promotion audit log, newest first", NULL, run_list},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

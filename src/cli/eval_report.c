@@ -121,8 +121,8 @@ static void table_one(FILE *out, const eval_outcome_t *o)
     fprintf(out, "\n  pass rate %s  error rate %s\n",
             percent(json_object_get(m, "pass_rate"), a, sizeof a),
             percent(json_object_get(m, "error_rate"), b, sizeof b));
-    fprintf(out, "  latency p50 %s ms  p95 %s ms\n", num(json_object_get(m, "latency_p50"), 1, a,
-                                                         sizeof a),
+    fprintf(out, "  latency p50 %s ms  p95 %s ms\n",
+            num(json_object_get(m, "latency_p50"), 1, a, sizeof a),
             num(json_object_get(m, "latency_p95"), 1, b, sizeof b));
     fprintf(out, "  cost $%s per row  $%s total\n", num(json_object_get(m, "cost"), 6, a, sizeof a),
             num(json_object_get(m, "cost_total"), 4, b, sizeof b));
@@ -259,8 +259,7 @@ static char *row_problem(const json_t *row, int *errored)
     return buf_steal(&why);
 }
 
-static void junit_row(buf_t *xml, const char *suite, const json_t *row, int *failures,
-                      int *errors)
+static void junit_row(buf_t *xml, const char *suite, const json_t *row, int *failures, int *errors)
 {
     long long index = (long long)json_integer_value(json_object_get(row, "index"));
     double latency = json_number_value(json_object_get(row, "latency_ms"));
@@ -335,7 +334,8 @@ static void timestamp(const json_t *ms, char *out, size_t size)
 {
     time_t t = (time_t)(json_integer_value(ms) / 1000);
     struct tm tm;
-    if (!json_is_integer(ms) || !gmtime_r(&t, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm))
+    if (!json_is_integer(ms) || !gmtime_r(&t, &tm) ||
+        !strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm))
         snprintf(out, size, "1970-01-01T00:00:00");
 }
 
@@ -367,17 +367,18 @@ void eval_report_junit(FILE *out, const eval_outcome_t *outcomes, size_t n)
         }
         const json_t *started = json_object_get(e, "started_ms"),
                      *finished = json_object_get(e, "finished_ms");
-        double seconds = json_is_integer(started) && json_is_integer(finished)
-                             ? (double)(json_integer_value(finished) - json_integer_value(started)) /
-                                   1000.0
-                             : 0.0;
+        double seconds =
+            json_is_integer(started) && json_is_integer(finished)
+                ? (double)(json_integer_value(finished) - json_integer_value(started)) / 1000.0
+                : 0.0;
         char when[32], *target = value_text(json_object_get(e, "target"));
         timestamp(json_object_get(e, "created_ms"), when, sizeof when);
         buf_append_str(&suites, "  <testsuite");
         buf_printf(&suites, " id=\"%zu\"", i);
         attr(&suites, "name", suite);
-        buf_printf(&suites, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" "
-                            "time=\"%.3f\"",
+        buf_printf(&suites,
+                   " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" "
+                   "time=\"%.3f\"",
                    tests, failures, errors, seconds < 0 ? 0.0 : seconds);
         attr(&suites, "timestamp", when);
         buf_append_str(&suites, " hostname=\"localhost\">\n    <properties>\n");
@@ -424,7 +425,8 @@ static const char *signed_num(const json_t *v, char *out, size_t size)
 void eval_report_compare(FILE *out, const json_t *cmp, size_t max_regressions)
 {
     fprintf(out, "compare %s (a, baseline) -> %s (b, candidate): %lld rows\n\n", text_of(cmp, "a"),
-            text_of(cmp, "b"), (long long)json_integer_value(json_object_get(cmp, "rows_compared")));
+            text_of(cmp, "b"),
+            (long long)json_integer_value(json_object_get(cmp, "rows_compared")));
     fprintf(out, "  %-24s %6s %7s %6s %8s %8s %8s  %s\n", "SCORER", "WINS", "LOSSES", "TIES",
             "MEAN A", "MEAN B", "DIFF", "95% CI");
     const char *name;
@@ -462,14 +464,13 @@ void eval_report_compare(FILE *out, const json_t *cmp, size_t max_regressions)
                     num(json_object_get(before, "value"), 3, a, sizeof a),
                     num(json_object_get(s, "value"), 3, b, sizeof b));
         }
-        static const char *const fields[][2] = {{"input", "input"},
-                                                {"expected", "expected"},
-                                                {"output_a", "a"},
-                                                {"output_b", "b"}};
+        static const char *const fields[][2] = {
+            {"input", "input"}, {"expected", "expected"}, {"output_a", "a"}, {"output_b", "b"}};
         for (size_t f = 0; f < 4; f++) {
             char *text = value_text(json_object_get(r, fields[f][0]));
             char cut[400];
-            fprintf(out, "    %-9s %s\n", fields[f][1], cli_clip(text, 100, "...", cut, sizeof cut));
+            fprintf(out, "    %-9s %s\n", fields[f][1],
+                    cli_clip(text, 100, "...", cut, sizeof cut));
             free(text);
         }
     }

@@ -121,10 +121,10 @@ json_t *eval_scorer_parse(const char *arg, err_t *err)
 
 /* ---- the file -------------------------------------------------------------------------------- */
 
-static const char *const file_keys[] = {
-    "dataset",     "split", "limit", "target",     "targets",    "baseline",
-    "scorers",     "gates", "thresholds", "concurrency", "max_retries", "cache",
-    "name",        "experiment", "params", NULL};
+static const char *const file_keys[] = {"dataset",    "split",       "limit",       "target",
+                                        "targets",    "baseline",    "scorers",     "gates",
+                                        "thresholds", "concurrency", "max_retries", "cache",
+                                        "name",       "experiment",  "params",      NULL};
 
 static json_t *load_file(const char *path, err_t *err)
 {
@@ -150,9 +150,10 @@ static json_t *load_file(const char *path, err_t *err)
         for (const char *const *k = file_keys; *k && !known; k++)
             known = strcmp(*k, key) == 0;
         if (!known) {
-            err_invalid(err, key, "%s: unknown key '%s' (known: dataset, split, limit, target, "
-                                  "targets, baseline, scorers, gates, thresholds, concurrency, "
-                                  "max_retries, cache, name, experiment, params)",
+            err_invalid(err, key,
+                        "%s: unknown key '%s' (known: dataset, split, limit, target, "
+                        "targets, baseline, scorers, gates, thresholds, concurrency, "
+                        "max_retries, cache, name, experiment, params)",
                         path, key);
             json_decref(doc);
             return NULL;
@@ -190,8 +191,9 @@ static json_t *targets_of(const eval_flags_t *f, const json_t *spec, err_t *err)
         json_t *t = json_loads(f->target, JSON_REJECT_DUPLICATES, NULL);
         if (!json_is_object(t)) {
             json_decref(t);
-            err_invalid(err, "target", "--target must be a JSON object, e.g. "
-                                       "'{\"endpoint\": \"support\"}'");
+            err_invalid(err, "target",
+                        "--target must be a JSON object, e.g. "
+                        "'{\"endpoint\": \"support\"}'");
             return NULL;
         }
         return json_pack("[o]", t);
@@ -273,8 +275,9 @@ static json_t *scorers_of(const eval_flags_t *f, const json_t *spec, err_t *err)
         json_array_append_new(out, one);
     }
     if (json_array_size(out) == 0) {
-        err_invalid(err, "scorers", "no scorer: give --scorer TYPE (e.g. exact_match) or scorers: "
-                                    "in the file");
+        err_invalid(err, "scorers",
+                    "no scorer: give --scorer TYPE (e.g. exact_match) or scorers: "
+                    "in the file");
         goto fail;
     }
     return out;
@@ -295,8 +298,9 @@ static int file_gates(const json_t *spec, buf_t *out, err_t *err)
         json_array_foreach(gates, i, g)
         {
             if (!json_is_string(g))
-                return err_invalid(err, "gates", "gates[%zu] must be a condition such as "
-                                                 "\"exact_match>=0.8\"",
+                return err_invalid(err, "gates",
+                                   "gates[%zu] must be a condition such as "
+                                   "\"exact_match>=0.8\"",
                                    i);
             buf_printf(out, "%s%s", out->len ? "," : "", json_string_value(g));
         }
@@ -336,8 +340,9 @@ int eval_plan_build(const eval_flags_t *f, eval_plan_t *plan, err_t *err)
         return -1;
     /* The shared fields of every body, flags over the file. */
     json_t *common = json_object();
-    static const char *const copied[] = {"dataset", "split", "limit", "concurrency", "max_retries",
-                                         "cache",   "name",  "experiment", "params", NULL};
+    static const char *const copied[] = {"dataset",     "split", "limit", "concurrency",
+                                         "max_retries", "cache", "name",  "experiment",
+                                         "params",      NULL};
     for (const char *const *k = copied; *k; k++)
         if (json_object_get(spec, *k) && !json_is_null(json_object_get(spec, *k)))
             json_object_set(common, *k, json_object_get(spec, *k));
@@ -360,11 +365,13 @@ int eval_plan_build(const eval_flags_t *f, eval_plan_t *plan, err_t *err)
     if (f->no_cache)
         json_object_set_new(common, "cache", json_false());
     if (!json_is_string(json_object_get(common, "dataset"))) {
-        err_invalid(err, "dataset", "no dataset: give --dataset NAME@VERSION or dataset: in the "
-                                    "file");
+        err_invalid(err, "dataset",
+                    "no dataset: give --dataset NAME@VERSION or dataset: in the "
+                    "file");
         goto fail;
     }
-    if ((targets = targets_of(f, spec, err)) == NULL || (scorers = scorers_of(f, spec, err)) == NULL)
+    if ((targets = targets_of(f, spec, err)) == NULL ||
+        (scorers = scorers_of(f, spec, err)) == NULL)
         goto fail;
     json_object_set(common, "scorers", scorers);
 

@@ -59,9 +59,8 @@ static void show(const json_t *eval, eval_watch_mode_t mode, double rate, int fi
     if (rate > 0 && total > done)
         duration_text((double)(total - done) / rate, eta, sizeof eta);
     char counts[200];
-    snprintf(counts, sizeof counts,
-             "%lld/%lld  errors %lld  cached %lld  %.1f rows/s  ETA %s  %s", (long long)done,
-             (long long)total, (long long)count_of(eval, "errors"),
+    snprintf(counts, sizeof counts, "%lld/%lld  errors %lld  cached %lld  %.1f rows/s  ETA %s  %s",
+             (long long)done, (long long)total, (long long)count_of(eval, "errors"),
              (long long)count_of(eval, "cached"), rate, final ? "0:00" : eta,
              json_string_value(json_object_get(eval, "status")) ?: "?");
     if (mode == EVAL_WATCH_BAR) {
@@ -119,8 +118,9 @@ json_t *eval_watch(cli_t *cli, const char *id, eval_watch_mode_t mode)
         double seconds = (double)(now - start) / 1000.0;
         double rate = seconds > 0.05 ? (double)(done - first_done) / seconds : 0.0;
         int final = eval_status_final(status);
-        if (mode == EVAL_WATCH_BAR || (mode == EVAL_WATCH_LINES &&
-                                       (final || last_line == 0 || now - last_line >= LINE_EVERY_MS))) {
+        if (mode == EVAL_WATCH_BAR ||
+            (mode == EVAL_WATCH_LINES &&
+             (final || last_line == 0 || now - last_line >= LINE_EVERY_MS))) {
             show(eval, mode, rate, final);
             last_line = now;
         }

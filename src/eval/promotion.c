@@ -119,8 +119,7 @@ static json_t *finished_eval(evals_t *e, const char *id, const char *field, err_
 
 /* 1 when run id evaluated the version (a lineage edge run -> version that is not a promotion
  * record), 0 when not, -1 on error. */
-static int evaluated(app_t *app, const promo_in_t *in, int64_t version, const char *run,
-                     err_t *err)
+static int evaluated(app_t *app, const promo_in_t *in, int64_t version, const char *run, err_t *err)
 {
     char id[600];
     node_id(in, version, id, sizeof id);
@@ -269,10 +268,10 @@ static int record(app_t *app, const promo_in_t *in, const json_t *promotion, int
         return -1;
     }
     if (promoted) {
-        json_t *moved = in->is_prompt
-                            ? prompts_move_alias(c, in->name, in->alias, in->version, previous,
-                                                 in->who, err)
-                            : registry_alias_move(c, in->name, in->alias, in->version, previous, err);
+        json_t *moved =
+            in->is_prompt
+                ? prompts_move_alias(c, in->name, in->alias, in->version, previous, in->who, err)
+                : registry_alias_move(c, in->name, in->alias, in->version, previous, err);
         ok = moved != NULL;
         json_decref(moved);
     }
@@ -326,8 +325,9 @@ json_t *promotion_create(app_t *app, const json_t *body, const char *default_who
         return NULL;
     }
     if (gates.n == 0) {
-        err_invalid(err, "require", "require must name at least one gate, e.g. "
-                                    "\"exact_match>=baseline\"");
+        err_invalid(err, "require",
+                    "require must name at least one gate, e.g. "
+                    "\"exact_match>=baseline\"");
         goto done;
     }
     int64_t previous = 0;
@@ -381,10 +381,10 @@ json_t *promotion_create(app_t *app, const json_t *body, const char *default_who
                          base ? json_object_get(base, "metrics") : NULL, &all);
     char id[ID_HEX_LEN + 1];
     ids_uuid7_hex(id);
-    json_t *promotion = promotion_json(
-        id, &in, previous, all ? "promoted" : "rejected", checked,
-        json_string_value(json_object_get(cand, "id")),
-        base ? json_string_value(json_object_get(base, "id")) : NULL, clock_now_ms());
+    json_t *promotion = promotion_json(id, &in, previous, all ? "promoted" : "rejected", checked,
+                                       json_string_value(json_object_get(cand, "id")),
+                                       base ? json_string_value(json_object_get(base, "id")) : NULL,
+                                       clock_now_ms());
     if (record(app, &in, promotion, all, previous, err) == 0)
         out = promotion;
     else
@@ -397,7 +397,8 @@ done:
     return out;
 }
 
-/* ---- listing ---------------------------------------------------------------------------------- */
+/* ---- listing ----------------------------------------------------------------------------------
+ */
 
 static json_t *row_json(const store_rows_t *rows, size_t r)
 {

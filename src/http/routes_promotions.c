@@ -27,8 +27,8 @@ static void handle_list(http_request_t *req, http_response_t *res)
     int64_t limit = 0;
     json_t *out = NULL;
     if (http_query_int(req, "limit", 1, PROMOTION_PAGE_MAX, &limit, &err) == 0)
-        out = promotion_list(req->app, http_query(req, "kind"), http_query(req, "name"),
-                             (int)limit, http_query(req, "page_token"), &err);
+        out = promotion_list(req->app, http_query(req, "kind"), http_query(req, "name"), (int)limit,
+                             http_query(req, "page_token"), &err);
     http_respond_result(res, 200, out, &err);
 }
 

@@ -179,14 +179,14 @@ static void wait_model(const char *ref)
     if (!remote)
         return;
     char body[512];
-    snprintf(body, sizeof body, "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":"
-                                "\"ping\"}]}",
+    snprintf(body, sizeof body,
+             "{\"model\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":"
+             "\"ping\"}]}",
              ref);
     const char *headers[] = {"Content-Type: application/json", NULL};
     for (int i = 0; i < 100; i++) {
         test_response_t res;
-        if (harness_request(server.url, "POST", "/v1/chat/completions", headers, body, &res) ==
-                0 &&
+        if (harness_request(server.url, "POST", "/v1/chat/completions", headers, body, &res) == 0 &&
             res.status == 200) {
             harness_response_free(&res);
             return;
@@ -299,8 +299,8 @@ static void ci_job_and_compare(const char *p)
     out_free(&r);
 
     RUN(&r, 1, "eval", "run", "--dataset", ds, "--prompt", cand, "--model", ep, "--scorer",
-        "exact_match", "--baseline", base_id, "--gate", "exact_match>=baseline", "--output",
-        "json", "--quiet");
+        "exact_match", "--baseline", base_id, "--gate", "exact_match>=baseline", "--output", "json",
+        "--quiet");
     j = parse_out(&r);
     json_t *gate = json_array_get(json_object_get(j, "gates"), 0);
     assert_false(json_is_true(json_object_get(gate, "passed")));
@@ -346,10 +346,9 @@ static void ci_job_and_compare(const char *p)
     assert_true(json_is_true(json_object_get(j, "gates_passed")));
     json_t *ev2 = json_object_get(second, "evaluation");
     assert_int_equal(json_integer_value(json_object_get(ev2, "total")), 3);
-    assert_string_equal(
-        json_string_value(json_object_get(ev2, "baseline")),
-        json_string_value(json_object_get(json_object_get(json_array_get(list, 0), "evaluation"),
-                                          "id")));
+    assert_string_equal(json_string_value(json_object_get(ev2, "baseline")),
+                        json_string_value(json_object_get(
+                            json_object_get(json_array_get(list, 0), "evaluation"), "id")));
     json_decref(j);
     out_free(&r);
     /* A bad YAML key is a usage error naming it. */
@@ -413,8 +412,8 @@ static void prompt_promotion(const char *p)
 
     /* Version 2 is worse than production (1): rejected, alias unchanged. */
     RUN(&r, 1, "prompts", "promote", name, "--version", "2", "--alias", "production", "--require",
-        "exact_match>=baseline", "--dataset", ds, "--scorer", "exact_match", "--model", ep,
-        "--who", "ci");
+        "exact_match>=baseline", "--dataset", ds, "--scorer", "exact_match", "--model", ep, "--who",
+        "ci");
     assert_non_null(strstr(r.out, "REJECTED"));
     assert_non_null(strstr(r.err, "failed exact_match>=baseline"));
     out_free(&r);

@@ -51,8 +51,8 @@ static void scorer_compact_syntax(void **state)
     scorer_expect(" {\"type\": \"regex\", \"pattern\": \"a,b=c\"}",
                   "{\"type\":\"regex\",\"pattern\":\"a,b=c\"}");
     scorer_expect("exact_match:", "{\"type\":\"exact_match\"}");
-    const char *bad[] = {"", ":x=1", "exact match", "regex:=1", "regex:pattern", "{\"pattern\":1}",
-                         "{nope"};
+    const char *bad[] = {
+        "", ":x=1", "exact match", "regex:=1", "regex:pattern", "{\"pattern\":1}", "{nope"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err_t err;
         json_t *s = eval_scorer_parse(bad[i], &err);
@@ -98,8 +98,7 @@ static void plan_from_yaml_with_flags_over_it(void **state)
     assert_int_equal(json_array_size(plan.bodies), 2);
     assert_int_equal(plan.baseline_index, 0);
     assert_null(plan.baseline_run);
-    assert_string_equal(plan.gates,
-                        "exact_match>=baseline,cost<=0.02,regex>=0.5,latency_p95<=800");
+    assert_string_equal(plan.gates, "exact_match>=baseline,cost<=0.02,regex>=0.5,latency_p95<=800");
     json_t *b1 = json_array_get(plan.bodies, 1);
     assert_string_equal(json_string_value(json_object_get(b1, "dataset")), "qa@latest");
     assert_string_equal(json_string_value(json_object_get(b1, "split")), "test");
@@ -159,8 +158,7 @@ static void plan_errors_name_the_problem(void **state)
         {"target: {endpoint: a}\nscorers: [exact_match]\n", "dataset"},
         {"dataset: qa\nscorers: [exact_match]\n", "target"},
         {"dataset: qa\ntarget: {endpoint: a}\n", "scorers"},
-        {"dataset: qa\ntarget: {endpoint: a}\ntargets: [{endpoint: b}]\nscorers: [x]\n",
-         "targets"},
+        {"dataset: qa\ntarget: {endpoint: a}\ntargets: [{endpoint: b}]\nscorers: [x]\n", "targets"},
         {"dataset: qa\ntarget: {endpoint: a}\nscorers: [3]\n", "scorers"},
         {"dataset: qa\ntarget: {endpoint: a}\nscorers: [x]\ngates: {a: 1}\n", "gates"},
         {"dataset: qa\ntarget: {endpoint: a}\nscorers: [x]\nthresholds: {a: x}\n", "thresholds"},
@@ -179,18 +177,18 @@ static void plan_errors_name_the_problem(void **state)
             fail_msg("case %zu: field %s (%s), expected %s", i, err.field, err.message,
                      cases[i].field);
     }
-    eval_flags_t flags = {.dataset = "qa", .endpoint = "a", .model = "m", .nscorers = 1,
-                          .scorers = {"exact_match"}};
+    eval_flags_t flags = {
+        .dataset = "qa", .endpoint = "a", .model = "m", .nscorers = 1, .scorers = {"exact_match"}};
     eval_plan_t plan;
     err_t err;
     assert_int_equal(eval_plan_build(&flags, &plan, &err), -1);
     assert_string_equal(err.field, "target");
-    eval_flags_t bad_limit = {.dataset = "qa", .endpoint = "a", .limit = "0", .nscorers = 1,
-                              .scorers = {"exact_match"}};
+    eval_flags_t bad_limit = {
+        .dataset = "qa", .endpoint = "a", .limit = "0", .nscorers = 1, .scorers = {"exact_match"}};
     assert_int_equal(eval_plan_build(&bad_limit, &plan, &err), -1);
     assert_string_equal(err.field, "limit");
-    eval_flags_t prompt_alone = {.dataset = "qa", .prompt = "p@1", .nscorers = 1,
-                                 .scorers = {"exact_match"}};
+    eval_flags_t prompt_alone = {
+        .dataset = "qa", .prompt = "p@1", .nscorers = 1, .scorers = {"exact_match"}};
     assert_int_equal(eval_plan_build(&prompt_alone, &plan, &err), -1);
     assert_string_equal(err.field, "target");
 }

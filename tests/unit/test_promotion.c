@@ -168,19 +168,21 @@ static void create_validates(void **state)
         {"{\"kind\":\"model\",\"version\":1,\"alias\":\"p\",\"require\":\"a>=1\"}", 400, "name"},
         {"{\"kind\":\"model\",\"name\":\"bot\",\"version\":0,\"alias\":\"p\",\"require\":\"a>=1\"}",
          400, "version"},
-        {"{\"kind\":\"model\",\"name\":\"bot\",\"version\":1,\"alias\":\"v3\",\"require\":\"a>=1\"}",
+        {"{\"kind\":\"model\",\"name\":\"bot\",\"version\":1,\"alias\":\"v3\",\"require\":\"a>="
+         "1\"}",
          400, "alias"},
         {"{\"kind\":\"model\",\"name\":\"bot\",\"version\":1,\"alias\":\"p\",\"require\":\"a>>1\"}",
          400, "require"},
-        {"{\"kind\":\"model\",\"name\":\"bot\",\"version\":1,\"alias\":\"p\",\"require\":\"\"}", 400,
-         "require"},
+        {"{\"kind\":\"model\",\"name\":\"bot\",\"version\":1,\"alias\":\"p\",\"require\":\"\"}",
+         400, "require"},
         {"{\"kind\":\"model\",\"name\":\"bot\",\"version\":1,\"alias\":\"p\",\"require\":\"a>=1\","
          "\"eval\":[]}",
          400, "eval"},
         {"{\"kind\":\"model\",\"name\":\"bot\",\"version\":1,\"alias\":\"p\",\"require\":\"a>=1\","
          "\"eval\":{},\"evaluation\":\"x\"}",
          400, "eval"},
-        {"{\"kind\":\"model\",\"name\":\"nobot\",\"version\":1,\"alias\":\"p\",\"require\":\"a>=1\"}",
+        {"{\"kind\":\"model\",\"name\":\"nobot\",\"version\":1,\"alias\":\"p\",\"require\":\"a>="
+         "1\"}",
          404, ""},
         {"{\"kind\":\"model\",\"name\":\"bot\",\"version\":2,\"alias\":\"p\",\"require\":\"a>=1\"}",
          404, ""},
@@ -241,9 +243,8 @@ static void list_filters_and_pages(void **state)
     json_t *b = json_array_get(list, 0);
     assert_string_equal(json_string_value(json_object_get(b, "decision")), "promoted");
     assert_int_equal(json_array_size(json_object_get(b, "gates")), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1),
-                                                          "baseline_evaluation")),
-                        "e0");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(list, 1), "baseline_evaluation")), "e0");
     json_decref(models);
 
     assert_null(promotion_list(&app, "job", NULL, 0, NULL, &err));
@@ -269,8 +270,8 @@ int main(void)
                                              test_store_setup_sqlite, test_store_teardown);
     if (test_pg_url()) {
         const struct CMUnitTest pg_tests[] = {PROMOTION_TESTS("postgresql: ")};
-        failed += cmocka_run_group_tests_name("promotion postgresql", pg_tests,
-                                              test_store_setup_pg, test_store_teardown);
+        failed += cmocka_run_group_tests_name("promotion postgresql", pg_tests, test_store_setup_pg,
+                                              test_store_teardown);
     }
     return failed;
 }
