@@ -187,6 +187,12 @@ static void set_text(json_t *spec, const char *key, const char *value)
  * file's target / targets. A new array, or NULL with err. */
 static json_t *targets_of(const eval_flags_t *f, const json_t *spec, err_t *err)
 {
+    if (f->target && (f->endpoint || f->model || f->prompt)) {
+        err_invalid(err, "target",
+                    "--target cannot be combined with --endpoint, --model or "
+                    "--prompt");
+        return NULL;
+    }
     if (f->target) {
         json_t *t = json_loads(f->target, JSON_REJECT_DUPLICATES, NULL);
         if (!json_is_object(t)) {

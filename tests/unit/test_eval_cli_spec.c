@@ -187,6 +187,13 @@ static void plan_errors_name_the_problem(void **state)
         .dataset = "qa", .endpoint = "a", .limit = "0", .nscorers = 1, .scorers = {"exact_match"}};
     assert_int_equal(eval_plan_build(&bad_limit, &plan, &err), -1);
     assert_string_equal(err.field, "limit");
+    eval_flags_t both = {.dataset = "qa",
+                         .endpoint = "a",
+                         .target = "{\"endpoint\":\"b\"}",
+                         .nscorers = 1,
+                         .scorers = {"exact_match"}};
+    assert_int_equal(eval_plan_build(&both, &plan, &err), -1);
+    assert_string_equal(err.field, "target");
     eval_flags_t prompt_alone = {
         .dataset = "qa", .prompt = "p@1", .nscorers = 1, .scorers = {"exact_match"}};
     assert_int_equal(eval_plan_build(&prompt_alone, &plan, &err), -1);
