@@ -1,13 +1,17 @@
 /* runner.c - an evaluation's thread and its workers (runner.h). */
 #include "eval/runner.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/ids.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "datasets/reader.h"
@@ -22,6 +26,46 @@
 #define BACKOFF_MAX_MS   8000
 #define RETRY_AFTER_MAX  30 /* s: a longer Retry-After is capped, not obeyed */
 
+static char process_id[400];
+static pthread_once_t process_id_once = PTHREAD_ONCE_INIT;
+
+/* "HOST/PID/RANDOM": the host and pid let a process on the same host tell that the owner died
+ * (eval_owner_dead), the random part keeps a reused pid from passing for its predecessor. */
+static void process_id_make(void)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    char rnd[33];
+    ids_uuid7_hex(rnd);
+    snprintf(process_id, sizeof process_id, "%s/%ld/%s", host, (long)getpid(), rnd);
+}
+
+int eval_owner_dead(const char *owner)
+{
+    eval_process_id();
+    const char *slash = strchr(owner, '/');
+    const char *mine = strchr(process_id, '/');
+    if (!slash || !mine || slash - owner != mine - process_id ||
+        strncmp(owner, process_id, (size_t)(slash - owner)) != 0)
+        return 0; /* another host: only its heartbeat tells */
+    if (strcmp(owner, process_id) == 0)
+        return 0; /* this process: the caller knows what it runs */
+    char *end;
+    long pid = strtol(slash + 1, &end, 10);
+    if (*end != '/' || pid <= 0)
+        return 0;
+    if ((pid_t)pid == getpid())
+        return 1; /* our pid, another random part: a predecessor with the same pid */
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+const char *eval_process_id(void)
+{
+    pthread_once(&process_id_once, process_id_make);
+    return process_id;
+}
+
 eval_run_t *eval_run_new(app_t *app)
 {
     eval_run_t *r = xcalloc(1, sizeof *r);
@@ -34,6 +78,7 @@ eval_run_t *eval_run_new(app_t *app)
     r->use_cache = 1;
     atomic_init(&r->cancel, 0);
     pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->workers_cv, NULL);
     return r;
 }
 
@@ -57,6 +102,7 @@ void eval_run_free(eval_run_t *r)
     free(r->indexes);
     json_decref(r->baseline_outputs);
     pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->workers_cv);
     free(r);
 }
 
@@ -104,11 +150,11 @@ static int build_scorers(eval_run_t *r, const json_t *specs, err_t *err)
                                "id of an evaluation on the same dataset)",
                                scorer_name(s));
         const char *field = json_string_value(json_object_get(spec, "field"));
-        json_array_append_new(
-            r->scorer_info,
-            json_pack("{s:s, s:s, s:f, s:b, s:s}", "name", scorer_name(s), "type",
-                      scorer_type(s), "threshold", scorer_threshold(s), "higher_is_better",
-                      scorer_higher_is_better(s), "field", field ? field : "expected"));
+        json_array_append_new(r->scorer_info,
+                              json_pack("{s:s, s:s, s:f, s:b, s:s}", "name", scorer_name(s), "type",
+                                        scorer_type(s), "threshold", scorer_threshold(s),
+                                        "higher_is_better", scorer_higher_is_better(s), "field",
+                                        field ? field : "expected"));
     }
     return 0;
 }
@@ -134,8 +180,8 @@ int eval_run_build(eval_run_t *r, const json_t *spec, err_t *err)
         return -1;
     }
     r->gates_text = gates && *gates ? xstrdup(gates) : NULL;
-    if (eval_target_resolve(r->app->store, r->app->gateway_config,
-                            json_object_get(spec, "target"), &r->target, err) != 0)
+    if (eval_target_resolve(r->app->store, r->app->gateway_config, json_object_get(spec, "target"),
+                            &r->target, err) != 0)
         return -1;
     return build_scorers(r, json_object_get(spec, "scorers"), err);
 }
@@ -164,7 +210,8 @@ typedef struct answer {
     int cached;
 } answer_t;
 
-/* The model's answer to body: from the eval cache, or a call with retries. */
+/* The model's answer to body: from the eval cache, or a call with retries. -1 with err when
+ * the call failed for good, -2 when the evaluation was cancelled before a retry. */
 static int get_answer(eval_run_t *r, const json_t *body, answer_t *a, err_t *err)
 {
     memset(a, 0, sizeof *a);
@@ -195,8 +242,10 @@ static int get_answer(eval_run_t *r, const json_t *body, answer_t *a, err_t *err
         int status = call.status;
         long retry_after = call.retry_after_s;
         eval_call_clear(&call);
-        if (attempt >= r->max_retries || !retryable(status) || atomic_load(&r->cancel))
+        if (attempt >= r->max_retries || !retryable(status))
             return -1;
+        if (atomic_load(&r->cancel))
+            return -2; /* would have retried: leave the row to a resume */
         int64_t wait = (int64_t)BACKOFF_FIRST_MS << (attempt < 5 ? attempt : 5);
         if (wait > BACKOFF_MAX_MS)
             wait = BACKOFF_MAX_MS;
@@ -232,8 +281,16 @@ static void do_row(eval_run_t *r, const json_t *row, int64_t index)
     double latency_ms = 0;
     int64_t in_tokens = 0, out_tokens = 0;
 
-    if (eval_target_request(r->app->store, &r->target, row, &body, &input, &err) != 0 ||
-        get_answer(r, body, &a, &err) != 0) {
+    int got = eval_target_request(r->app->store, &r->target, row, &body, &input, &err);
+    if (got == 0)
+        got = get_answer(r, body, &a, &err);
+    if (got == -2) { /* cancelled mid-retry: no result, so resume calls it again */
+        json_decref(scores);
+        json_decref(body);
+        free(input);
+        return;
+    }
+    if (got != 0) {
         error = xstrdup(err.message);
     } else {
         latency_ms = (double)(clock_mono_us() - t0) / 1e3;
@@ -243,8 +300,7 @@ static void do_row(eval_run_t *r, const json_t *row, int64_t index)
         out_tokens = json_integer_value(json_object_get(usage, "completion_tokens"));
         char ikey[32];
         snprintf(ikey, sizeof ikey, "%lld", (long long)index);
-        const char *baseline_output =
-            json_string_value(json_object_get(r->baseline_outputs, ikey));
+        const char *baseline_output = json_string_value(json_object_get(r->baseline_outputs, ikey));
         passed = 1;
         for (size_t i = 0; i < r->nscorers; i++) {
             const json_t *info = json_array_get(r->scorer_info, i);
@@ -266,17 +322,17 @@ static void do_row(eval_run_t *r, const json_t *row, int64_t index)
             err_clear(&serr);
             const char *name = scorer_name(r->scorers[i]);
             if (scorer_score(r->scorers[i], &sample, &score, &serr) == 0) {
-                json_object_set_new(scores, name,
-                                    json_pack("{s:o, s:b, s:s?}", "value",
-                                              isfinite(score.value) ? json_real(score.value)
-                                                                    : json_null(),
-                                              "pass", score.pass, "reason", score.reason));
+                json_object_set_new(
+                    scores, name,
+                    json_pack("{s:o, s:b, s:s?}", "value",
+                              isfinite(score.value) ? json_real(score.value) : json_null(), "pass",
+                              score.pass, "reason", score.reason));
                 passed = passed && score.pass;
             } else {
                 /* The row is scored by the others; it counts as an error and not passed. */
-                json_object_set_new(scores, name,
-                                    json_pack("{s:n, s:b, s:s}", "value", "pass", 0, "reason",
-                                              serr.message));
+                json_object_set_new(
+                    scores, name,
+                    json_pack("{s:n, s:b, s:s}", "value", "pass", 0, "reason", serr.message));
                 passed = 0;
                 if (!error) {
                     buf_t b;
@@ -305,7 +361,8 @@ static void do_row(eval_run_t *r, const json_t *row, int64_t index)
                              .cached = a.cached};
     err_t werr;
     if (eval_store_put_row(r->app->store, r->id, &res, &werr) != 0)
-        log_msg(LOG_ERROR, "eval %s: row %lld not stored: %s", r->id, (long long)index, werr.message);
+        log_msg(LOG_ERROR, "eval %s: row %lld not stored: %s", r->id, (long long)index,
+                werr.message);
     json_decref(scores);
     json_decref(a.response);
     json_decref(body);
@@ -328,6 +385,10 @@ static void *worker_main(void *arg)
         json_decref(r->rows[i]);
         r->rows[i] = NULL;
     }
+    pthread_mutex_lock(&r->mu);
+    r->workers_left--;
+    pthread_cond_broadcast(&r->workers_cv);
+    pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
@@ -406,7 +467,8 @@ static int load_baseline(eval_run_t *r, err_t *err)
         if (!out)
             continue;
         char key[32];
-        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(row, "index")));
+        snprintf(key, sizeof key, "%lld",
+                 (long long)json_integer_value(json_object_get(row, "index")));
         json_object_set_new(r->baseline_outputs, key, json_string(out));
     }
     json_decref(rows);
@@ -490,7 +552,8 @@ static void *run_main(void *arg)
     err_clear(&err);
     int64_t now = clock_now_ms();
     int ok = eval_store_set_status(r->app->store, r->id, "running", NULL, now, 0, NULL, NULL,
-                                   &err) == 0;
+                                   &err) == 0 &&
+             eval_store_heartbeat(r->app->store, r->id, eval_process_id(), now, &err) == 0;
     if (ok) {
         set_status_tag(r, "running");
         json_t *info = runs_update(r->app->store, r->id, "RUNNING", 0, 0, NULL, &err);
@@ -503,13 +566,37 @@ static void *run_main(void *arg)
             n = (int)r->nrows;
         pthread_t *workers = xcalloc(n ? (size_t)n : 1, sizeof *workers);
         int started = 0;
+        pthread_mutex_lock(&r->mu);
+        r->workers_left = n;
+        pthread_mutex_unlock(&r->mu);
         for (int i = 0; i < n; i++) {
             if (pthread_create(&workers[i], NULL, worker_main, r) != 0)
                 break;
             started++;
         }
-        if (n > 0 && started == 0)
+        pthread_mutex_lock(&r->mu);
+        r->workers_left -= n - started; /* those that could not start */
+        pthread_mutex_unlock(&r->mu);
+        if (n > 0 && started == 0) {
+            pthread_mutex_lock(&r->mu);
+            r->workers_left++;
+            pthread_mutex_unlock(&r->mu);
             worker_main(r); /* no thread to be had: do the work here */
+        }
+        /* Wait for the workers, saying every few seconds that this process still runs the
+         * evaluation (so other servers sharing the store do not take it for abandoned). */
+        pthread_mutex_lock(&r->mu);
+        while (r->workers_left > 0) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += EVAL_HEARTBEAT_MS / 1000;
+            if (pthread_cond_timedwait(&r->workers_cv, &r->mu, &until) != 0) {
+                pthread_mutex_unlock(&r->mu);
+                eval_store_heartbeat(r->app->store, r->id, eval_process_id(), clock_now_ms(), &err);
+                pthread_mutex_lock(&r->mu);
+            }
+        }
+        pthread_mutex_unlock(&r->mu);
         for (int i = 0; i < started; i++)
             pthread_join(workers[i], NULL);
         free(workers);
