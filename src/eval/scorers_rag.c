@@ -21,10 +21,7 @@
 #define RAG_THRESHOLD 0.5
 #define QUOTE_CLAIMS  3 /* unsupported claims quoted in the reason */
 
-typedef enum { RAG_FAITHFULNESS, RAG_ANSWER_RELEVANCE, RAG_CONTEXT_RELEVANCE } rag_kind_t;
-
 typedef struct {
-    rag_kind_t kind;
     char *model;
     json_t *schema;
 } rag_t;
@@ -335,7 +332,7 @@ static const char passages_schema[] =
     "\"additionalProperties\":false}},\"reason\":{\"type\":\"string\"}},"
     "\"required\":[\"passages\",\"reason\"],\"additionalProperties\":false}";
 
-static int rag_new(eval_scorer_t *s, const json_t *spec, rag_kind_t kind, const scorer_vtable_t *vt,
+static int rag_new(eval_scorer_t *s, const json_t *spec, const scorer_vtable_t *vt,
                    const char *schema, err_t *err)
 {
     static const char *const allowed[] = {"model", NULL};
@@ -343,7 +340,6 @@ static int rag_new(eval_scorer_t *s, const json_t *spec, rag_kind_t kind, const 
     if (scorer_check_keys(s, spec, allowed, err) < 0)
         return -1;
     rag_t *st = xcalloc(1, sizeof *st);
-    st->kind = kind;
     s->state = st;
     s->vt = vt;
     s->threshold = RAG_THRESHOLD;
@@ -358,15 +354,15 @@ static int rag_new(eval_scorer_t *s, const json_t *spec, rag_kind_t kind, const 
 
 int scorer_new_faithfulness(eval_scorer_t *s, const json_t *spec, err_t *err)
 {
-    return rag_new(s, spec, RAG_FAITHFULNESS, &faithfulness_vt, faithfulness_schema, err);
+    return rag_new(s, spec, &faithfulness_vt, faithfulness_schema, err);
 }
 
 int scorer_new_answer_relevance(eval_scorer_t *s, const json_t *spec, err_t *err)
 {
-    return rag_new(s, spec, RAG_ANSWER_RELEVANCE, &answer_relevance_vt, relevance_schema, err);
+    return rag_new(s, spec, &answer_relevance_vt, relevance_schema, err);
 }
 
 int scorer_new_context_relevance(eval_scorer_t *s, const json_t *spec, err_t *err)
 {
-    return rag_new(s, spec, RAG_CONTEXT_RELEVANCE, &context_relevance_vt, passages_schema, err);
+    return rag_new(s, spec, &context_relevance_vt, passages_schema, err);
 }

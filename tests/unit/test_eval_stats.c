@@ -146,6 +146,22 @@ static void paired_difference(void **state)
     assert_true(m.ci_high < 0);
 }
 
+/* The generator is ours (xoshiro256** seeded by splitmix64) so that an interval is the same on
+ * every machine: these intervals were computed once by this implementation and pin it. A change
+ * here means every stored evaluation's interval would come out differently on re-run. */
+static void pinned_intervals(void **state)
+{
+    (void)state;
+    double v[] = {0.1, 0.9, 0.4, 0.4, 1, 0, 0.7, 0.3, 0.5, 0.8};
+    stats_interval_t s = stats_bootstrap_mean(v, 10, 1000, 42);
+    assert_true(fabs(s.mean - 0.51) < 1e-12);
+    assert_true(fabs(s.ci_low - 0.32) < 1e-12);
+    assert_true(fabs(s.ci_high - 0.72) < 1e-12);
+    s = stats_bootstrap_mean(v, 10, 200, 7);
+    assert_true(fabs(s.ci_low - 0.28) < 1e-12);
+    assert_true(fabs(s.ci_high - 0.71) < 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +171,7 @@ int main(void)
         cmocka_unit_test(deterministic_with_seed),
         cmocka_unit_test(interval_contains_mean_and_narrows),
         cmocka_unit_test(paired_difference),
+        cmocka_unit_test(pinned_intervals),
     };
     return cmocka_run_group_tests_name("eval_stats", tests, NULL, NULL);
 }
