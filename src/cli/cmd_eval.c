@@ -85,6 +85,11 @@ static int take_flag(int opt, const char *arg, void *ctx)
         else
             f->limit = arg;
         break;
+    case O_NO_CACHE:
+        if (!run)
+            return CLI_OPTION_UNKNOWN;
+        s->no_cache = 1;
+        break;
     case O_SPLIT:
     case O_ENDPOINT:
     case O_MODEL:
@@ -94,24 +99,22 @@ static int take_flag(int opt, const char *arg, void *ctx)
     case O_RETRIES:
     case O_BASELINE:
     case O_NAME:
-    case O_EXPERIMENT:
-    case O_NO_CACHE:
+    case O_EXPERIMENT: {
         if (!run)
             return CLI_OPTION_UNKNOWN;
-        *(opt == O_SPLIT         ? &s->split
-          : opt == O_ENDPOINT    ? &s->endpoint
-          : opt == O_MODEL       ? &s->model
-          : opt == O_PROMPT      ? &s->prompt
-          : opt == O_TARGET      ? &s->target
-          : opt == O_CONCURRENCY ? &s->concurrency
-          : opt == O_RETRIES     ? &s->max_retries
-          : opt == O_BASELINE    ? &s->baseline
-          : opt == O_NAME        ? &s->name
-          : opt == O_EXPERIMENT  ? &s->experiment
-                                 : &arg) = arg;
-        if (opt == O_NO_CACHE)
-            s->no_cache = 1;
+        const char **slot = opt == O_SPLIT         ? &s->split
+                            : opt == O_ENDPOINT    ? &s->endpoint
+                            : opt == O_MODEL       ? &s->model
+                            : opt == O_PROMPT      ? &s->prompt
+                            : opt == O_TARGET      ? &s->target
+                            : opt == O_CONCURRENCY ? &s->concurrency
+                            : opt == O_RETRIES     ? &s->max_retries
+                            : opt == O_BASELINE    ? &s->baseline
+                            : opt == O_NAME        ? &s->name
+                                                   : &s->experiment;
+        *slot = arg;
         break;
+    }
     case O_SCORER:
         if (!run)
             return CLI_OPTION_UNKNOWN;
