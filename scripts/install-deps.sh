@@ -18,6 +18,8 @@ packages=(
   prometheus
   # tests: the headless browser the web UI tests drive (playwright-core, tests/web)
   chromium
+  # tests: xmllint (the JUnit XML of `llmops eval run --output junit` is well-formed)
+  libxml2-utils
 )
 
 missing=()

@@ -20,6 +20,8 @@ extern const cli_command_t cmd_alerts_commands[];
 extern const cli_command_t cmd_monitor_commands[];
 extern const cli_command_t cmd_datasets_commands[];
 extern const cli_command_t cmd_vectors_commands[];
+extern const cli_command_t cmd_eval_commands[];
+extern const cli_command_t cmd_promote_commands[];
 
 /* All commands, terminated by an entry with noun == NULL. */
 const cli_command_t *const *cli_command_tables(void);

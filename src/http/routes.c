@@ -25,5 +25,6 @@ router_t *routes_build(void)
     routes_web_register(r);
     routes_eval_register(r);
     routes_vectors_register(r);
+    routes_promotions_register(r);
     return r;
 }

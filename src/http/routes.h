@@ -30,5 +30,6 @@ void routes_datasets_register(router_t *r);
 void routes_web_register(router_t *r);
 void routes_eval_register(router_t *r);
 void routes_vectors_register(router_t *r);
+void routes_promotions_register(router_t *r);
 
 #endif

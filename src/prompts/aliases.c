@@ -87,50 +87,96 @@ static json_t *set_result(const char *name, const char *alias, int64_t version, 
                      "updated_at", (json_int_t)now);
 }
 
-json_t *prompts_set_alias(store_t *s, const char *name, const char *alias, int64_t version,
-                          const char *who, err_t *err)
+/* Point the alias at version inside the caller's transaction on c (prompt row locked here),
+ * when it points at expected now (-1: wherever it points; 0: only when it does not exist). */
+static json_t *set_alias_on(store_conn_t *c, const char *name, const char *alias, int64_t version,
+                            int64_t expected, const char *who, err_t *err)
 {
-    if (prompts_check_name(name, err) != 0 || prompts_check_alias(alias, err) != 0 ||
-        prompt_author(who, &who, err) != 0)
-        return NULL;
-    if (version < 1) {
-        err_invalid(err, "version", "version must be a version number (1, 2, ...)");
-        return NULL;
-    }
-    json_t *result = NULL;
     int64_t now = clock_now_ms();
     alias_row_t cur;
     prompt_ref_t ref;
-    store_conn_t *c = store_acquire(s);
-    if (store_begin(c, err) != 0)
-        goto done;
     if (prompt_lock(c, name, now, &ref, err) != 0)
-        goto fail;
+        return NULL;
     if (version > ref.last_version) {
         err_set(err, 404, "not_found", NULL, "prompt '%s' has no version %lld", name,
                 (long long)version);
-        goto fail;
+        return NULL;
     }
     int exists = alias_current(c, ref.id, alias, &cur, err);
     if (exists < 0)
-        goto fail;
+        return NULL;
+    if (expected >= 0 && (exists ? cur.version : 0) != expected) {
+        err_conflict(err,
+                     "alias '%s' of prompt '%s' moved while this change was prepared (it points "
+                     "at %lld, expected %lld)",
+                     alias, name, (long long)(exists ? cur.version : 0), (long long)expected);
+        return NULL;
+    }
+    json_t *result;
     if (exists && cur.version == version) { /* already there: change (and record) nothing */
-        store_rollback(c);
         result = set_result(name, alias, version, version, cur.updated_by, cur.updated_at);
         json_object_set_new(result, "changed", json_false());
-        goto done;
+        return result;
     }
-    if (alias_change(c, ref.id, alias, cur.version, version, "set", who, now, err) != 0 ||
-        store_commit(c, err) != 0)
-        goto fail;
+    if (alias_change(c, ref.id, alias, cur.version, version, "set", who, now, err) != 0)
+        return NULL;
     result = set_result(name, alias, version, cur.version, who, now);
     json_object_set_new(result, "changed", json_true());
-    goto done;
-fail:
-    store_rollback(c);
-done:
+    return result;
+}
+
+static int check_set_args(const char *name, const char *alias, int64_t version, const char **who,
+                          err_t *err)
+{
+    if (prompts_check_name(name, err) != 0 || prompts_check_alias(alias, err) != 0 ||
+        prompt_author(*who, who, err) != 0)
+        return -1;
+    if (version < 1)
+        return err_invalid(err, "version", "version must be a version number (1, 2, ...)");
+    return 0;
+}
+
+json_t *prompts_set_alias(store_t *s, const char *name, const char *alias, int64_t version,
+                          const char *who, err_t *err)
+{
+    if (check_set_args(name, alias, version, &who, err) != 0)
+        return NULL;
+    json_t *result = NULL;
+    store_conn_t *c = store_acquire(s);
+    if (store_begin(c, err) == 0) {
+        result = set_alias_on(c, name, alias, version, -1, who, err);
+        if (result && json_is_false(json_object_get(result, "changed")))
+            store_rollback(c); /* nothing changed: not even the prompt's updated_at */
+        else if (store_finish(c, result != NULL, err) != 0) {
+            json_decref(result);
+            result = NULL;
+        }
+    }
     store_release(s, c);
     return result;
+}
+
+json_t *prompts_move_alias(store_conn_t *c, const char *name, const char *alias, int64_t version,
+                           int64_t expected, const char *who, err_t *err)
+{
+    if (check_set_args(name, alias, version, &who, err) != 0)
+        return NULL;
+    return set_alias_on(c, name, alias, version, expected < 0 ? 0 : expected, who, err);
+}
+
+int prompts_alias_version(store_conn_t *c, const char *name, const char *alias, int64_t *version,
+                          err_t *err)
+{
+    prompt_ref_t ref;
+    alias_row_t cur;
+    *version = 0;
+    if (prompts_check_alias(alias, err) != 0 || prompt_find(c, name, &ref, err) != 0)
+        return -1;
+    int exists = alias_current(c, ref.id, alias, &cur, err);
+    if (exists < 0)
+        return -1;
+    *version = exists ? cur.version : 0;
+    return 0;
 }
 
 json_t *prompts_delete_alias(store_t *s, const char *name, const char *alias, const char *who,

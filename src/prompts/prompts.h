@@ -105,6 +105,15 @@ json_t *prompts_get_alias(store_t *s, const char *name, const char *alias, err_t
 json_t *prompts_set_alias(store_t *s, const char *name, const char *alias, int64_t version,
                           const char *who, err_t *err);
 
+/* The same inside the caller's transaction on c, for changes that move an alias as part of a
+ * larger one (a promotion): it moves only when the alias points at expected now (0: only when
+ * it does not exist yet), else 409 and nothing changes. */
+json_t *prompts_move_alias(store_conn_t *c, const char *name, const char *alias, int64_t version,
+                           int64_t expected, const char *who, err_t *err);
+/* The version alias points at now (0 when it is not set), read on c. 404 unknown prompt. */
+int prompts_alias_version(store_conn_t *c, const char *name, const char *alias, int64_t *version,
+                          err_t *err);
+
 /* Remove an alias and record it. {"name","alias","previous_version"} */
 json_t *prompts_delete_alias(store_t *s, const char *name, const char *alias, const char *who,
                              err_t *err);

@@ -19,6 +19,14 @@
  * (caller owns). */
 json_t *registry_alias_set(store_t *s, const char *name, const char *alias, int64_t version,
                            err_t *err);
+/* The same inside the caller's transaction on c, for changes that move an alias as part of a
+ * larger one (a promotion): it moves only when the alias points at expected now (0: only when
+ * it does not exist yet), else 409 and nothing changes. Returns the version it points at. */
+json_t *registry_alias_move(store_conn_t *c, const char *name, const char *alias, int64_t version,
+                            int64_t expected, err_t *err);
+/* The version alias points at now (0 when it is not set), read on c. 404 unknown model. */
+int registry_alias_version(store_conn_t *c, const char *name, const char *alias, int64_t *version,
+                           err_t *err);
 /* Remove an alias. *deleted (may be NULL) is 1 when it existed, 0 when it did not, which is
  * not an error here (MLflow's delete is idempotent; llmops' own API answers 404 on 0). */
 int registry_alias_delete(store_t *s, const char *name, const char *alias, int *deleted,

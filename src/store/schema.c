@@ -844,6 +844,29 @@ static const char vectors_postgres[] =
                   "CREATE INDEX vector_chunks_source ON vector_chunks (collection_id, source);\n"
                   "CREATE INDEX vector_chunks_tsv ON vector_chunks USING GIN (tsv);\n";
 
+/* ---- 16: promotions --------------------------------------------------------------------------
+ * The audit log of promotions (eval/promotion.h): every attempt to move an alias of a model or a
+ * prompt on the strength of an evaluation, promoted or rejected, with the gates as checked (JSON
+ * text) and the evaluations that were the evidence. Listed newest first, per (kind, name). */
+static const char promotions_sql[] =
+    "CREATE TABLE promotions (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  kind TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  version BIGINT NOT NULL,\n"
+    "  alias TEXT NOT NULL,\n"
+    "  previous_version BIGINT,\n"
+    "  decision TEXT NOT NULL,\n"
+    "  require_text TEXT NOT NULL,\n"
+    "  gates TEXT NOT NULL,\n"
+    "  evaluation TEXT,\n"
+    "  baseline_evaluation TEXT,\n"
+    "  who TEXT NOT NULL,\n"
+    "  created_ms BIGINT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX promotions_created ON promotions (created_ms, id);\n"
+    "CREATE INDEX promotions_name ON promotions (kind, name, created_ms);\n";
+
 static const migration_t schema_migrations_list[] = {
     {.version = 1,
      .name = "lineage",
@@ -878,6 +901,7 @@ static const migration_t schema_migrations_list[] = {
     {.version = 13, .name = "span_fields", .sql = span_fields_sql},
     {.version = 14, .name = "datasets", .sql = datasets_sql},
     {.version = 15, .name = "evaluations", .sql = evaluations_sql},
+    {.version = 16, .name = "promotions", .sql = promotions_sql},
     {.version = 17,
      .name = "vectors",
      .sqlite_sql = vectors_sqlite,
