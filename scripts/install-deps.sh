@@ -41,7 +41,7 @@ fi
 # npm packages of the conformance tests, from their lock file. A copy of the lock file in
 # node_modules marks an install as current, so this is skipped until the lock file changes.
 cd "$(dirname "$0")/.."
-for dir in tests/conformance; do
+for dir in tests/conformance tests/promptfoo; do
   [[ -f "$dir/package-lock.json" ]] || continue
   if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.llmops-installed-lock" 2>/dev/null; then
     echo "install-deps: npm ci in $dir"
