@@ -171,7 +171,7 @@ $(BUILD)/bench/bench_%: bench/$$*/bench_$$*.c $(BUILD)/libllmops.a
 bench-tracking: $(BUILD)/llmops $(BUILD)/bench/bench_tracking
 	LLMOPS_BIN=$(BUILD)/llmops $(BUILD)/bench/bench_tracking
 # Trace queries and sessions over HTTP on 1M seeded traces (BENCH_TRACES), SQLite and PostgreSQL.
-.PHONY: bench-traces
+.PHONY: bench-traces bench-eval
 bench-traces: $(BUILD)/llmops $(BUILD)/bench/bench_traces
 	LLMOPS_BIN=$(BUILD)/llmops $(BUILD)/bench/bench_traces
 # Registry service calls: SQLite, plus PostgreSQL when LLMOPS_BENCH_PG_URL names an empty database.
@@ -194,6 +194,9 @@ bench-vectors:
 .PHONY: bench-vector-store
 bench-vector-store: $(BUILD)/llmops $(BUILD)/bench/bench_vector_store
 	LLMOPS_BIN=$(BUILD)/llmops $(BUILD)/bench/bench_vector_store
+# Evaluations: `llmops eval run` beside promptfoo on the same 1,000 rows (bench/eval/run.sh).
+bench-eval: $(BUILD)/llmops $(BUILD)/fake_provider
+	BUILD=$(BUILD) bench/eval/run.sh
 # OpenAI-compatible gateway: the same wrk load against the fake provider directly, nginx, llmops
 # and the Portkey gateway (bench/gateway/run.sh; BENCH_* settings there).
 bench-gateway: $(BUILD)/llmops $(BUILD)/fake_provider

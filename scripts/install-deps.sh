@@ -43,10 +43,10 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   echo "install-deps: done"
 fi
 
-# npm packages of the conformance and web UI tests, from their lock file. A copy of the lock file in
-# node_modules marks an install as current, so this is skipped until the lock file changes.
+# npm packages of the conformance, web UI and promptfoo tests, from their lock files. A copy of the
+# lock file in node_modules marks an install as current, so this is skipped until the lock file changes.
 cd "$(dirname "$0")/.."
-for dir in tests/conformance tests/web; do
+for dir in tests/conformance tests/web tests/promptfoo; do
   [[ -f "$dir/package-lock.json" ]] || continue
   if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.llmops-installed-lock" 2>/dev/null; then
     echo "install-deps: npm ci in $dir"
