@@ -36,6 +36,34 @@ CFLAGS     += -I$(BUILD)/gen
 $(OBJS) $(BUILD)/obj/src/main.o: | $(PROTO_H)
 OBJS       += $(PROTO_OBJS)
 
+# Web UI (web/, docs/web-ui.md): npm packages from web/package-lock.json, installed again only
+# when the lock file changes (the copy of it in node_modules is the stamp); esbuild bundles
+# web/src into $(BUILD)/web/; tools/embed_assets.c turns those files into
+# $(BUILD)/gen/web_assets.c (bytes, gzip copy, content type, ETag), compiled into libllmops.a.
+WEB_SRCS  := $(shell find web/src -type f 2>/dev/null | sort)
+WEB_FILES := index.html app.js app.css
+WEB_STAMP := web/node_modules/.llmops-installed-lock
+OBJS      += $(BUILD)/obj/gen/web_assets.o
+
+$(WEB_STAMP): web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	cp web/package-lock.json $@
+
+# esbuild writes app.css next to app.js (the CSS that web/src/main.js imports).
+$(BUILD)/web/app.js: $(WEB_SRCS) $(WEB_STAMP)
+	@mkdir -p $(dir $@)
+	web/node_modules/.bin/esbuild web/src/main.js --bundle --minify --format=esm \
+	  --target=es2020 --log-level=warning --outfile=$@
+	cp web/src/index.html $(BUILD)/web/index.html
+
+$(BUILD)/tools/embed_assets: tools/embed_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -Werror -o $@ $< $(shell pkg-config --cflags --libs libcrypto zlib)
+
+$(BUILD)/gen/web_assets.c: $(BUILD)/web/app.js $(BUILD)/tools/embed_assets
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed_assets $@ $(BUILD)/web $(WEB_FILES)
+
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRCS := $(sort $(wildcard tests/integration/test_*.c))

@@ -15,6 +15,8 @@ packages=(
   redis-server
   # tests: promtool (`promtool check metrics` on the /metrics exposition)
   prometheus
+  # tests: the headless browser the web UI tests drive (playwright-core, tests/web)
+  chromium
 )
 
 missing=()
@@ -38,10 +40,10 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   echo "install-deps: done"
 fi
 
-# npm packages of the conformance tests, from their lock file. A copy of the lock file in
+# npm packages of the conformance and web UI tests, from their lock file. A copy of the lock file in
 # node_modules marks an install as current, so this is skipped until the lock file changes.
 cd "$(dirname "$0")/.."
-for dir in tests/conformance; do
+for dir in tests/conformance tests/web; do
   [[ -f "$dir/package-lock.json" ]] || continue
   if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.llmops-installed-lock" 2>/dev/null; then
     echo "install-deps: npm ci in $dir"

@@ -22,5 +22,6 @@ router_t *routes_build(void)
     routes_retention_register(r);
     routes_monitor_register(r);
     routes_datasets_register(r);
+    routes_web_register(r);
     return r;
 }

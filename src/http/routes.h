@@ -27,5 +27,6 @@ void routes_alerts_register(router_t *r);
 void routes_retention_register(router_t *r);
 void routes_monitor_register(router_t *r);
 void routes_datasets_register(router_t *r);
+void routes_web_register(router_t *r);
 
 #endif

@@ -575,11 +575,21 @@ int server_run(app_t *app, const router_t *router)
     }
     char url[1100];
     config_store_url(&app->cfg, url, sizeof url);
+    /* The address to open the web UI at: a wildcard bind is reachable on the loopback. */
+    const char *ui_host = app->cfg.host;
+    if (strcmp(ui_host, "0.0.0.0") == 0 || strcmp(ui_host, "") == 0)
+        ui_host = "127.0.0.1";
+    else if (strcmp(ui_host, "::") == 0)
+        ui_host = "[::1]";
+    char ui_url[300];
+    int bracket = strchr(ui_host, ':') && ui_host[0] != '['; /* an IPv6 literal */
+    snprintf(ui_url, sizeof ui_url, "http://%s%s%s:%d/", bracket ? "[" : "", ui_host,
+             bracket ? "]" : "", server_port(s));
     log_json(LOG_INFO, "listening",
-             json_pack("{s:s, s:i, s:s, s:s, s:s, s:i}", "host", app->cfg.host, "port",
+             json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:s}", "host", app->cfg.host, "port",
                        server_port(s), "data", app->cfg.data_dir, "store",
                        store_describe(app->store), "version", LLMOPS_VERSION, "threads",
-                       app->cfg.threads));
+                       app->cfg.threads, "ui", ui_url));
 
     int sig = 0;
     sigwait(&sigs, &sig);
