@@ -9,16 +9,19 @@ import { match, useRoute } from './router.js';
 import { KeyDialog, Empty } from './components.js';
 import './style.css';
 import { ExperimentsPage } from './pages/experiments.js';
+import { OBS_ROUTES, OBS_NAV } from './pages/obs_routes.js';
 
 // [pattern, component]: first match wins.
 const ROUTES = [
   ['/', ExperimentsPage],
   ['/experiments', ExperimentsPage],
+  ...OBS_ROUTES,
 ];
 
 // [label, hash path, path prefixes that highlight it]
 const NAV = [
   ['Experiments', '/experiments', ['/experiments', '/runs', '/compare']],
+  ...OBS_NAV,
 ];
 
 function NotFound({ path }) {

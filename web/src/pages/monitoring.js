@@ -58,13 +58,13 @@ function Charts({ rows, group, since, until, bucket }) {
           series: [...per('p50', (r) => r.latency_p50), ...per('p95', (r) => r.latency_p95), ...per('p99', (r) => r.latency_p99)] },
         { title: 'Tokens (input / output)', series: [...per('input', (r) => r.input_tokens, true), ...per('output', (r) => r.output_tokens, true)] },
         { title: 'Cost (USD)', format: fmtCost, series: per('cost', (r) => r.cost_usd, true) },
-        { title: 'Feedback rate and positive share', format: fmtPct,
+        { title: 'Feedback rate and positive share', format: fmtPct, range: [0, 1],
           series: [...per('feedback rate', feedbackRate), ...per('positive', (r) => r.positive_feedback_rate)] },
       ],
     };
   }, [rows, group, since, until, bucket]);
   return html`<div class="chart-grid">
-    ${charts.list.map((c) => html`<${TimeChart} key=${c.title} title=${c.title} xs=${charts.xs} series=${c.series} format=${c.format} />`)}
+    ${charts.list.map((c) => html`<${TimeChart} key=${c.title} title=${c.title} xs=${charts.xs} series=${c.series} format=${c.format} range=${c.range} />`)}
   </div>`;
 }
 

@@ -1,13 +1,13 @@
 // time_chart.js - a time-series line chart on uPlot for the monitoring and gateway pages (the
 // shared Chart in components.js plots steps): x in epoch ms, one line per series, gaps where a
-// value is null, values and axis formatted by `format`. Rebuilt when the data changes.
+// value is null, values and axis formatted by `format`, y over `range` when given. Rebuilt when the data changes.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { html } from '../html.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
 
-export function TimeChart({ title, xs, series, format, height = 200 }) {
+export function TimeChart({ title, xs, series, format, range, height = 200 }) {
   const box = useRef(null);
   useEffect(() => {
     const el = box.current;
@@ -17,7 +17,8 @@ export function TimeChart({ title, xs, series, format, height = 200 }) {
       {
         width: Math.max(el.clientWidth || 600, 300),
         height,
-        scales: { x: { time: true } },
+        // range: a fixed y range ([0, 1] for rates), else uPlot fits the data
+        scales: { x: { time: true }, ...(range ? { y: { range } } : {}) },
         axes: [{}, { size: 64, values: format ? (u, vals) => vals.map((v) => (v === null ? '' : format(v))) : undefined }],
         series: [
           {},

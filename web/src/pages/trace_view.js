@@ -68,7 +68,9 @@ function Timeline({ trace, rows, selected, onSelect }) {
         <span class="tl-track">
           <span class=${'bar bar-' + (span.type || 'span')} style=${{ left: left + '%', width: width + '%' }}
             title=${`+${fmtMs(start)} · ${fmtMs(dur)}`}></span>
-          <span class="bar-text" style=${{ left: Math.min(left + width, 88) + '%' }}>${fmtMs(dur)}</span>
+          ${width > 25
+            ? html`<span class="bar-text inside" style=${{ left: left + '%' }}>${fmtMs(dur)}</span>`
+            : html`<span class="bar-text" style=${{ left: left + width + '%' }}>${fmtMs(dur)}</span>`}
         </span>
       </div>`;
     })}
@@ -164,7 +166,7 @@ function FeedbackForm({ traceId, spanId, onAdded }) {
     <label><span>Value</span>
       ${f.data_type === 'boolean'
         ? html`<select name="value" value=${f.value} onChange=${set('value')}>
-            <option value="true">👍 true (good)</option><option value="false">👎 false (bad)</option></select>`
+            <option value="true">true (good)</option><option value="false">false (bad)</option></select>`
         : html`<input name="value" required value=${f.value} onInput=${set('value')}
             inputmode=${f.data_type === 'numeric' ? 'decimal' : 'text'} placeholder=${f.data_type === 'numeric' ? 'e.g. 4' : 'e.g. good'} />`}
     </label>
