@@ -2,10 +2,12 @@
  * ETag and 304, the build-time gzip copy, 404 for unknown files, the URL in the "listening"
  * line), then the end-to-end browser tests: the tests/web scripts drive Debian's chromium
  * through playwright-core against this server, seeding their data through the API, and save
- * screenshots under $BUILD/test-artifacts/ui/. Their TAP lines pass through to stdout. */
+ * screenshots under $BUILD/test-artifacts/ui/; the playground's calls go through the gateway to
+ * the fake provider. Their TAP lines pass through to stdout. */
 #include <zlib.h>
 
 #include "integration/api_testutil.h"
+#include "integration/fake_provider.h"
 
 static void get(const char *path, const char *const *headers, test_response_t *res)
 {
@@ -140,15 +142,19 @@ static void test_browser(void **state)
     }
     if (access("tests/web/node_modules/playwright-core/package.json", R_OK) != 0)
         fail_msg("tests/web/node_modules is missing: run scripts/install-deps.sh");
+    /* The playground sends to a gateway endpoint whose upstream is the fake provider. */
+    fake_provider_t fp;
+    fake_start(&fp);
     const char *build = getenv("BUILD");
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
-             "BASE_URL=%s SCREENSHOT_DIR=%s/test-artifacts/ui node --test --test-reporter=tap "
-             "--test-concurrency=1 tests/web/*.test.mjs",
-             server.url, build && *build ? build : "build");
+             "BASE_URL=%s FAKE_PROVIDER_URL=%s/v1 SCREENSHOT_DIR=%s/test-artifacts/ui "
+             "node --test --test-reporter=tap --test-concurrency=1 tests/web/*.test.mjs",
+             server.url, fp.url, build && *build ? build : "build");
     fflush(stdout);
     int rc = system(cmd);
     fflush(stdout);
+    fake_stop(&fp);
     if (rc != 0)
         fail_msg("the browser tests failed (status %d)", rc);
 }

@@ -118,7 +118,6 @@ export function Chart({ series, xLabel = 'step', height = 220, title }) {
       {
         width,
         height,
-        title,
         scales: { x: { time: false } },
         axes: [{ label: xLabel }, {}],
         series: [

@@ -9,18 +9,38 @@ import { match, useRoute } from './router.js';
 import { KeyDialog, Empty } from './components.js';
 import './style.css';
 import { ExperimentsPage } from './pages/experiments.js';
+import { RunsPage } from './pages/runs.js';
+import { RunPage } from './pages/run.js';
+import { ComparePage } from './pages/compare.js';
+import { ModelsPage, ModelPage, ModelVersionPage } from './pages/models.js';
+import { PromptsPage, PromptPage } from './pages/prompts.js';
+import { PlaygroundPage } from './pages/playground.js';
+import { LineagePage } from './pages/lineage.js';
 import { OBS_ROUTES, OBS_NAV } from './pages/obs_routes.js';
 
 // [pattern, component]: first match wins.
 const ROUTES = [
   ['/', ExperimentsPage],
   ['/experiments', ExperimentsPage],
+  ['/experiments/:id/runs', RunsPage],
+  ['/runs/:id', RunPage],
+  ['/compare', ComparePage],
+  ['/models', ModelsPage],
+  ['/models/:name', ModelPage],
+  ['/models/:name/versions/:version', ModelVersionPage],
+  ['/prompts', PromptsPage],
+  ['/prompts/:name', PromptPage],
+  ['/playground', PlaygroundPage],
+  ['/lineage', LineagePage],
   ...OBS_ROUTES,
 ];
 
 // [label, hash path, path prefixes that highlight it]
 const NAV = [
   ['Experiments', '/experiments', ['/experiments', '/runs', '/compare']],
+  ['Models', '/models', ['/models']],
+  ['Prompts', '/prompts', ['/prompts']],
+  ['Playground', '/playground', ['/playground']],
   ...OBS_NAV,
 ];
 
