@@ -2,7 +2,8 @@
 # runs every test; `make san` does the same under ASan + UBSan; `make fuzz` runs the fuzzers.
 # Dependencies are Debian packages found with pkg-config (scripts/install-deps.sh installs them).
 
-PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libcurl yaml-0.1 hiredis zlib libprotobuf-c
+PKGS    := libmicrohttpd jansson sqlite3 libpq libcrypto libcurl yaml-0.1 hiredis zlib libprotobuf-c \
+           libpcre2-8
 VERSION := $(shell cat VERSION)
 BUILD   ?= build
 CC      ?= cc

@@ -9,6 +9,7 @@ packages=(
   # libraries (see DESIGN.md)
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev
   libyaml-dev libhiredis-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler libcsv-dev
+  libpcre2-dev
   # tests: unit-test library, a real PostgreSQL, an HTTP client, libFuzzer
   libcmocka-dev postgresql curl clang libclang-rt-14-dev
   # tests: a real Redis for the gateway's shared rate-limit and cache state

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "eval/evaluations.h"
 #include "store/migrate.h"
 
 /* mkdir -p for the data directory. */
@@ -59,6 +60,7 @@ fail:
 
 void app_close(app_t *app)
 {
+    evals_shutdown(app); /* first: its runs write to the store */
     if (app->blobs)
         blobs_close(app->blobs);
     if (app->store)

@@ -26,6 +26,9 @@ typedef struct app {
      * the gateway (the server); NULL in the CLI's in-process mode. Admin routes reload it after
      * a change. */
     struct gateway_config_src *gateway_config;
+    /* The evaluation service (eval/evaluations.h), made on first use; stopped (its runs
+     * interrupted) by runtime_stop() before the gateway goes, or by app_close(). */
+    struct evals *evals;
 } app_t;
 
 /* Create the data directory, open the store (migrating its schema) and the blob store.

@@ -65,7 +65,7 @@ typedef struct gw_call {
     json_t *vars; /* llmops.variables */
     json_t *sent; /* the body sent to the current target */
     int stream, client_usage;
-    char *user, *session_id;
+    char *user, *session_id, *source;
     const gw_key_t *key;
     double reservation;
 
@@ -188,6 +188,7 @@ static void call_free(gw_call_t *c)
     free(c->model_requested);
     free(c->user);
     free(c->session_id);
+    free(c->source);
     json_decref(c->body);
     json_decref(c->vars);
     json_decref(c->sent);
@@ -316,6 +317,8 @@ static void call_trace(gw_call_t *c, int cache_hit)
         json_object_set_new(r, "user", json_string(c->user));
     if (c->session_id)
         json_object_set_new(r, "session_id", json_string(c->session_id));
+    if (c->source)
+        json_object_set_new(r, "source", json_string(c->source));
     json_object_set(r, "request", c->sent ? c->sent : c->body);
     json_t *response = json_object();
     json_object_set_new(response, "text", json_string(s->text.data ? s->text.data : ""));
@@ -565,6 +568,7 @@ static void answer_whole(gw_call_t *c)
     c->http_status = 200;
     c->first_token_us = clock_mono_us();
     gw_meta_t meta = call_meta(c);
+    meta.cost_usd = cost_of(c->cfg, c->target, &c->summary.usage, &meta.cost_known);
     c->reply.answer(c->reply.ctx, 200, text, len, &meta);
     call_finish(c);
 }
@@ -674,6 +678,8 @@ static int admit(gateway_t *g, gw_call_t *c, const gw_request_t *req, gw_meta_t 
         c->user = xstrdup(user);
     if (req->session_id)
         c->session_id = xstrdup(req->session_id);
+    if (req->source)
+        c->source = xstrdup(req->source);
     json_t *ext = json_object_get(c->body, "llmops");
     if (ext) {
         json_t *vars = json_object_get(ext, "variables");
@@ -696,7 +702,7 @@ static int admit(gateway_t *g, gw_call_t *c, const gw_request_t *req, gw_meta_t 
         if (!c->key)
             return err_set(err, 401, "invalid_api_key", NULL,
                            "Incorrect API key provided (unknown or revoked)");
-    } else if (g->require_key) {
+    } else if (g->require_key && !req->internal) {
         return err_set(err, 401, "missing_api_key", NULL,
                        "You didn't provide an API key: send it as 'Authorization: Bearer KEY'");
     }
@@ -798,6 +804,7 @@ void gateway_handle(gateway_t *g, const gw_request_t *req, const gw_reply_t *rep
             c->http_status = 200;
             c->first_token_us = clock_mono_us();
             meta.cache = "hit";
+            meta.cost_known = 1; /* a cached answer costs nothing */
             c->reply.answer(c->reply.ctx, 200, hit, len, &meta);
             call_trace(c, 1);
             call_unref(c);

@@ -43,6 +43,10 @@ typedef struct gw_meta {
     char trace_id[33];
     const char *cache;  /* "hit", "miss" or NULL when the endpoint does not cache */
     long retry_after_s; /* > 0: send Retry-After */
+    /* A whole (non-streamed) 200 answer's cost at the price table, as its trace records it
+     * (0 and known for a cache hit); for in-process callers such as the evaluation runner. */
+    double cost_usd;
+    int cost_known;
 } gw_meta_t;
 
 /* How an answer leaves the gateway. Exactly one of answer() or stream_begin() is called;
@@ -66,6 +70,11 @@ typedef struct gw_request {
     size_t body_len;
     const char *authorization; /* "Bearer <key>" or NULL */
     const char *session_id;    /* X-Llmops-Session-Id or NULL */
+    /* Calls the platform makes itself (the evaluation runner, src/eval/): never from a client,
+     * so they are not refused for lack of an API key when the server requires keys (no key's
+     * limits or budget apply). Never set from anything a client sent. */
+    int internal;
+    const char *source; /* the trace's source ("eval"); NULL for "gateway" */
 } gw_request_t;
 
 /* Handle one request; the answer arrives through reply (possibly before this returns). */

@@ -23,5 +23,6 @@ router_t *routes_build(void)
     routes_monitor_register(r);
     routes_datasets_register(r);
     routes_web_register(r);
+    routes_eval_register(r);
     return r;
 }

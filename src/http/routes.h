@@ -28,5 +28,6 @@ void routes_retention_register(router_t *r);
 void routes_monitor_register(router_t *r);
 void routes_datasets_register(router_t *r);
 void routes_web_register(router_t *r);
+void routes_eval_register(router_t *r);
 
 #endif

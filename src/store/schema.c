@@ -722,6 +722,60 @@ static const char datasets_sql[] =
     ");\n"
     "CREATE INDEX dataset_versions_digest ON dataset_versions (dataset, digest);\n";
 
+/* ---- 15: evaluations ----------------------------------------------------------------------
+ * Evaluations (src/eval/): an evaluation is a tracking run (id = run id) plus its spec and
+ * progress here. spec is the validated request body (JSON) so resume rebuilds the same target
+ * and scorers; metrics and gates the summary written when it ends. eval_rows holds one result
+ * per dataset row, keyed on the row's index in the version, written as each row finishes (so
+ * resuming scores the indexes absent here). eval_cache: model answers keyed on the SHA-256 of
+ * the canonical request plus the resolved target. */
+static const char evaluations_sql[] =
+    "CREATE TABLE evaluations (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  name TEXT,\n"
+    "  status TEXT NOT NULL,\n"
+    "  dataset TEXT NOT NULL,\n"
+    "  dataset_name TEXT NOT NULL,\n"
+    "  split TEXT,\n"
+    "  spec TEXT NOT NULL,\n"
+    "  total BIGINT NOT NULL,\n"
+    "  baseline TEXT,\n"
+    "  metrics TEXT,\n"
+    "  gates TEXT,\n"
+    "  gates_passed BIGINT,\n"
+    "  error TEXT,\n"
+    "  created_ms BIGINT NOT NULL,\n"
+    "  started_ms BIGINT,\n"
+    "  finished_ms BIGINT\n"
+    ");\n"
+    "CREATE INDEX evaluations_created ON evaluations (created_ms, id);\n"
+    "CREATE TABLE eval_rows (\n"
+    "  eval_id TEXT NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,\n"
+    "  idx BIGINT NOT NULL,\n"
+    "  input TEXT,\n"
+    "  expected TEXT,\n"
+    "  output TEXT,\n"
+    "  error TEXT,\n"
+    "  scores TEXT NOT NULL,\n"
+    "  passed BIGINT NOT NULL,\n"
+    "  latency_ms DOUBLE PRECISION,\n"
+    "  cost_usd DOUBLE PRECISION,\n"
+    "  input_tokens BIGINT,\n"
+    "  output_tokens BIGINT,\n"
+    "  trace_id TEXT,\n"
+    "  cached BIGINT NOT NULL DEFAULT 0,\n"
+    "  created_ms BIGINT NOT NULL,\n"
+    "  PRIMARY KEY (eval_id, idx)\n"
+    ");\n"
+    "CREATE TABLE eval_cache (\n"
+    "  key TEXT PRIMARY KEY,\n"
+    "  response TEXT NOT NULL,\n"
+    "  input_tokens BIGINT,\n"
+    "  output_tokens BIGINT,\n"
+    "  cost_usd DOUBLE PRECISION,\n"
+    "  created_ms BIGINT NOT NULL\n"
+    ");\n";
+
 static const migration_t schema_migrations_list[] = {
     {.version = 1,
      .name = "lineage",
@@ -755,6 +809,7 @@ static const migration_t schema_migrations_list[] = {
      .postgres_sql = monitor_postgres},
     {.version = 13, .name = "span_fields", .sql = span_fields_sql},
     {.version = 14, .name = "datasets", .sql = datasets_sql},
+    {.version = 15, .name = "evaluations", .sql = evaluations_sql},
 };
 
 #define SCHEMA_COUNT (sizeof schema_migrations_list / sizeof schema_migrations_list[0])

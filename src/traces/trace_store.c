@@ -210,6 +210,14 @@ static const char *record_status(const json_t *rec)
     return status ? status : rec_str(rec, "error") ? "error" : "ok";
 }
 
+/* The gateway's records say where the call came from when it was not a client ("eval": the
+ * evaluation runner's calls); the rest are "gateway". */
+static const char *record_source(const json_t *rec)
+{
+    const char *source = rec_str(rec, "source");
+    return source ? source : "gateway";
+}
+
 static const char *record_name(const json_t *rec)
 {
     const char *name = rec_str(rec, "name");
@@ -261,7 +269,7 @@ static void trace_row(owned_t *o, const json_t *rec, store_value_t *v)
         sv_text(record_output(o, rec)),
         sv_text(rec_str(rec, "error")),
         sv_text(own(o, json_to_string(rec))),
-        sv_text("gateway"),
+        sv_text(record_source(rec)),
         sv_int(1),
         sv_text(record_version(o, rec)),
         sv_int(0),
@@ -354,7 +362,7 @@ static void span_row(owned_t *o, const json_t *rec, store_value_t *v)
         sv_text(record_output(o, rec)),
         rec_real(rec, "latency_ms"),
         rec_real(rec, "ttft_ms"),
-        sv_text("gateway"),
+        sv_text(record_source(rec)),
     };
     json_decref(attrs);
     json_decref(events);
