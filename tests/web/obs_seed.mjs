@@ -2,8 +2,8 @@
 // against: the fake LLM provider as upstream (build/fake_provider, started here), prices, two
 // gateway endpoints (one always failing; names start with obs- so other tests' data never
 // collides), an API key, gateway calls with users and a session,
-// an OTLP trace with a nested span tree, an alert rule that fires on the failing endpoint, and
-// a dataset version with a split. Returns what the tests look for.
+// an OTLP trace with a nested span tree, an alert rule that fires on the failing endpoint, a
+// dataset version with a split, and two evaluations to compare. Returns what the tests look for.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BASE, call } from './lib.mjs';
@@ -112,5 +112,26 @@ export async function seedObservability() {
     method: 'POST', headers: { 'Content-Type': 'application/x-ndjson' }, body: rows,
   });
   if (imp.status !== 201) throw new Error('dataset import: ' + imp.status + ' ' + (await imp.text()));
-  return { fake, key, otlpTraceId: traceId, spanIds: ids, rule: rule.rule };
+  const evals = await seedEvaluations(base);
+  return { fake, key, otlpTraceId: traceId, spanIds: ids, rule: rule.rule, evals };
+}
+
+// Two finished evaluations of one dataset version with exact_match: a baseline through an
+// endpoint that echoes (right on the 8 rows whose expected answer is the echo, wrong on 4) and a
+// candidate through one that always answers "nope" (so the 8 become regressions).
+async function seedEvaluations(base) {
+  await call('POST', '/api/v1/endpoints', { name: 'obs-eval-echo', targets: [{ provider: 'fake', model: 'fake', base_url: base }] });
+  await call('POST', '/api/v1/endpoints', { name: 'obs-eval-nope', targets: [{ provider: 'fake', model: 'fake?answer=nope', base_url: base }] });
+  const rows = Array.from({ length: 12 }, (_, i) =>
+    JSON.stringify({ input: `capital ${i}`, expected: i < 8 ? `echo: capital ${i}` : `city ${i}` })).join('\n');
+  const imp = await fetch(BASE + '/api/v1/datasets/obs-eval-qa/versions', {
+    method: 'POST', headers: { 'Content-Type': 'application/x-ndjson' }, body: rows,
+  });
+  if (imp.status !== 201) throw new Error('dataset import: ' + imp.status + ' ' + (await imp.text()));
+  const run = async (name, endpoint) => (await call('POST', '/api/v1/evaluations', {
+    name, dataset: 'obs-eval-qa/1', target: { endpoint }, scorers: [{ type: 'exact_match' }], wait: true,
+  })).evaluation;
+  const baseline = await run('obs-echo', 'obs-eval-echo');
+  const candidate = await run('obs-nope', 'obs-eval-nope');
+  return { baseline, candidate };
 }

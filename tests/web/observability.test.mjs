@@ -218,20 +218,50 @@ test('datasets: list, versions, schema and a paginated, split-filtered preview',
   assert.deepEqual(page.errors, []);
 });
 
-test('evaluations: the list (or the server saying it has no evaluations API) and the compare view', async () => {
+test('evaluations: list with scores -> compare two -> regressions worst first; an evaluation with its rows', async () => {
+  const { baseline, candidate } = seeded.evals;
   const page = await newPage(browser);
-  const probe = await fetch(BASE + '/api/v1/evaluations');
-  await open(page, '#/evaluations');
-  if (probe.status === 404) {
-    // a server without the evaluations API: the page says so instead of an empty list
-    const alert = page.getByRole('alert');
-    await alert.waitFor();
-    assert.match(await alert.textContent(), /404/);
-  } else {
-    await page.getByRole('table', { name: 'evaluations' }).or(page.getByText('No evaluations yet')).first().waitFor();
-  }
+  await open(page, '#/evaluations?dataset=obs-eval-qa/1');
+  const list = page.getByRole('table', { name: 'evaluations' });
+  const echo = list.getByRole('row', { name: /obs-echo/ });
+  await echo.waitFor();
+  assert.match(await echo.textContent(), /exact_match\s*0\.666667/);
+  assert.match(await echo.textContent(), /finished/);
+  await page.getByRole('checkbox', { name: 'compare obs-echo' }).check();
+  await page.getByRole('checkbox', { name: 'compare obs-nope' }).check();
   await shot(page, 'evaluations');
+  await page.getByRole('button', { name: 'Compare selected' }).click();
+  await page.waitForFunction(([a, b]) => location.hash.includes('a=' + a) && location.hash.includes('b=' + b), [baseline.id, candidate.id]);
+  const scorer = page.getByRole('table', { name: 'per-scorer comparison' }).getByRole('row', { name: /exact_match/ });
+  await scorer.waitFor();
+  const cells = await scorer.getByRole('cell').allTextContents();
+  assert.deepEqual(cells.slice(0, 4), ['exact_match', '0', '8', '4']); // wins, losses, ties
+  assert.match(cells[6], /-0\.666667.*worse/);
+  const regs = rows(page, 'regressions');
+  assert.equal(await regs.count(), 8);
+  assert.match(await regs.first().textContent(), /capital 0/);
+  assert.match(await regs.first().textContent(), /nope/);
+  await shot(page, 'evaluations-compare');
+
+  await open(page, '#/evaluations/' + baseline.id);
+  const scores = page.getByRole('table', { name: 'scores' });
+  await scores.waitFor();
+  assert.match(await scores.textContent(), /exact_match\s*0\.666667\s*\[/);
+  await page.waitForFunction(() => document.querySelectorAll('table[aria-label="evaluation rows"] tbody tr').length === 12);
+  await page.getByRole('checkbox', { name: 'failed rows only' }).check();
+  await page.waitForFunction(() => location.hash.includes('failed=true'));
+  await page.waitForFunction(() => document.querySelectorAll('table[aria-label="evaluation rows"] tbody tr').length === 4);
+  for (const text of await rows(page, 'evaluation rows').allTextContents()) assert.match(text, /city \d+/);
+  await rows(page, 'evaluation rows').first().getByRole('link', { name: 'trace' }).waitFor();
+  await shot(page, 'evaluation');
+  assert.deepEqual(page.errors, []);
+});
+
+test('evaluations: the compare view without two ids says what to do', async () => {
+  const page = await newPage(browser);
   await open(page, '#/evaluations/compare');
   await page.getByText('Pick two evaluations').waitFor();
+  await open(page, '#/evaluations/compare?a=nope&b=nada');
+  await page.getByRole('alert').waitFor();
   assert.deepEqual(page.errors, []);
 });

@@ -149,7 +149,10 @@ function Comparison({ c }) {
       <thead><tr><th>Scorer</th><th class="num">Wins</th><th class="num">Losses</th><th class="num">Ties</th>
         <th class="num">Mean A</th><th class="num">Mean B</th><th>Diff B − A [95% CI]</th></tr></thead>
       <tbody>${scorers.map(([name, s]) => {
-        const sig = s.ci_low > 0 ? 'ok' : s.ci_high < 0 ? 'bad' : '';
+        // an interval clear of 0 is a real difference; which side is better depends on the scorer
+        const up = s.ci_low > 0, down = s.ci_high < 0;
+        const better = s.higher_is_better === false ? down : up;
+        const sig = better ? 'ok' : up || down ? 'bad' : '';
         return html`<tr key=${name}><td>${name}</td>
           <td class="num">${s.wins}</td><td class="num">${s.losses}</td><td class="num">${s.ties}</td>
           <td class="num">${fmtNum(s.mean_a)}</td><td class="num">${fmtNum(s.mean_b)}</td>
@@ -158,14 +161,14 @@ function Comparison({ c }) {
             ${sig === 'ok' ? ' better' : sig === 'bad' ? ' worse' : ' no clear difference'}</td></tr>`;
       })}</tbody>
     </table>
-    <h2>Regressions (${regs.length}), worst first</h2>
+    <h2>Regressions (${c.regressions_total ?? regs.length}), worst first</h2>
     ${!regs.length ? html`<${Empty} title="No regression"><p>No row scored worse on B than on A.</p><//>` : html`<table class="grid regressions-table" aria-label="regressions">
       <thead><tr><th class="num">Row</th><th class="num">Drop</th><th>Input</th><th>Expected</th><th>Output A</th><th>Output B</th><th>Scores A → B</th></tr></thead>
       <tbody>${regs.map((r) => html`<tr key=${r.index}>
         <td class="num">${r.index}</td><td class="num"><span class="badge bad">−${fmtNum(r.worst_drop)}</span></td>
         <td class="cell">${text(r.input)}</td><td class="cell">${text(r.expected)}</td>
         <td class="cell">${text(r.output_a)}</td><td class="cell">${text(r.output_b)}</td>
-        <td>${Object.keys({ ...(r.scores_a || {}), ...(r.scores_b || {}) }).map((k) => html`<div><span class="muted">${k}</span>
+        <td>${Object.keys({ ...(r.scores_a || {}), ...(r.scores_b || {}) }).map((k) => html`<div><span class="muted">${k}:</span>${' '}
           ${fmtNum(r.scores_a?.[k]?.value ?? r.scores_a?.[k])} → ${fmtNum(r.scores_b?.[k]?.value ?? r.scores_b?.[k])}</div>`)}</td>
       </tr>`)}</tbody></table>`}`;
 }
