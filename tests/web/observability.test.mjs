@@ -5,6 +5,7 @@
 // feedback rate in monitoring works; a new key's secret is shown once; revoking asks first.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { BASE, call, launch, newPage, open, shot } from './lib.mjs';
 import { seedObservability } from './obs_seed.mjs';
 
@@ -204,6 +205,12 @@ test('datasets: list, versions, schema and a paginated, split-filtered preview',
   assert.match(await schema.textContent(), /question\s*string\s*yes/);
   assert.match(await schema.textContent(), /n\s*integer\s*yes/);
   await page.getByText('rows 1–20 of 45').waitFor();
+  // the export is fetched with the API key (when one is saved) and saved as a file
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'JSONL' }).click()]);
+  assert.equal(file.suggestedFilename(), 'obs-support-qa-v1.jsonl');
+  const lines = readFileSync(await file.path(), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 45);
+  assert.deepEqual(JSON.parse(lines[0]), { answer: 'answer 0', n: 0, question: 'question 0' });
   assert.equal(await rows(page, 'rows').count(), 20);
   await page.getByRole('button', { name: 'Next →' }).click();
   await page.waitForFunction(() => location.hash.includes('offset=20'));

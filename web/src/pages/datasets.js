@@ -2,11 +2,12 @@
 // (#/datasets/NAME: description, tags, its versions newest first) and one version
 // (#/datasets/NAME/N: digest, source, parent, splits, the inferred schema, a paginated preview
 // of its rows filtered by split, export links). The preview's split and offset are in the URL.
+import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { href, setQuery } from '../router.js';
 import { PagedTable, Empty, useApi, Loaded, ErrorBanner, fmtTime, fmtNum } from '../components.js';
 import { datasetExportUrl, datasetRows, getDataset, getDatasetVersion, listDatasetVersions, listDatasets } from './obs_api.js';
-import { JsonBlock } from './obs_common.js';
+import { JsonBlock, download } from './obs_common.js';
 
 const enc = encodeURIComponent;
 const PREVIEW = 20;
@@ -105,6 +106,7 @@ function Preview({ name, version, columns, splits, query }) {
 
 export function DatasetVersionPage({ params, query }) {
   const { name, version } = params;
+  const [exportError, setExportError] = useState(null);
   const res = useApi(() => getDatasetVersion(name, version), [name, version]);
   return html`<section class="dataset-version-page">
     <div class="crumbs"><a href=${href('/datasets')}>Datasets</a> / <a href=${href('/datasets/' + enc(name))}>${name}</a> /</div>
@@ -119,8 +121,9 @@ export function DatasetVersionPage({ params, query }) {
         <dt>Splits</dt><dd>${v.splits ? html`<code>${v.splits.rule}</code> seed ${v.splits.seed}:
           ${Object.entries(v.splits.counts || {}).map(([k, n]) => html` <span class="badge">${k} ${n}</span>`)}` : 'none'}</dd>
         <dt>Created</dt><dd>${fmtTime(v.created_at)}</dd>
-        <dt>Export</dt><dd><a href=${datasetExportUrl(name, v.version, 'jsonl')} download>JSONL</a> ·
-          <a href=${datasetExportUrl(name, v.version, 'csv')} download>CSV</a></dd>
+        <dt>Export</dt><dd>${['jsonl', 'csv'].map((f, i) => html`${i ? ' · ' : ''}<a href=${datasetExportUrl(name, v.version, f)}
+          onClick=${(e) => { e.preventDefault(); download(datasetExportUrl(name, v.version, f), `${name}-v${v.version}.${f}`).catch(setExportError); }}
+          >${f.toUpperCase()}</a>`)}${exportError ? html`<${ErrorBanner} error=${exportError} />` : ''}</dd>
         <dt>Evaluations</dt><dd><a href=${href('/evaluations', { dataset: `${name}/${v.version}` })}>on this version</a></dd>
       </dl>
       ${v.tags && Object.keys(v.tags).length ? html`<h2>Tags</h2><${JsonBlock} value=${v.tags} label="tags" />` : ''}

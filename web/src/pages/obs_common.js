@@ -2,10 +2,12 @@
 // pages share beyond components.js: formats for latency, cost, rates and tokens, the time
 // windows of the filters (kept in the URL by name, "24h", resolved when the page loads, so a
 // pasted link shows the last 24 hours of whenever it is opened), a chat-message viewer, the
-// status badge, and a filter form whose values become the URL's query.
+// status badge, a filter form whose values become the URL's query, and file downloads that
+// carry the API key.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { navigate } from '../router.js';
+import { apiKey, ApiError } from '../api.js';
 import './obs.css';
 
 export function fmtMs(ms) {
@@ -94,4 +96,29 @@ export function QueryForm({ path, query, fields, label, keep = {} }) {
       <button type="button" disabled=${!any} onClick=${() => apply({})}>Clear</button>
     </div>
   </form>`;
+}
+
+// Download a file from the API with the saved key (a plain link would not send it when the
+// server requires one); the server's error is thrown as an ApiError.
+export async function download(url, filename) {
+  const key = apiKey();
+  const res = await fetch(url, { headers: key ? { Authorization: 'Bearer ' + key } : {} });
+  if (!res.ok) {
+    const text = await res.text();
+    let msg = text;
+    try {
+      msg = JSON.parse(text).error.message;
+    } catch {
+      /* not llmops' error shape: keep the text */
+    }
+    throw new ApiError(res.status, 'http_' + res.status, msg);
+  }
+  const blob = await res.blob();
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
