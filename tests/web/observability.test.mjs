@@ -137,6 +137,13 @@ test('monitoring charts every figure, splits by endpoint and shows the firing al
   const rule = page.getByRole('table', { name: 'alert rules' }).getByRole('row', { name: /obs-flaky-errors/ });
   await rule.waitFor();
   assert.match(await rule.textContent(), /firing\s*obs-flaky/);
+  // drift: all the seeded traffic is in this hour, none in the hour before
+  await page.getByText('Drift: this window against the one before it').click();
+  const drift = page.getByRole('table', { name: 'drift' });
+  await drift.waitFor();
+  const metrics = await drift.locator('tbody tr td:first-child').allTextContents();
+  assert.ok(metrics.includes('input_tokens') && metrics.includes('refusal_rate') && metrics.includes('topic_mix'), metrics.join());
+  assert.match(await page.locator('details.drift p.muted').textContent(), /^\d+ traces now against 0 in the window before/);
   await page.getByLabel('Split by').selectOption('endpoint');
   await page.waitForFunction(() => location.hash.includes('group=endpoint'));
   const flaky = page.getByRole('table', { name: 'totals' }).getByRole('row', { name: /obs-flaky/ });

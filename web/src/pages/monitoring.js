@@ -1,7 +1,8 @@
 // monitoring.js - #/monitoring: charts over time (requests, errors, latency p50/p95/p99,
 // tokens, cost, feedback rate) from GET /api/v1/monitor/summary, split by endpoint, model,
 // version, key or user, filtered by endpoint, model or version and a time window, with a
-// totals table for the window; then the alert rules, their state and events (alerts.js).
+// totals table for the window, drift against the window before (drift.js); then the alert
+// rules, their state and events (alerts.js).
 // Every control is in the URL.
 import { useMemo } from 'preact/hooks';
 import { html } from '../html.js';
@@ -10,6 +11,7 @@ import { useApi, ErrorBanner, Empty, Loading, fmtNum } from '../components.js';
 import { monitorSummary } from './obs_api.js';
 import { TimeChart } from './time_chart.js';
 import { AlertsSection } from './alerts.js';
+import { DriftSection } from './drift.js';
 import { QueryForm, WINDOWS, fmtCost, fmtMs, fmtPct, windowMs } from './obs_common.js';
 
 const BUCKET_MS = { minute: 60e3, hour: 3600e3, day: 86400e3 };
@@ -47,19 +49,27 @@ const feedbackRate = (r) => (r.requests ? r.feedback / r.requests : null);
 function Charts({ rows, group, since, until, bucket }) {
   const charts = useMemo(() => {
     const s = toSeries(rows, since, until, bucket);
-    const per = (label, pick, zero) =>
-      s.groups.map((g) => ({ label: group === 'none' ? label : `${g} ${label}`, values: s.column(g, pick, zero) }));
+    // one line per group; split, a chart keeps one figure per group (p95, total tokens, the
+    // feedback rate) so it stays readable, the totals table has the rest
+    const split = group !== 'none';
+    const per = (label, pick, zero) => s.groups.map((g) => ({ label: split ? g : label, values: s.column(g, pick, zero) }));
     return {
       xs: s.xs,
       list: [
         { title: 'Requests', series: per('requests', (r) => r.requests, true) },
         { title: 'Errors', series: per('errors', (r) => r.errors, true) },
-        { title: 'Latency p50 / p95 / p99', format: fmtMs,
-          series: [...per('p50', (r) => r.latency_p50), ...per('p95', (r) => r.latency_p95), ...per('p99', (r) => r.latency_p99)] },
-        { title: 'Tokens (input / output)', series: [...per('input', (r) => r.input_tokens, true), ...per('output', (r) => r.output_tokens, true)] },
+        split
+          ? { title: 'Latency p95', format: fmtMs, series: per('p95', (r) => r.latency_p95) }
+          : { title: 'Latency p50 / p95 / p99', format: fmtMs,
+            series: [...per('p50', (r) => r.latency_p50), ...per('p95', (r) => r.latency_p95), ...per('p99', (r) => r.latency_p99)] },
+        split
+          ? { title: 'Tokens (input + output)', series: per('tokens', (r) => r.input_tokens + r.output_tokens, true) }
+          : { title: 'Tokens (input / output)', series: [...per('input', (r) => r.input_tokens, true), ...per('output', (r) => r.output_tokens, true)] },
         { title: 'Cost (USD)', format: fmtCost, series: per('cost', (r) => r.cost_usd, true) },
-        { title: 'Feedback rate and positive share', format: fmtPct, range: [0, 1],
-          series: [...per('feedback rate', feedbackRate), ...per('positive', (r) => r.positive_feedback_rate)] },
+        split
+          ? { title: 'Feedback rate', format: fmtPct, range: [0, 1], series: per('feedback rate', feedbackRate) }
+          : { title: 'Feedback rate and positive share', format: fmtPct, range: [0, 1],
+            series: [...per('feedback rate', feedbackRate), ...per('positive', (r) => r.positive_feedback_rate)] },
       ],
     };
   }, [rows, group, since, until, bucket]);
@@ -125,7 +135,8 @@ export function MonitoringPage({ query }) {
             <p>Widen the window${query.endpoint || query.model || query.version ? ' or clear a filter' : ''}, or send requests
             through the gateway (<code>POST /v1/chat/completions</code>).</p><//>`
         : html`<${Totals} rows=${d.totals} group=${group} />
-          <${Charts} rows=${d.rows} group=${group} since=${d.since} until=${d.until} bucket=${d.bucket} />`}` : ''}
+          <${Charts} rows=${d.rows} group=${group} since=${d.since} until=${d.until} bucket=${d.bucket} />
+          <${DriftSection} since=${d.since} until=${d.until} endpoint=${query.endpoint} model=${query.model} />`}` : ''}
     <${AlertsSection} />
   </section>`;
 }

@@ -13,6 +13,7 @@ export const addFeedback = (body) => api.post('/api/v1/feedback', body);
 export const deleteFeedback = (id) => api.del(`/api/v1/feedback/${enc(id)}`);
 
 export const monitorSummary = (params) => api.get(`/api/v1/monitor/summary${qs(params)}`);
+export const monitorDrift = (params) => api.get(`/api/v1/monitor/drift${qs(params)}`);
 export const listAlertRules = () => api.get('/api/v1/alerts/rules');
 export const getAlertRule = (id) => api.get(`/api/v1/alerts/rules/${enc(id)}`);
 export const createAlertRule = (body) => api.post('/api/v1/alerts/rules', body);
