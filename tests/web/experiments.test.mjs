@@ -47,3 +47,45 @@ test('an unknown link says so and offers a way back', async () => {
   await open(page, '#/no/such/page');
   await page.getByText('Nothing at /no/such/page').waitFor();
 });
+
+test('a 401 from the API asks for a key, then retries with it', async () => {
+  const page = await newPage(browser);
+  let seen = null;
+  // The server under test runs without API auth: answer the first search with a 401 as a
+  // server that requires a key would, and let the retry through, recording its header.
+  let first = true;
+  await page.route('**/api/2.0/mlflow/experiments/search', async (route) => {
+    if (first) {
+      first = false;
+      return route.fulfill({ status: 401, contentType: 'application/json', body: '{"error":{"code":"unauthenticated","message":"an API key is required"}}' });
+    }
+    seen = route.request().headers().authorization;
+    return route.continue();
+  });
+  await open(page, '#/experiments');
+  const dialog = page.getByRole('dialog', { name: 'API key required' });
+  await dialog.waitFor();
+  await shot(page, 'api-key-dialog');
+  await dialog.getByLabel('API key').fill('k-123');
+  await dialog.getByRole('button', { name: 'Use key' }).click();
+  await page.getByRole('link', { name: 'webui-experiments' }).waitFor();
+  assert.equal(seen, 'Bearer k-123');
+  assert.equal(await page.evaluate(() => localStorage.getItem('llmops.apiKey')), 'k-123');
+});
+
+test('keyboard: the skip link comes first, the sections are reachable with Tab and Enter', async () => {
+  const page = await newPage(browser);
+  await open(page, '#/experiments');
+  await page.getByRole('link', { name: 'webui-experiments' }).waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  const seen = [];
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('Tab');
+    seen.push(await page.evaluate(() => document.activeElement.textContent));
+  }
+  assert.deepEqual(seen, ['llmops', 'Experiments', 'Models', 'Prompts']);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.hash === '#/prompts');
+  await page.getByRole('heading', { name: 'Prompts' }).waitFor();
+});

@@ -69,6 +69,20 @@ export function ModelPage({ params }) {
   </section>`;
 }
 
+// Gateway endpoints with a target naming this version, directly (name/N) or by one of its
+// aliases (name@alias), with or without the models:/ prefix.
+function ServingEndpoints({ name, version, aliases }) {
+  const result = useApi(() => api.get('/api/v1/endpoints'), [name, version]);
+  const refs = new Set([`${name}/${version}`, ...aliases.map((a) => `${name}@${a}`)]);
+  const names = (t) => t.model_ref && refs.has(t.model_ref.replace(/^models:\//, ''));
+  return html`<${Loaded} result=${result} render=${(d) => {
+    const hits = (d.endpoints || []).filter((e) => ((e.spec && e.spec.targets) || []).some(names));
+    if (!hits.length) return html`<p class="muted">No gateway endpoint routes to this version. Clients can still call it as model <code>${name}/${version}</code>.</p>`;
+    return html`<table class="grid" aria-label="endpoints"><thead><tr><th scope="col">Endpoint</th><th scope="col">Target</th><th scope="col" class="num">Weight</th></tr></thead>
+      <tbody>${hits.flatMap((e) => e.spec.targets.filter(names).map((t) => html`<tr><td>${e.name}</td><td class="mono">${t.model_ref}</td><td class="num">${t.weight ?? 1}</td></tr>`))}</tbody></table>`;
+  }} />`;
+}
+
 export function ModelVersionPage({ params }) {
   const { name, version } = params;
   const result = useApi(() => api.get('/api/v1/models/' + enc(name) + '/versions/' + enc(version)), [name, version]);
@@ -89,6 +103,8 @@ export function ModelVersionPage({ params }) {
       <h2>Serving spec</h2>
       ${v.serving ? html`<pre aria-label="serving spec">${JSON.stringify(v.serving, null, 2)}</pre>`
         : html`<p class="muted">No serving spec: the gateway cannot route to this version. Create a version with <code>--serving-provider P --serving-model M</code>.</p>`}
+      <h2>Endpoints serving it</h2>
+      <${ServingEndpoints} name=${name} version=${v.version} aliases=${v.aliases} />
       <h2>Lineage</h2>
       <${LineageView} type="model_version" id=${name + '/' + v.version} />`} />
   </section>`;

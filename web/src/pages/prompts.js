@@ -108,7 +108,7 @@ function VersionDetail({ name, version }) {
     <${VersionContent} v=${v} />
     <p><a href=${href('/playground', { prompt: name, version: v.version })}>Try it in the playground →</a>
       ${v.version > 1 ? html` · <a href=${href('/prompts/' + enc(name), { diff: v.version - 1 + '..' + v.version })}>diff with v${v.version - 1}</a>` : ''}
-      · <a href=${href('/lineage', { type: 'prompt_version', id: name + '/' + v.version })}>lineage</a></p>
+      ${' · '}<a href=${href('/lineage', { type: 'prompt_version', id: name + '/' + v.version })}>lineage</a></p>
   </div>`} />`;
 }
 
