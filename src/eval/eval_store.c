@@ -10,7 +10,7 @@
 
 #define EVAL_COLUMNS                                                                               \
     "id, name, status, dataset, dataset_name, split, spec, total, baseline, metrics, gates, "     \
-    "gates_passed, error, created_ms, started_ms, finished_ms"
+    "gates_passed, error, created_ms, started_ms, finished_ms, owner, heartbeat_ms"
 
 int eval_store_insert(store_conn_t *c, const eval_record_t *r, err_t *err)
 {
@@ -18,12 +18,13 @@ int eval_store_insert(store_conn_t *c, const eval_record_t *r, err_t *err)
     store_value_t p[] = {sv_text(r->id),           sv_text(r->name),  sv_text(r->status),
                          sv_text(r->dataset),      sv_text(r->dataset_name), sv_text(r->split),
                          sv_text(spec),            sv_int(r->total),  sv_text(r->baseline),
+                         sv_int(r->created_ms),     sv_text(r->owner),
                          sv_int(r->created_ms)};
     int64_t rc = store_exec(c,
                             "INSERT INTO evaluations (id, name, status, dataset, dataset_name, "
-                            "split, spec, total, baseline, created_ms) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            p, 10, err);
+                            "split, spec, total, baseline, created_ms, owner, heartbeat_ms) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            p, 12, err);
     free(spec);
     return rc < 0 ? -1 : 0;
 }
@@ -68,6 +69,8 @@ static json_t *eval_row_json(const store_rows_t *rows, size_t r)
     json_object_set_new(o, "created_ms", json_integer(store_rows_int(rows, r, 13)));
     json_object_set_new(o, "started_ms", int_or_null(rows, r, 14));
     json_object_set_new(o, "finished_ms", int_or_null(rows, r, 15));
+    json_object_set_new(o, "owner", text_or_null(rows, r, 16));
+    json_object_set_new(o, "heartbeat_ms", int_or_null(rows, r, 17));
     return o;
 }
 
@@ -141,6 +144,17 @@ int eval_store_set_status(store_t *s, const char *id, const char *status, const 
     store_release(s, c);
     if (changed)
         *changed = n > 0;
+    return n < 0 ? -1 : 0;
+}
+
+int eval_store_heartbeat(store_t *s, const char *id, const char *owner, int64_t now_ms,
+                         err_t *err)
+{
+    store_value_t p[] = {sv_text(owner), sv_int(now_ms), sv_text(id)};
+    store_conn_t *c = store_acquire(s);
+    int64_t n = store_exec(c, "UPDATE evaluations SET owner = ?, heartbeat_ms = ? WHERE id = ?",
+                           p, 3, err);
+    store_release(s, c);
     return n < 0 ? -1 : 0;
 }
 

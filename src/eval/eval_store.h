@@ -22,13 +22,15 @@ typedef struct eval_record {
     int64_t total;
     const char *baseline; /* NULL when none */
     int64_t created_ms;
+    const char *owner; /* the creating process (eval_process_id) */
 } eval_record_t;
 
 int eval_store_insert(store_conn_t *c, const eval_record_t *r, err_t *err);
 
 /* The evaluation's row as an object: {"id","name","status","dataset","dataset_name","split",
  * "spec","total","baseline","metrics","gates","gates_passed","error","created_ms",
- * "started_ms","finished_ms"} (spec, metrics and gates parsed). 404 when unknown. */
+ * "started_ms","finished_ms","owner","heartbeat_ms"} (spec, metrics and gates parsed). 404
+ * when unknown. */
 json_t *eval_store_get(store_t *s, const char *id, err_t *err);
 
 /* Ids, newest first, with filters (NULL: any); dataset "qa" matches every version, "qa/3" one.
@@ -42,6 +44,10 @@ json_t *eval_store_list(store_t *s, const char *dataset, const char *status, int
 int eval_store_set_status(store_t *s, const char *id, const char *status, const char *only_from,
                           int64_t started_ms, int64_t finished_ms, const char *error, int *changed,
                           err_t *err);
+
+/* Say that process owner is running the evaluation, now. */
+int eval_store_heartbeat(store_t *s, const char *id, const char *owner, int64_t now_ms,
+                         err_t *err);
 
 /* Record the end: metrics and gates (may be NULL), gates_passed (-1: none). */
 int eval_store_set_results(store_t *s, const char *id, const json_t *metrics, const json_t *gates,

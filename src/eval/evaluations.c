@@ -146,7 +146,8 @@ static int is_active(evals_t *e, const char *id)
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-/* A stored "queued"/"running" evaluation no thread of this process runs was left by a process
+/* A stored "queued"/"running" evaluation no thread of this process runs, and whose owner is
+ * this process or has not said it runs it for EVAL_HEARTBEAT_STALE_MS, was left by a process
  * that died: it is interrupted (stored so, so resume can take it). */
 static void settle_stale(evals_t *e, json_t *rec)
 {
@@ -155,6 +156,12 @@ static void settle_stale(evals_t *e, json_t *rec)
     if (!status || !id || (strcmp(status, "running") && strcmp(status, "queued")))
         return;
     if (is_active(e, id))
+        return;
+    /* Another process's evaluation is abandoned only when its heartbeat stopped. */
+    const char *owner = json_string_value(json_object_get(rec, "owner"));
+    int64_t beat = json_integer_value(json_object_get(rec, "heartbeat_ms"));
+    if (owner && strcmp(owner, eval_process_id()) != 0 && !eval_owner_dead(owner) &&
+        clock_now_ms() - beat < EVAL_HEARTBEAT_STALE_MS)
         return;
     err_t err;
     int changed = 0;
@@ -576,7 +583,8 @@ json_t *evals_create(evals_t *e, const json_t *body, int *waited, err_t *err)
                          .spec = spec,
                          .total = total,
                          .baseline = r->baseline,
-                         .created_ms = clock_now_ms()};
+                         .created_ms = clock_now_ms(),
+                         .owner = eval_process_id()};
     char dataset_name[256];
     snprintf(dataset_name, sizeof dataset_name, "%s", r->dataset);
     char *slash = strrchr(dataset_name, '/');
@@ -632,13 +640,21 @@ json_t *evals_resume(evals_t *e, const char *id, err_t *err)
     snprintf(r->id, sizeof r->id, "%s", id);
     int rc = eval_run_build(r, spec, err);
     json_decref(spec);
-    json_decref(rec);
     if (rc == 0) {
-        /* Figures of the previous pass are recomputed at the end. */
-        rc = eval_store_set_results(e->app->store, id, NULL, NULL, -1, err);
+        /* Taken only from the status read above: two resumes at once start one run. */
+        int changed = 0;
+        rc = eval_store_set_status(e->app->store, id, "queued", status, 0, 0, NULL, &changed, err);
+        if (rc == 0 && !changed)
+            rc = err_conflict(err, "evaluation '%s' changed meanwhile (resumed elsewhere?)", id);
+        /* The previous pass's end time, error and figures go (recomputed at the end). */
         if (rc == 0)
             rc = eval_store_set_status(e->app->store, id, "queued", NULL, 0, 0, NULL, NULL, err);
+        if (rc == 0)
+            rc = eval_store_set_results(e->app->store, id, NULL, NULL, -1, err);
+        if (rc == 0)
+            rc = eval_store_heartbeat(e->app->store, id, eval_process_id(), clock_now_ms(), err);
     }
+    json_decref(rec);
     if (rc != 0 || launch(e, r, err) != 0) {
         eval_run_free(r);
         return NULL;

@@ -1,13 +1,17 @@
 /* runner.c - an evaluation's thread and its workers (runner.h). */
 #include "eval/runner.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/ids.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "datasets/reader.h"
@@ -22,6 +26,46 @@
 #define BACKOFF_MAX_MS   8000
 #define RETRY_AFTER_MAX  30 /* s: a longer Retry-After is capped, not obeyed */
 
+static char process_id[400];
+static pthread_once_t process_id_once = PTHREAD_ONCE_INIT;
+
+/* "HOST/PID/RANDOM": the host and pid let a process on the same host tell that the owner died
+ * (eval_owner_dead), the random part keeps a reused pid from passing for its predecessor. */
+static void process_id_make(void)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    char rnd[33];
+    ids_uuid7_hex(rnd);
+    snprintf(process_id, sizeof process_id, "%s/%ld/%s", host, (long)getpid(), rnd);
+}
+
+int eval_owner_dead(const char *owner)
+{
+    eval_process_id();
+    const char *slash = strchr(owner, '/');
+    const char *mine = strchr(process_id, '/');
+    if (!slash || !mine || slash - owner != mine - process_id ||
+        strncmp(owner, process_id, (size_t)(slash - owner)) != 0)
+        return 0; /* another host: only its heartbeat tells */
+    if (strcmp(owner, process_id) == 0)
+        return 0; /* this process: the caller knows what it runs */
+    char *end;
+    long pid = strtol(slash + 1, &end, 10);
+    if (*end != '/' || pid <= 0)
+        return 0;
+    if ((pid_t)pid == getpid())
+        return 1; /* our pid, another random part: a predecessor with the same pid */
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+const char *eval_process_id(void)
+{
+    pthread_once(&process_id_once, process_id_make);
+    return process_id;
+}
+
 eval_run_t *eval_run_new(app_t *app)
 {
     eval_run_t *r = xcalloc(1, sizeof *r);
@@ -34,6 +78,7 @@ eval_run_t *eval_run_new(app_t *app)
     r->use_cache = 1;
     atomic_init(&r->cancel, 0);
     pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->workers_cv, NULL);
     return r;
 }
 
@@ -57,6 +102,7 @@ void eval_run_free(eval_run_t *r)
     free(r->indexes);
     json_decref(r->baseline_outputs);
     pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->workers_cv);
     free(r);
 }
 
@@ -328,6 +374,10 @@ static void *worker_main(void *arg)
         json_decref(r->rows[i]);
         r->rows[i] = NULL;
     }
+    pthread_mutex_lock(&r->mu);
+    r->workers_left--;
+    pthread_cond_broadcast(&r->workers_cv);
+    pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
@@ -490,7 +540,8 @@ static void *run_main(void *arg)
     err_clear(&err);
     int64_t now = clock_now_ms();
     int ok = eval_store_set_status(r->app->store, r->id, "running", NULL, now, 0, NULL, NULL,
-                                   &err) == 0;
+                                   &err) == 0 &&
+             eval_store_heartbeat(r->app->store, r->id, eval_process_id(), now, &err) == 0;
     if (ok) {
         set_status_tag(r, "running");
         json_t *info = runs_update(r->app->store, r->id, "RUNNING", 0, 0, NULL, &err);
@@ -503,13 +554,38 @@ static void *run_main(void *arg)
             n = (int)r->nrows;
         pthread_t *workers = xcalloc(n ? (size_t)n : 1, sizeof *workers);
         int started = 0;
+        pthread_mutex_lock(&r->mu);
+        r->workers_left = n;
+        pthread_mutex_unlock(&r->mu);
         for (int i = 0; i < n; i++) {
             if (pthread_create(&workers[i], NULL, worker_main, r) != 0)
                 break;
             started++;
         }
-        if (n > 0 && started == 0)
+        pthread_mutex_lock(&r->mu);
+        r->workers_left -= n - started; /* those that could not start */
+        pthread_mutex_unlock(&r->mu);
+        if (n > 0 && started == 0) {
+            pthread_mutex_lock(&r->mu);
+            r->workers_left++;
+            pthread_mutex_unlock(&r->mu);
             worker_main(r); /* no thread to be had: do the work here */
+        }
+        /* Wait for the workers, saying every few seconds that this process still runs the
+         * evaluation (so other servers sharing the store do not take it for abandoned). */
+        pthread_mutex_lock(&r->mu);
+        while (r->workers_left > 0) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += EVAL_HEARTBEAT_MS / 1000;
+            if (pthread_cond_timedwait(&r->workers_cv, &r->mu, &until) != 0) {
+                pthread_mutex_unlock(&r->mu);
+                eval_store_heartbeat(r->app->store, r->id, eval_process_id(), clock_now_ms(),
+                                     &err);
+                pthread_mutex_lock(&r->mu);
+            }
+        }
+        pthread_mutex_unlock(&r->mu);
         for (int i = 0; i < started; i++)
             pthread_join(workers[i], NULL);
         free(workers);

@@ -54,8 +54,21 @@ typedef struct eval_run {
     int64_t *indexes;
     size_t nrows, next;
     json_t *baseline_outputs; /* {"<index>": "output"} for pairwise scorers, or NULL */
+    int workers_left; /* under mu: workers still working */
+    pthread_cond_t workers_cv;
     struct eval_run *next_run; /* the service's list */
 } eval_run_t;
+
+/* How often a running evaluation's heartbeat is written, and after how long without one an
+ * evaluation another process owns counts as abandoned (eval_store.h's owner/heartbeat_ms). */
+#define EVAL_HEARTBEAT_MS       5000
+#define EVAL_HEARTBEAT_STALE_MS 60000
+
+/* This process's id as an evaluation owner ("HOST/PID/RANDOM", made once). */
+const char *eval_process_id(void);
+/* 1 when owner is a process on this host that no longer exists (or an earlier process that
+ * had this pid); 0 when it may be alive, runs elsewhere, or is this process. */
+int eval_owner_dead(const char *owner);
 
 eval_run_t *eval_run_new(app_t *app);
 

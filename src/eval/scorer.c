@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "eval/scorers_model.h"
 
 #define SCORER_KINDS(X)                                                                            \
     X("exact_match", scorer_new_exact_match)                                                       \
@@ -19,7 +20,18 @@
     X("icontains", scorer_new_icontains)                                                           \
     X("regex", scorer_new_regex)                                                                   \
     X("json_valid", scorer_new_json_valid)                                                         \
-    X("json_schema", scorer_new_json_schema)
+    X("json_schema", scorer_new_json_schema)                                                       \
+    X("levenshtein", scorer_new_levenshtein)                                                       \
+    X("token_f1", scorer_new_token_f1)                                                             \
+    X("bleu", scorer_new_bleu)                                                                     \
+    X("rouge1", scorer_new_rouge1)                                                                 \
+    X("rouge2", scorer_new_rouge2)                                                                 \
+    X("rougeL", scorer_new_rougeL)                                                                 \
+    X("pii", scorer_new_pii)                                                                       \
+    X("blocklist", scorer_new_blocklist)                                                           \
+    X("latency", scorer_new_latency)                                                               \
+    X("cost", scorer_new_cost)                                                                     \
+    X("length", scorer_new_length)
 
 typedef struct scorer_kind {
     const char *type;
@@ -28,8 +40,8 @@ typedef struct scorer_kind {
 
 #define KIND_ENTRY(type, fn) {type, fn},
 #define KIND_NAME(type, fn)  type,
-static const scorer_kind_t kinds[] = {SCORER_KINDS(KIND_ENTRY)};
-const char *const scorer_types[] = {SCORER_KINDS(KIND_NAME) NULL};
+static const scorer_kind_t kinds[] = {SCORER_KINDS(KIND_ENTRY) SCORER_MODEL_KINDS(KIND_ENTRY)};
+const char *const scorer_types[] = {SCORER_KINDS(KIND_NAME) SCORER_MODEL_KINDS(KIND_NAME) NULL};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 #define NAME_MAX_LEN  128

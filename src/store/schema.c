@@ -727,7 +727,9 @@ static const char datasets_sql[] =
  * progress here. spec is the validated request body (JSON) so resume rebuilds the same target
  * and scorers; metrics and gates the summary written when it ends. eval_rows holds one result
  * per dataset row, keyed on the row's index in the version, written as each row finishes (so
- * resuming scores the indexes absent here). eval_cache: model answers keyed on the SHA-256 of
+ * resuming scores the indexes absent here). owner is the id of the process running it and
+ * heartbeat_ms when that process last said so, so a `running` evaluation whose process died
+ * is told from one another server is running. eval_cache: model answers keyed on the SHA-256 of
  * the canonical request plus the resolved target. */
 static const char evaluations_sql[] =
     "CREATE TABLE evaluations (\n"
@@ -746,7 +748,9 @@ static const char evaluations_sql[] =
     "  error TEXT,\n"
     "  created_ms BIGINT NOT NULL,\n"
     "  started_ms BIGINT,\n"
-    "  finished_ms BIGINT\n"
+    "  finished_ms BIGINT,\n"
+    "  owner TEXT,\n"
+    "  heartbeat_ms BIGINT\n"
     ");\n"
     "CREATE INDEX evaluations_created ON evaluations (created_ms, id);\n"
     "CREATE TABLE eval_rows (\n"

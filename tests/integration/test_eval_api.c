@@ -299,6 +299,54 @@ static void test_prompt_target_and_retries(void **state)
     json_decref(page);
 }
 
+/* A judge scorer calls its model through the same in-process path: the fake judge answers
+ * {"score": 0.75, "reason": "fine"} to every question, and its calls are traced in the
+ * evaluation's session beside the target's. */
+static void test_llm_judge_scorer(void **state)
+{
+    (void)state;
+    /* The fake wraps answers to a response_format request in {"answer": ...}; the judge
+     * endpoint asks for plain text so the judge's JSON arrives as the fake was told. */
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"name\":\"judge\",\"targets\":[{\"provider\":\"openai\",\"base_url\":\"%s\","
+             "\"model\":\"fake?answer=%%7B%%22score%%22%%3A0.75%%2C%%22reason%%22%%3A%%22fine%%22%%7D\","
+             "\"params\":{\"response_format\":{\"type\":\"text\"}}}]}",
+             fake_base);
+    json_decref(api_expect("POST", "/api/v1/endpoints", body, 201));
+    endpoint("echo2", "fake?x=judged");
+    dataset("judged", "{\"input\":\"a\",\"expected\":\"echo: a\"}\n"
+                      "{\"input\":\"b\",\"expected\":\"echo: b\"}\n");
+    json_t *e = start("{\"dataset\":\"judged\",\"target\":{\"endpoint\":\"echo2\"},"
+                      "\"scorers\":[{\"type\":\"exact_match\"},{\"type\":\"llm_judge\","
+                      "\"rubric\":\"Is the answer polite?\",\"model\":\"judge\"}],"
+                      "\"wait\":true}",
+                      200);
+    assert_string_equal(jstr(e, "status"), "finished");
+    assert_int_equal(jint(e, "errors"), 0);
+    assert_true(fabs(metric(e, "llm_judge", "mean") - 0.75) < 1e-9);
+    assert_true(fabs(metric(e, "llm_judge", "pass_rate") - 1.0) < 1e-9);
+    char id[33], path[256];
+    snprintf(id, sizeof id, "%s", jstr(e, "id"));
+    json_decref(e);
+    json_t *page = rows_of(id, "");
+    json_t *judged = json_object_get(
+        json_object_get(json_array_get(json_object_get(page, "rows"), 0), "scores"), "llm_judge");
+    assert_non_null(strstr(jstr(judged, "reason"), "fine"));
+    json_decref(page);
+    /* Two target calls and two judge calls, all in the evaluation's session. */
+    snprintf(path, sizeof path, "/api/v1/traces?source=eval&session_id=%s", id);
+    size_t n = 0;
+    for (int i = 0; i < 200 && n < 4; i++) {
+        json_t *list = api_expect("GET", path, NULL, 200);
+        n = json_array_size(json_object_get(list, "traces"));
+        json_decref(list);
+        if (n < 4)
+            harness_sleep_ms(50);
+    }
+    assert_int_equal(n, 4);
+}
+
 static void test_cancel_then_resume(void **state)
 {
     (void)state;
@@ -566,6 +614,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_rows_traces_cost_and_cache),
         cmocka_unit_test(test_prompt_target_and_retries),
+        cmocka_unit_test(test_llm_judge_scorer),
         cmocka_unit_test(test_cancel_then_resume),
         cmocka_unit_test(test_compare_and_gates),
         cmocka_unit_test(test_bad_input_creates_nothing),
