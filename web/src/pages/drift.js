@@ -32,7 +32,8 @@ function DriftTable({ since, until, endpoint, model }) {
   return html`<p class="muted">${d.current.traces} traces now against ${d.baseline.traces} in the window before.
       Moved: p ${'<'} ${d.thresholds.max_p} and a change over ${fmtPct(d.thresholds.min_change)}; topic mix: divergence over ${d.thresholds.min_jsd}.</p>
     <table class="grid drift-table" aria-label="drift">
-      <thead><tr><th>Metric</th><th>Before</th><th>Now</th><th class="num">Change</th><th>Test</th><th class="num">Statistic</th><th class="num">p</th><th>Moved</th></tr></thead>
+      <thead><tr><th>Metric</th><th>Before</th><th>Now</th><th class="num">Change</th><th>Test</th>
+        <th class="num">Statistic</th><th class="num">p</th><th>Moved</th></tr></thead>
       <tbody>${d.metrics.map((m) => html`<tr key=${m.metric}>
         <td>${m.metric}</td><td>${side(m.baseline)}</td><td>${side(m.current)}</td>
         <td class="num">${m.change !== null ? fmtPct(m.change) : m.baseline?.n && m.current?.n ? 'from 0' : '-'}</td>

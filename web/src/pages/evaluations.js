@@ -7,7 +7,7 @@
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { href, navigate, setQuery } from '../router.js';
-import { PagedTable, Empty, useApi, Loaded, ErrorBanner, fmtTime, fmtNum } from '../components.js';
+import { PagedTable, Empty, useApi, Loaded, fmtTime, fmtNum } from '../components.js';
 import { compareEvaluations, evaluationRows, getEvaluation, listEvaluations } from './obs_api.js';
 import { QueryForm, StatusBadge, fmtCost, fmtMs, fmtPct } from './obs_common.js';
 
@@ -17,6 +17,8 @@ export function scorerNames(ev) {
   return Object.keys(ev.metrics || {}).filter((k) => ev.metrics[k] && typeof ev.metrics[k] === 'object');
 }
 
+// #/datasets/NAME/N for a dataset reference "NAME/N"
+const datasetHref = (ref) => href('/datasets/' + ref.split('/').map(encodeURIComponent).join('/'));
 const text = (v) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 const targetText = (t) => (!t ? '-' : t.prompt ? `prompt ${t.prompt} → ${t.model}` : t.endpoint ? `endpoint ${t.endpoint}` : t.model ? `model ${t.model}` : JSON.stringify(t));
 
@@ -27,7 +29,10 @@ function CI({ m }) {
   const has = m.ci_low !== null && m.ci_low !== undefined && m.ci_high !== null && m.ci_high !== undefined;
   return html`<span class="ci">
     <strong>${fmtNum(m.mean)}</strong>${has ? html` <span class="muted">[${fmtNum(m.ci_low)}, ${fmtNum(m.ci_high)}]</span>` : ''}
-    ${unit && has ? html`<span class="ci-bar" aria-hidden="true"><span class="ci-range" style=${{ left: m.ci_low * 100 + '%', width: (m.ci_high - m.ci_low) * 100 + '%' }}></span><span class="ci-mean" style=${{ left: m.mean * 100 + '%' }}></span></span>` : ''}
+    ${unit && has ? html`<span class="ci-bar" aria-hidden="true">
+        <span class="ci-range" style=${{ left: m.ci_low * 100 + '%', width: (m.ci_high - m.ci_low) * 100 + '%' }}></span>
+        <span class="ci-mean" style=${{ left: m.mean * 100 + '%' }}></span>
+      </span>` : ''}
   </span>`;
 }
 
@@ -43,7 +48,7 @@ export function EvaluationsPage({ query }) {
     { label: 'Compare', render: (e) => html`<input type="checkbox" aria-label=${'compare ' + (e.name || e.id)} checked=${picked.includes(e.id)} onChange=${() => toggle(e.id)} />` },
     { label: 'Evaluation', render: (e) => html`<a href=${href('/evaluations/' + e.id)}>${e.name || e.id.slice(0, 12)}</a>` },
     { label: 'Status', render: (e) => html`<${StatusBadge} value=${e.status} />${e.status === 'running' ? html` <span class="muted">${e.done}/${e.total}</span>` : ''}` },
-    { label: 'Dataset', render: (e) => (e.dataset ? html`<a href=${href('/datasets/' + e.dataset.split('/').map(encodeURIComponent).join('/'))}>${e.dataset}</a>` : '-') },
+    { label: 'Dataset', render: (e) => (e.dataset ? html`<a href=${datasetHref(e.dataset)}>${e.dataset}</a>` : '-') },
     { label: 'Target', render: (e) => targetText(e.target) },
     { label: 'Scores (mean [CI])', render: (e) => scorerNames(e).map((s) => html`<div><span class="muted">${s}</span> <${CI} m=${e.metrics?.[s]} /></div>`) },
     { label: 'Pass rate', cls: 'num', render: (e) => fmtPct(e.metrics?.pass_rate) },
@@ -103,7 +108,7 @@ function Evaluation({ ev, query }) {
     <dl class="kv summary">
       <dt>Status</dt><dd><${StatusBadge} value=${ev.status} /> ${ev.done ?? 0} / ${ev.total ?? '?'} rows, ${ev.errors ?? 0} errors, ${ev.cached ?? 0} cached
         ${ev.error ? html`<div class="bad-text">${text(ev.error)}</div>` : ''}</dd>
-      <dt>Dataset</dt><dd>${ev.dataset ? html`<a href=${href('/datasets/' + ev.dataset.split('/').map(encodeURIComponent).join('/'))}>${ev.dataset}</a>` : '-'}${ev.split ? ` (split ${ev.split})` : ''}</dd>
+      <dt>Dataset</dt><dd>${ev.dataset ? html`<a href=${datasetHref(ev.dataset)}>${ev.dataset}</a>` : '-'}${ev.split ? ` (split ${ev.split})` : ''}</dd>
       <dt>Target</dt><dd>${targetText(ev.target)}</dd>
       <dt>Run</dt><dd><a href=${href('/runs/' + ev.id)}>tracking run ${ev.id}</a></dd>
       <dt>Started</dt><dd>${fmtTime(ev.started_ms || ev.created_ms)}${ev.finished_ms ? ` · finished ${fmtTime(ev.finished_ms)}` : ''}</dd>

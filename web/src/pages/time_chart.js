@@ -1,6 +1,7 @@
 // time_chart.js - a time-series line chart on uPlot for the monitoring and gateway pages (the
 // shared Chart in components.js plots steps): x in epoch ms, one line per series, gaps where a
-// value is null, values and axis formatted by `format`, y over `range` when given. Rebuilt when the data changes.
+// value is null, values and axis formatted by `format`, y over `range` when given. Rebuilt
+// when the data changes.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { html } from '../html.js';

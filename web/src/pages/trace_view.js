@@ -209,7 +209,8 @@ export function TraceViewPage({ params, query }) {
       <dt>Cost</dt><dd>${fmtCost(t.cost_usd)}</dd>
       <dt>Endpoint</dt><dd>${t.endpoint ? html`<a href=${href('/traces', { endpoint: t.endpoint })}>${t.endpoint}</a>` : '-'}</dd>
       <dt>Model</dt><dd>${t.model || '-'}${t.provider ? ` (${t.provider})` : ''}</dd>
-      ${t.model_name ? html`<dt>Registered model</dt><dd>${t.model_name}${t.model_version ? ' v' + t.model_version : ''}${t.model_alias ? ' @' + t.model_alias : ''}</dd>` : ''}
+      ${t.model_name ? html`<dt>Registered model</dt>
+        <dd>${t.model_name}${t.model_version ? ' v' + t.model_version : ''}${t.model_alias ? ' @' + t.model_alias : ''}</dd>` : ''}
       ${t.prompt_name ? html`<dt>Prompt</dt><dd>${t.prompt_name} v${t.prompt_version}</dd>` : ''}
       <dt>Version</dt><dd>${t.version || '-'}</dd>
       <dt>User</dt><dd>${t.user ? html`<a href=${href('/traces', { user: t.user })}>${t.user}</a>` : '-'}</dd>
