@@ -107,6 +107,12 @@ test('trace list -> trace -> add feedback -> on the trace at once and in the mon
   assert.equal(stored.scores[0].value, false);
   assert.equal(stored.scores[0].source, 'human');
 
+  // the score filter finds it
+  await open(page, '#/traces?score=' + encodeURIComponent('thumbs=false'));
+  await page.waitForFunction(() => document.querySelectorAll('table[aria-label="traces"] tbody tr').length === 1);
+  assert.equal(await page.getByLabel('Score').inputValue(), 'thumbs=false');
+  assert.ok((await rows(page, 'traces').first().getByRole('link').first().getAttribute('href')).endsWith(traceId));
+
   // one of the endpoint's four traces now has human feedback
   assert.equal(await feedbackCell(), '25.0%');
   await shot(page, 'monitoring-feedback');

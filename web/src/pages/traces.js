@@ -1,5 +1,6 @@
 // traces.js - the trace list (#/traces): every filter of GET /api/v1/traces (endpoint, model,
-// version, user, session, status, minimum latency and cost, feedback, full text, time window)
+// version, user, session, status, minimum latency and cost, feedback, a score condition, full
+// text, time window)
 // in a form whose values live in the URL, so a filtered list is a link; sort by time, latency,
 // cost or tokens; server-side keyset pages (PagedTable). Rows link to the trace page.
 import { html } from '../html.js';
@@ -17,6 +18,7 @@ const FIELDS = [
   ['session_id', 'Session', 'text'],
   ['min_latency_ms', 'Min latency (ms)', 'text', 'e.g. 2000'],
   ['min_cost_usd', 'Min cost ($)', 'text', 'e.g. 0.01'],
+  ['score', 'Score', 'text', 'e.g. helpful>=0.5'],
   ['status', 'Status', 'select', [['', 'any'], ['ok', 'ok'], ['error', 'error'], ['unset', 'unset']]],
   ['has_feedback', 'Feedback', 'select', [['', 'any'], ['true', 'with feedback'], ['false', 'without feedback']]],
   ['window', 'Started within', 'select', [['', 'all time'], ...WINDOWS.map(([n]) => [n, 'last ' + n])]],
@@ -25,7 +27,7 @@ const FIELDS = [
 ];
 // Filters the list understands without a form field (links from other pages).
 const HIDDEN = ['key_id', 'source', 'name'];
-const API_PARAMS = ['q', 'endpoint', 'model', 'version', 'user', 'session_id', 'min_latency_ms', 'min_cost_usd',
+const API_PARAMS = ['q', 'endpoint', 'model', 'version', 'user', 'session_id', 'min_latency_ms', 'min_cost_usd', 'score',
   'status', 'has_feedback', 'sort', 'order', ...HIDDEN];
 
 export function tracesParams(query) {
