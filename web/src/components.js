@@ -71,8 +71,11 @@ export function fmtNum(v) {
 // keeps the stack of tokens so Previous works without the server supporting it. Changing
 // `resetKey` (filter, sort...) starts again from the first page.
 export function PagedTable({ columns, fetchPage, resetKey, empty, rowKey, label }) {
-  const [tokens, setTokens] = useState(['']);
-  useEffect(() => setTokens(['']), [resetKey]);
+  // The token stack belongs to one resetKey: a new filter or sort starts from page 1 at once,
+  // without first asking the server for a page of the old stack.
+  const [state, setState] = useState({ key: resetKey, tokens: [''] });
+  const tokens = state.key === resetKey ? state.tokens : [''];
+  const setTokens = (t) => setState({ key: resetKey, tokens: t });
   const token = tokens[tokens.length - 1];
   const result = useApi(() => fetchPage(token), [resetKey, token]);
   const page = tokens.length;
