@@ -9,17 +9,16 @@
 #include "base/json.h"
 
 #define EVAL_COLUMNS                                                                               \
-    "id, name, status, dataset, dataset_name, split, spec, total, baseline, metrics, gates, "     \
+    "id, name, status, dataset, dataset_name, split, spec, total, baseline, metrics, gates, "      \
     "gates_passed, error, created_ms, started_ms, finished_ms, owner, heartbeat_ms"
 
 int eval_store_insert(store_conn_t *c, const eval_record_t *r, err_t *err)
 {
     char *spec = json_to_string(r->spec);
-    store_value_t p[] = {sv_text(r->id),           sv_text(r->name),  sv_text(r->status),
-                         sv_text(r->dataset),      sv_text(r->dataset_name), sv_text(r->split),
-                         sv_text(spec),            sv_int(r->total),  sv_text(r->baseline),
-                         sv_int(r->created_ms),     sv_text(r->owner),
-                         sv_int(r->created_ms)};
+    store_value_t p[] = {sv_text(r->id),        sv_text(r->name),         sv_text(r->status),
+                         sv_text(r->dataset),   sv_text(r->dataset_name), sv_text(r->split),
+                         sv_text(spec),         sv_int(r->total),         sv_text(r->baseline),
+                         sv_int(r->created_ms), sv_text(r->owner),        sv_int(r->created_ms)};
     int64_t rc = store_exec(c,
                             "INSERT INTO evaluations (id, name, status, dataset, dataset_name, "
                             "split, spec, total, baseline, created_ms, owner, heartbeat_ms) "
@@ -62,9 +61,9 @@ static json_t *eval_row_json(const store_rows_t *rows, size_t r)
     json_object_set_new(o, "baseline", text_or_null(rows, r, 8));
     json_object_set_new(o, "metrics", parsed(rows, r, 9));
     json_object_set_new(o, "gates", parsed(rows, r, 10));
-    json_object_set_new(o, "gates_passed", store_rows_is_null(rows, r, 11)
-                                               ? json_null()
-                                               : json_boolean(store_rows_int(rows, r, 11)));
+    json_object_set_new(
+        o, "gates_passed",
+        store_rows_is_null(rows, r, 11) ? json_null() : json_boolean(store_rows_int(rows, r, 11)));
     json_object_set_new(o, "error", text_or_null(rows, r, 12));
     json_object_set_new(o, "created_ms", json_integer(store_rows_int(rows, r, 13)));
     json_object_set_new(o, "started_ms", int_or_null(rows, r, 14));
@@ -128,9 +127,12 @@ int eval_store_set_status(store_t *s, const char *id, const char *status, const 
                           int64_t started_ms, int64_t finished_ms, const char *error, int *changed,
                           err_t *err)
 {
-    store_value_t p[] = {sv_text(status), started_ms > 0 ? sv_int(started_ms) : sv_null(),
-                         finished_ms > 0 ? sv_int(finished_ms) : sv_null(), sv_text(error),
-                         sv_text(id), sv_text(only_from)};
+    store_value_t p[] = {sv_text(status),
+                         started_ms > 0 ? sv_int(started_ms) : sv_null(),
+                         finished_ms > 0 ? sv_int(finished_ms) : sv_null(),
+                         sv_text(error),
+                         sv_text(id),
+                         sv_text(only_from)};
     store_conn_t *c = store_acquire(s);
     int64_t n = store_exec(c,
                            only_from ? "UPDATE evaluations SET status = ?, "
@@ -147,13 +149,12 @@ int eval_store_set_status(store_t *s, const char *id, const char *status, const 
     return n < 0 ? -1 : 0;
 }
 
-int eval_store_heartbeat(store_t *s, const char *id, const char *owner, int64_t now_ms,
-                         err_t *err)
+int eval_store_heartbeat(store_t *s, const char *id, const char *owner, int64_t now_ms, err_t *err)
 {
     store_value_t p[] = {sv_text(owner), sv_int(now_ms), sv_text(id)};
     store_conn_t *c = store_acquire(s);
-    int64_t n = store_exec(c, "UPDATE evaluations SET owner = ?, heartbeat_ms = ? WHERE id = ?",
-                           p, 3, err);
+    int64_t n =
+        store_exec(c, "UPDATE evaluations SET owner = ?, heartbeat_ms = ? WHERE id = ?", p, 3, err);
     store_release(s, c);
     return n < 0 ? -1 : 0;
 }
@@ -163,8 +164,8 @@ int eval_store_set_results(store_t *s, const char *id, const json_t *metrics, co
 {
     char *m = metrics ? json_to_string(metrics) : NULL;
     char *g = gates ? json_to_string(gates) : NULL;
-    store_value_t p[] = {sv_text(m), sv_text(g), gates_passed < 0 ? sv_null() : sv_int(gates_passed),
-                         sv_text(id)};
+    store_value_t p[] = {sv_text(m), sv_text(g),
+                         gates_passed < 0 ? sv_null() : sv_int(gates_passed), sv_text(id)};
     store_conn_t *c = store_acquire(s);
     int64_t n = store_exec(
         c, "UPDATE evaluations SET metrics = ?, gates = ?, gates_passed = ? WHERE id = ?", p, 4,
@@ -177,8 +178,8 @@ int eval_store_set_results(store_t *s, const char *id, const json_t *metrics, co
 
 int eval_store_put_row(store_t *s, const char *eval_id, const eval_row_result_t *r, err_t *err)
 {
-    char *expected = r->expected ? json_dump_text(r->expected, JSON_COMPACT | JSON_ENCODE_ANY)
-                                 : NULL;
+    char *expected =
+        r->expected ? json_dump_text(r->expected, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     char *scores = json_to_string(r->scores);
     store_value_t p[] = {sv_text(eval_id),
                          sv_int(r->index),
@@ -290,12 +291,13 @@ int eval_store_counts(store_t *s, const char *eval_id, int64_t *done, int64_t *e
 {
     store_value_t p[] = {sv_text(eval_id)};
     store_conn_t *c = store_acquire(s);
-    store_rows_t *rows = store_query(c,
-                                     "SELECT COUNT(*), "
-                                     "CAST(COALESCE(SUM(CASE WHEN error IS NULL THEN 0 "
-                                     "ELSE 1 END), 0) AS BIGINT), "
-                                     "CAST(COALESCE(SUM(cached), 0) AS BIGINT) FROM eval_rows WHERE eval_id = ?",
-                                     p, 1, err);
+    store_rows_t *rows =
+        store_query(c,
+                    "SELECT COUNT(*), "
+                    "CAST(COALESCE(SUM(CASE WHEN error IS NULL THEN 0 "
+                    "ELSE 1 END), 0) AS BIGINT), "
+                    "CAST(COALESCE(SUM(cached), 0) AS BIGINT) FROM eval_rows WHERE eval_id = ?",
+                    p, 1, err);
     store_release(s, c);
     if (!rows)
         return -1;

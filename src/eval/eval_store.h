@@ -46,8 +46,7 @@ int eval_store_set_status(store_t *s, const char *id, const char *status, const 
                           err_t *err);
 
 /* Say that process owner is running the evaluation, now. */
-int eval_store_heartbeat(store_t *s, const char *id, const char *owner, int64_t now_ms,
-                         err_t *err);
+int eval_store_heartbeat(store_t *s, const char *id, const char *owner, int64_t now_ms, err_t *err);
 
 /* Record the end: metrics and gates (may be NULL), gates_passed (-1: none). */
 int eval_store_set_results(store_t *s, const char *id, const json_t *metrics, const json_t *gates,
@@ -78,8 +77,7 @@ json_t *eval_store_rows(store_t *s, const char *eval_id, int64_t after, int64_t 
                         int failed_only, err_t *err);
 
 /* The indexes that have a result, ascending (*out malloc'd, caller frees). */
-int eval_store_done_indexes(store_t *s, const char *eval_id, int64_t **out, size_t *n,
-                            err_t *err);
+int eval_store_done_indexes(store_t *s, const char *eval_id, int64_t **out, size_t *n, err_t *err);
 
 /* Progress: rows with a result, those with an error, those served from the eval cache. */
 int eval_store_counts(store_t *s, const char *eval_id, int64_t *done, int64_t *errors,

@@ -211,21 +211,22 @@ static json_t *eval_json(evals_t *e, json_t *rec, err_t *err)
     json_t *gates = json_object_get(rec, "gates");
     gates = json_is_array(gates) ? json_incref(gates) : json_array();
     json_t *out = json_pack(
-        "{s:O, s:O, s:O, s:O, s:O, s:O, s:o, s:I, s:I, s:I, s:I, s:O, s:O, s:O, s:O, s:O, "
-        "s:O, s:O, s:o, s:O, s:O, s:O, s:O, s:O}",
+        /* id..target, scorers, total..cached, created_ms..metrics, baseline, gates,
+         * gates_passed..resolved_target; values that may be absent are O? (null). */
+        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:o, s:I, s:I, s:I, s:I, s:O?, s:O?, s:O?, s:O?, "
+        "s:O?, s:O?, s:o, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
         "id", json_object_get(rec, "id"), "name", json_object_get(rec, "name"), "status",
         json_object_get(rec, "status"), "dataset", json_object_get(rec, "dataset"), "split",
         json_object_get(rec, "split"), "target", json_object_get(spec, "target"), "scorers",
-        scorer_list, "total", (json_int_t)json_integer_value(json_object_get(rec, "total")),
-        "done", (json_int_t)done, "errors", (json_int_t)errors, "cached", (json_int_t)cached,
-        "created_ms", json_object_get(rec, "created_ms"), "started_ms",
-        json_object_get(rec, "started_ms"), "finished_ms", json_object_get(rec, "finished_ms"),
-        "error", json_object_get(rec, "error"), "metrics", metrics, "baseline",
-        json_object_get(rec, "baseline"), "gates", gates,
-        "gates_passed", json_object_get(rec, "gates_passed"), "limit", json_object_get(spec, "limit"),
-        "concurrency", json_object_get(spec, "concurrency"), "max_retries",
-        json_object_get(spec, "max_retries"), "cache", json_object_get(spec, "cache"),
-        "resolved_target", json_object_get(spec, "target_pinned"));
+        scorer_list, "total", (json_int_t)json_integer_value(json_object_get(rec, "total")), "done",
+        (json_int_t)done, "errors", (json_int_t)errors, "cached", (json_int_t)cached, "created_ms",
+        json_object_get(rec, "created_ms"), "started_ms", json_object_get(rec, "started_ms"),
+        "finished_ms", json_object_get(rec, "finished_ms"), "error", json_object_get(rec, "error"),
+        "metrics", metrics, "baseline", json_object_get(rec, "baseline"), "gates", gates,
+        "gates_passed", json_object_get(rec, "gates_passed"), "limit",
+        json_object_get(spec, "limit"), "concurrency", json_object_get(spec, "concurrency"),
+        "max_retries", json_object_get(spec, "max_retries"), "cache",
+        json_object_get(spec, "cache"), "resolved_target", json_object_get(spec, "target_pinned"));
     json_object_set(out, "gates_text", json_object_get(spec, "gates"));
     json_decref(live);
     return out;
@@ -330,11 +331,11 @@ json_t *evals_rows(evals_t *e, const char *id, int limit, const char *page_token
 /* ---- creating ----------------------------------------------------------------------------- */
 
 static const char *const body_fields[] = {
-    "dataset", "split",   "limit", "target",     "scorers", "baseline", "gates",
-    "concurrency", "max_retries", "cache", "name", "experiment", "wait", NULL};
+    "dataset",     "split",       "limit", "target", "scorers",    "baseline", "gates",
+    "concurrency", "max_retries", "cache", "name",   "experiment", "wait",     NULL};
 
-static int int_field(const json_t *body, const char *field, int64_t min, int64_t max,
-                     int64_t dflt, int64_t *out, err_t *err)
+static int int_field(const json_t *body, const char *field, int64_t min, int64_t max, int64_t dflt,
+                     int64_t *out, err_t *err)
 {
     json_t *v = json_object_get(body, field);
     *out = dflt;
@@ -376,8 +377,8 @@ static json_t *normalize(evals_t *e, const json_t *body, int64_t *total, const c
         int_field(body, "limit", 1, INT64_MAX, 0, &limit, err) != 0 ||
         int_field(body, "concurrency", 1, EVAL_CONCURRENCY_MAX, EVAL_CONCURRENCY_DEFAULT,
                   &concurrency, err) != 0 ||
-        int_field(body, "max_retries", 0, EVAL_RETRIES_MAX, EVAL_RETRIES_DEFAULT, &retries,
-                  err) != 0 ||
+        int_field(body, "max_retries", 0, EVAL_RETRIES_MAX, EVAL_RETRIES_DEFAULT, &retries, err) !=
+            0 ||
         json_field_string(body, "baseline", 0, 64, &baseline, err) != 0 ||
         json_field_string(body, "gates", 0, 5000, &gates, err) != 0 ||
         json_field_string(body, "name", 0, 250, name, err) != 0 ||
@@ -404,8 +405,8 @@ static json_t *normalize(evals_t *e, const json_t *body, int64_t *total, const c
         baseline = NULL;
     }
     dataset_reader_t *reader;
-    if (dataset_open(e->app->store, e->app->blobs, dataset, split && *split ? split : NULL,
-                     &reader, err) != 0) {
+    if (dataset_open(e->app->store, e->app->blobs, dataset, split && *split ? split : NULL, &reader,
+                     err) != 0) {
         if (!err->field[0])
             snprintf(err->field, sizeof err->field, "dataset");
         return NULL;
@@ -419,13 +420,12 @@ static json_t *normalize(evals_t *e, const json_t *body, int64_t *total, const c
     if (limit > 0 && limit < *total)
         *total = limit;
     dataset_close(reader);
-    json_t *spec = json_pack("{s:s, s:s?, s:I, s:O, s:O, s:s?, s:s?, s:I, s:I, s:b}", "dataset",
-                             buf_str(&ref), "split", split && *split ? split : NULL, "limit",
-                             (json_int_t)limit, "target", json_object_get(body, "target"),
-                             "scorers", json_object_get(body, "scorers"), "baseline", baseline,
-                             "gates", gates && *gates ? gates : NULL, "concurrency",
-                             (json_int_t)concurrency, "max_retries", (json_int_t)retries, "cache",
-                             cache);
+    json_t *spec =
+        json_pack("{s:s, s:s?, s:I, s:O, s:O, s:s?, s:s?, s:I, s:I, s:b}", "dataset", buf_str(&ref),
+                  "split", split && *split ? split : NULL, "limit", (json_int_t)limit, "target",
+                  json_object_get(body, "target"), "scorers", json_object_get(body, "scorers"),
+                  "baseline", baseline, "gates", gates && *gates ? gates : NULL, "concurrency",
+                  (json_int_t)concurrency, "max_retries", (json_int_t)retries, "cache", cache);
     buf_free(&ref);
     return spec;
 }
@@ -507,14 +507,14 @@ static json_t *create_run(evals_t *e, eval_run_t *r, const json_t *spec, const c
     if (r->target.prompt_name) {
         snprintf(prompt_node, sizeof prompt_node, "%s/%lld", r->target.prompt_name,
                  (long long)r->target.prompt_version);
-        edges[nedges++] = (lineage_edge_in_t){"run", r->id, "prompt_version", prompt_node,
-                                              "evaluated"};
+        edges[nedges++] =
+            (lineage_edge_in_t){"run", r->id, "prompt_version", prompt_node, "evaluated"};
     }
     if (r->target.model_name) {
         snprintf(model_node, sizeof model_node, "%s/%lld", r->target.model_name,
                  (long long)r->target.model_version);
-        edges[nedges++] = (lineage_edge_in_t){"run", r->id, "model_version", model_node,
-                                              "evaluated"};
+        edges[nedges++] =
+            (lineage_edge_in_t){"run", r->id, "model_version", model_node, "evaluated"};
     }
     for (size_t i = 0; i < nedges && rc == 0; i++) {
         json_t *edge = lineage_record(c, &edges[i], NULL, err);
@@ -630,8 +630,7 @@ json_t *evals_resume(evals_t *e, const char *id, err_t *err)
     if (strcmp(status, "finished") == 0 &&
         done >= json_integer_value(json_object_get(rec, "total"))) {
         json_decref(rec);
-        return err_conflict(err, "evaluation '%s' is finished: every row has a result", id),
-               NULL;
+        return err_conflict(err, "evaluation '%s' is finished: every row has a result", id), NULL;
     }
     /* The same target as the first time: the pinned one. */
     json_t *spec = json_deep_copy(json_object_get(rec, "spec"));

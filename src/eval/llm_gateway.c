@@ -154,8 +154,7 @@ int eval_gateway_call(gateway_t *g, provider_op_t op, const json_t *body, const 
                    "model call failed (%d): %s", w.status, message ? message : "no message");
 }
 
-static int llm_call(void *ctx, provider_op_t op, const json_t *body, json_t **response,
-                    err_t *err)
+static int llm_call(void *ctx, provider_op_t op, const json_t *body, json_t **response, err_t *err)
 {
     eval_llm_ctx_t *c = ctx;
     eval_call_t call;

@@ -150,11 +150,11 @@ static int build_scorers(eval_run_t *r, const json_t *specs, err_t *err)
                                "id of an evaluation on the same dataset)",
                                scorer_name(s));
         const char *field = json_string_value(json_object_get(spec, "field"));
-        json_array_append_new(
-            r->scorer_info,
-            json_pack("{s:s, s:s, s:f, s:b, s:s}", "name", scorer_name(s), "type",
-                      scorer_type(s), "threshold", scorer_threshold(s), "higher_is_better",
-                      scorer_higher_is_better(s), "field", field ? field : "expected"));
+        json_array_append_new(r->scorer_info,
+                              json_pack("{s:s, s:s, s:f, s:b, s:s}", "name", scorer_name(s), "type",
+                                        scorer_type(s), "threshold", scorer_threshold(s),
+                                        "higher_is_better", scorer_higher_is_better(s), "field",
+                                        field ? field : "expected"));
     }
     return 0;
 }
@@ -180,8 +180,8 @@ int eval_run_build(eval_run_t *r, const json_t *spec, err_t *err)
         return -1;
     }
     r->gates_text = gates && *gates ? xstrdup(gates) : NULL;
-    if (eval_target_resolve(r->app->store, r->app->gateway_config,
-                            json_object_get(spec, "target"), &r->target, err) != 0)
+    if (eval_target_resolve(r->app->store, r->app->gateway_config, json_object_get(spec, "target"),
+                            &r->target, err) != 0)
         return -1;
     return build_scorers(r, json_object_get(spec, "scorers"), err);
 }
@@ -210,7 +210,8 @@ typedef struct answer {
     int cached;
 } answer_t;
 
-/* The model's answer to body: from the eval cache, or a call with retries. */
+/* The model's answer to body: from the eval cache, or a call with retries. -1 with err when
+ * the call failed for good, -2 when the evaluation was cancelled before a retry. */
 static int get_answer(eval_run_t *r, const json_t *body, answer_t *a, err_t *err)
 {
     memset(a, 0, sizeof *a);
@@ -241,8 +242,10 @@ static int get_answer(eval_run_t *r, const json_t *body, answer_t *a, err_t *err
         int status = call.status;
         long retry_after = call.retry_after_s;
         eval_call_clear(&call);
-        if (attempt >= r->max_retries || !retryable(status) || atomic_load(&r->cancel))
+        if (attempt >= r->max_retries || !retryable(status))
             return -1;
+        if (atomic_load(&r->cancel))
+            return -2; /* would have retried: leave the row to a resume */
         int64_t wait = (int64_t)BACKOFF_FIRST_MS << (attempt < 5 ? attempt : 5);
         if (wait > BACKOFF_MAX_MS)
             wait = BACKOFF_MAX_MS;
@@ -278,8 +281,16 @@ static void do_row(eval_run_t *r, const json_t *row, int64_t index)
     double latency_ms = 0;
     int64_t in_tokens = 0, out_tokens = 0;
 
-    if (eval_target_request(r->app->store, &r->target, row, &body, &input, &err) != 0 ||
-        get_answer(r, body, &a, &err) != 0) {
+    int got = eval_target_request(r->app->store, &r->target, row, &body, &input, &err);
+    if (got == 0)
+        got = get_answer(r, body, &a, &err);
+    if (got == -2) { /* cancelled mid-retry: no result, so resume calls it again */
+        json_decref(scores);
+        json_decref(body);
+        free(input);
+        return;
+    }
+    if (got != 0) {
         error = xstrdup(err.message);
     } else {
         latency_ms = (double)(clock_mono_us() - t0) / 1e3;
@@ -289,8 +300,7 @@ static void do_row(eval_run_t *r, const json_t *row, int64_t index)
         out_tokens = json_integer_value(json_object_get(usage, "completion_tokens"));
         char ikey[32];
         snprintf(ikey, sizeof ikey, "%lld", (long long)index);
-        const char *baseline_output =
-            json_string_value(json_object_get(r->baseline_outputs, ikey));
+        const char *baseline_output = json_string_value(json_object_get(r->baseline_outputs, ikey));
         passed = 1;
         for (size_t i = 0; i < r->nscorers; i++) {
             const json_t *info = json_array_get(r->scorer_info, i);
@@ -312,17 +322,17 @@ static void do_row(eval_run_t *r, const json_t *row, int64_t index)
             err_clear(&serr);
             const char *name = scorer_name(r->scorers[i]);
             if (scorer_score(r->scorers[i], &sample, &score, &serr) == 0) {
-                json_object_set_new(scores, name,
-                                    json_pack("{s:o, s:b, s:s?}", "value",
-                                              isfinite(score.value) ? json_real(score.value)
-                                                                    : json_null(),
-                                              "pass", score.pass, "reason", score.reason));
+                json_object_set_new(
+                    scores, name,
+                    json_pack("{s:o, s:b, s:s?}", "value",
+                              isfinite(score.value) ? json_real(score.value) : json_null(), "pass",
+                              score.pass, "reason", score.reason));
                 passed = passed && score.pass;
             } else {
                 /* The row is scored by the others; it counts as an error and not passed. */
-                json_object_set_new(scores, name,
-                                    json_pack("{s:n, s:b, s:s}", "value", "pass", 0, "reason",
-                                              serr.message));
+                json_object_set_new(
+                    scores, name,
+                    json_pack("{s:n, s:b, s:s}", "value", "pass", 0, "reason", serr.message));
                 passed = 0;
                 if (!error) {
                     buf_t b;
@@ -351,7 +361,8 @@ static void do_row(eval_run_t *r, const json_t *row, int64_t index)
                              .cached = a.cached};
     err_t werr;
     if (eval_store_put_row(r->app->store, r->id, &res, &werr) != 0)
-        log_msg(LOG_ERROR, "eval %s: row %lld not stored: %s", r->id, (long long)index, werr.message);
+        log_msg(LOG_ERROR, "eval %s: row %lld not stored: %s", r->id, (long long)index,
+                werr.message);
     json_decref(scores);
     json_decref(a.response);
     json_decref(body);
@@ -456,7 +467,8 @@ static int load_baseline(eval_run_t *r, err_t *err)
         if (!out)
             continue;
         char key[32];
-        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(row, "index")));
+        snprintf(key, sizeof key, "%lld",
+                 (long long)json_integer_value(json_object_get(row, "index")));
         json_object_set_new(r->baseline_outputs, key, json_string(out));
     }
     json_decref(rows);
@@ -580,8 +592,7 @@ static void *run_main(void *arg)
             until.tv_sec += EVAL_HEARTBEAT_MS / 1000;
             if (pthread_cond_timedwait(&r->workers_cv, &r->mu, &until) != 0) {
                 pthread_mutex_unlock(&r->mu);
-                eval_store_heartbeat(r->app->store, r->id, eval_process_id(), clock_now_ms(),
-                                     &err);
+                eval_store_heartbeat(r->app->store, r->id, eval_process_id(), clock_now_ms(), &err);
                 pthread_mutex_lock(&r->mu);
             }
         }

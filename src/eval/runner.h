@@ -30,10 +30,10 @@ typedef struct eval_run {
     eval_target_t target;
     eval_scorer_t **scorers;
     size_t nscorers;
-    json_t *scorer_info;   /* [{"name","type","threshold","higher_is_better","field"}] */
-    char *dataset;         /* the pinned version, "qa/3" */
-    char *split;           /* NULL: every row */
-    int64_t limit;         /* 0: every row */
+    json_t *scorer_info; /* [{"name","type","threshold","higher_is_better","field"}] */
+    char *dataset;       /* the pinned version, "qa/3" */
+    char *split;         /* NULL: every row */
+    int64_t limit;       /* 0: every row */
     int concurrency;
     int max_retries;
     int use_cache;
@@ -54,7 +54,7 @@ typedef struct eval_run {
     int64_t *indexes;
     size_t nrows, next;
     json_t *baseline_outputs; /* {"<index>": "output"} for pairwise scorers, or NULL */
-    int workers_left; /* under mu: workers still working */
+    int workers_left;         /* under mu: workers still working */
     pthread_cond_t workers_cv;
     struct eval_run *next_run; /* the service's list */
 } eval_run_t;

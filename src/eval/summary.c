@@ -42,8 +42,8 @@ json_t *eval_summary(const json_t *rows, const json_t *scorers)
         json_object_set_new(out, name,
                             json_pack("{s:o, s:o, s:o, s:o, s:I}", "mean", num(ci.mean), "ci_low",
                                       num(ci.ci_low), "ci_high", num(ci.ci_high), "pass_rate",
-                                      k ? json_real((double)passes / (double)k) : json_null(),
-                                      "n", (json_int_t)k));
+                                      k ? json_real((double)passes / (double)k) : json_null(), "n",
+                                      (json_int_t)k));
     }
     size_t passed = 0, errors = 0, nlat = 0;
     double cost = 0;
@@ -64,8 +64,7 @@ json_t *eval_summary(const json_t *rows, const json_t *scorers)
     double p50 = stats_percentile(values, nlat, 50);
     double p95 = stats_percentile(values, nlat, 95);
     json_object_set_new(out, "pass_rate", n ? json_real((double)passed / (double)n) : json_null());
-    json_object_set_new(out, "error_rate",
-                        n ? json_real((double)errors / (double)n) : json_null());
+    json_object_set_new(out, "error_rate", n ? json_real((double)errors / (double)n) : json_null());
     json_object_set_new(out, "latency_p50", num(p50));
     json_object_set_new(out, "latency_p95", num(p95));
     json_object_set_new(out, "cost", n ? json_real(cost / (double)n) : json_null());
@@ -78,8 +77,8 @@ json_t *eval_summary(const json_t *rows, const json_t *scorers)
 static void add(json_t *list, const char *key, const json_t *value)
 {
     if (json_is_number(value))
-        json_array_append_new(list, json_pack("{s:s, s:f}", "key", key, "value",
-                                              json_number_value(value)));
+        json_array_append_new(
+            list, json_pack("{s:s, s:f}", "key", key, "value", json_number_value(value)));
 }
 
 json_t *eval_summary_metrics(const json_t *summary)

@@ -97,8 +97,7 @@ static json_t *targets_json(const gw_endpoint_t *ep)
     return out;
 }
 
-static int resolve_model(gateway_config_src_t *src, const char *model, eval_target_t *t,
-                         err_t *err)
+static int resolve_model(gateway_config_src_t *src, const char *model, eval_target_t *t, err_t *err)
 {
     if (!src)
         return err_unavailable(err, "no gateway configuration in this process");
@@ -214,8 +213,7 @@ static char *last_user_text(const json_t *messages)
 {
     for (size_t i = json_array_size(messages); i-- > 0;) {
         const json_t *m = json_array_get(messages, i);
-        if (json_is_object(m) &&
-            json_string_value(json_object_get(m, "role")) &&
+        if (json_is_object(m) && json_string_value(json_object_get(m, "role")) &&
             strcmp(json_string_value(json_object_get(m, "role")), "user") == 0)
             return as_text(json_object_get(m, "content"));
     }

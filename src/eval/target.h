@@ -17,8 +17,8 @@
 #include "store/store.h"
 
 typedef struct eval_target {
-    char *model;           /* the request's "model": an endpoint name or a pinned model ref */
-    char *prompt_name;     /* NULL when the target has no prompt */
+    char *model;       /* the request's "model": an endpoint name or a pinned model ref */
+    char *prompt_name; /* NULL when the target has no prompt */
     int64_t prompt_version;
     json_t *prompt_config; /* the prompt version's model_config (object) or NULL */
     json_t *params;        /* merged into every request; an object, never NULL */

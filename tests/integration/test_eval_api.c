@@ -225,15 +225,16 @@ static void test_run_rows_traces_cost_and_cache(void **state)
     }
     json_array_foreach(json_object_get(data, "tags"), i, kv)
     {
-        if (!strcmp(jstr(kv, "key"), "llmops.eval.status") && !strcmp(jstr(kv, "value"), "finished"))
+        if (!strcmp(jstr(kv, "key"), "llmops.eval.status") &&
+            !strcmp(jstr(kv, "value"), "finished"))
             seen_tag = 1;
     }
     assert_true(seen_metric && seen_param && seen_tag);
     json_decref(run);
 
     /* Lineage: dataset version -> run. */
-    json_t *edges = api_expect("GET", "/api/v1/lineage/edges?type=dataset&id=qa/1&direction=downstream",
-                               NULL, 200);
+    json_t *edges = api_expect(
+        "GET", "/api/v1/lineage/edges?type=dataset&id=qa/1&direction=downstream", NULL, 200);
     assert_true(json_array_size(json_object_get(edges, "edges")) >= 1);
     json_decref(edges);
 
@@ -283,10 +284,11 @@ static void test_prompt_target_and_retries(void **state)
     json_decref(e);
     /* Without retries the failure is the row's error. */
     endpoint("flaky2", "fake?fail_times=1&fail_status=503&x=2");
-    e = start("{\"dataset\":\"greet\",\"target\":{\"prompt\":\"hello@latest\",\"model\":\"flaky2\"},"
-              "\"scorers\":[{\"type\":\"exact_match\"}],\"concurrency\":1,\"max_retries\":0,"
-              "\"cache\":false,\"wait\":true}",
-              200);
+    e = start(
+        "{\"dataset\":\"greet\",\"target\":{\"prompt\":\"hello@latest\",\"model\":\"flaky2\"},"
+        "\"scorers\":[{\"type\":\"exact_match\"}],\"concurrency\":1,\"max_retries\":0,"
+        "\"cache\":false,\"wait\":true}",
+        200);
     assert_int_equal(jint(e, "errors"), 1);
     assert_true(fabs(metric(e, "error_rate", NULL) - 0.5) < 1e-9);
     char id[33];
@@ -308,11 +310,12 @@ static void test_llm_judge_scorer(void **state)
     /* The fake wraps answers to a response_format request in {"answer": ...}; the judge
      * endpoint asks for plain text so the judge's JSON arrives as the fake was told. */
     char body[1024];
-    snprintf(body, sizeof body,
-             "{\"name\":\"judge\",\"targets\":[{\"provider\":\"openai\",\"base_url\":\"%s\","
-             "\"model\":\"fake?answer=%%7B%%22score%%22%%3A0.75%%2C%%22reason%%22%%3A%%22fine%%22%%7D\","
-             "\"params\":{\"response_format\":{\"type\":\"text\"}}}]}",
-             fake_base);
+    snprintf(
+        body, sizeof body,
+        "{\"name\":\"judge\",\"targets\":[{\"provider\":\"openai\",\"base_url\":\"%s\","
+        "\"model\":\"fake?answer=%%7B%%22score%%22%%3A0.75%%2C%%22reason%%22%%3A%%22fine%%22%%7D\","
+        "\"params\":{\"response_format\":{\"type\":\"text\"}}}]}",
+        fake_base);
     json_decref(api_expect("POST", "/api/v1/endpoints", body, 201));
     endpoint("echo2", "fake?x=judged");
     dataset("judged", "{\"input\":\"a\",\"expected\":\"echo: a\"}\n"
@@ -345,6 +348,31 @@ static void test_llm_judge_scorer(void **state)
             harness_sleep_ms(50);
     }
     assert_int_equal(n, 4);
+
+    /* Pairwise against that evaluation as the baseline: its outputs reach the scorer by row
+     * index. The fake judge always says "A", i.e. it follows the position, which the
+     * order-swapped pairwise scorer scores 0.5 on every row. */
+    snprintf(body, sizeof body,
+             "{\"name\":\"pairjudge\",\"targets\":[{\"provider\":\"openai\",\"base_url\":"
+             "\"%s\",\"model\":\"fake?answer=%%7B%%22winner%%22%%3A%%22A%%22%%2C%%22reason%%22"
+             "%%3A%%22first%%22%%7D\",\"params\":{\"response_format\":{\"type\":\"text\"}}}]}",
+             fake_base);
+    json_decref(api_expect("POST", "/api/v1/endpoints", body, 201));
+    char spec[1024];
+    snprintf(spec, sizeof spec,
+             "{\"dataset\":\"judged\",\"target\":{\"endpoint\":\"echo2\"},\"baseline\":"
+             "\"%s\",\"scorers\":[{\"type\":\"pairwise\",\"model\":\"pairjudge\"}],"
+             "\"cache\":false,\"wait\":true}",
+             id);
+    e = start(spec, 200);
+    assert_int_equal(jint(e, "errors"), 0);
+    assert_true(fabs(metric(e, "pairwise", "mean") - 0.5) < 1e-9);
+    json_decref(e);
+    /* A pairwise scorer without a baseline is refused. */
+    api_fails("POST", "/api/v1/evaluations",
+              "{\"dataset\":\"judged\",\"target\":{\"endpoint\":\"echo2\"},\"scorers\":[{"
+              "\"type\":\"pairwise\",\"model\":\"pairjudge\"}]}",
+              400, "invalid_argument", "scorers[0]");
 }
 
 static void test_cancel_then_resume(void **state)
@@ -505,8 +533,8 @@ static void test_bad_input_creates_nothing(void **state)
         api_fails("POST", "/api/v1/evaluations", cases[i].body, cases[i].status,
                   cases[i].status == 400 ? "invalid_argument" : "not_found", cases[i].field);
     assert_int_equal(count_evaluations(), before);
-    api_fails("GET", "/api/v1/evaluations/0123456789abcdef0123456789abcdef", NULL, 404,
-              "not_found", NULL);
+    api_fails("GET", "/api/v1/evaluations/0123456789abcdef0123456789abcdef", NULL, 404, "not_found",
+              NULL);
     api_fails("GET", "/api/v1/evaluations?status=done", NULL, 400, "invalid_argument", "status");
     api_fails("GET", "/api/v1/evaluations?limit=0", NULL, 400, "invalid_argument", "limit");
 }
@@ -564,6 +592,36 @@ static void test_in_process_cli(void **state)
     json_decref(reply);
 }
 
+/* A server that requires API keys on its gateway still runs evaluations: their calls are
+ * internal and carry none, while a client without a key is refused. */
+static void test_require_key_server(void **state)
+{
+    (void)state;
+    test_server_t group = server;
+    const char *extra[] = {"--gateway-require-key", "true", NULL};
+    harness_start(&server, extra);
+    endpoint("keyed", "fake?x=keyed");
+    dataset("keyqa", QA);
+    test_response_t res;
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    assert_int_equal(
+        harness_request(
+            server.url, "POST", "/v1/chat/completions", headers,
+            "{\"model\":\"keyed\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", &res),
+        0);
+    assert_int_equal(res.status, 401);
+    harness_response_free(&res);
+    json_t *e = start("{\"dataset\":\"keyqa\",\"target\":{\"endpoint\":\"keyed\"},"
+                      "\"scorers\":[{\"type\":\"exact_match\"}],\"wait\":true}",
+                      200);
+    assert_string_equal(jstr(e, "status"), "finished");
+    assert_int_equal(jint(e, "errors"), 0);
+    assert_int_equal(jint(e, "done"), 6);
+    json_decref(e);
+    assert_int_equal(harness_stop(&server), 0);
+    server = group;
+}
+
 /* A server killed with -9 mid-evaluation: the rows already scored are kept, the evaluation
  * reads as interrupted after the restart, and resume scores only the rest. Runs last: it
  * replaces the group's server with a new one on the same data directory. */
@@ -619,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_compare_and_gates),
         cmocka_unit_test(test_bad_input_creates_nothing),
         cmocka_unit_test(test_in_process_cli),
+        cmocka_unit_test(test_require_key_server),
         cmocka_unit_test(test_kill_9_then_resume),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -72,8 +72,8 @@ static void cache_get_put(void **state)
     eval_cache_entry_t e;
     assert_int_equal(eval_cache_get(f->store, "k1", &e, &err), 0);
     json_t *resp = J("{\"choices\":[{\"message\":{\"content\":\"first\"}}]}");
-    eval_cache_entry_t in = {.response = resp, .input_tokens = 3, .output_tokens = 4,
-                             .cost_usd = 0.5};
+    eval_cache_entry_t in = {
+        .response = resp, .input_tokens = 3, .output_tokens = 4, .cost_usd = 0.5};
     assert_int_equal(eval_cache_put(f->store, "k1", &in, &err), 0);
     json_t *other = J("{\"choices\":[{\"message\":{\"content\":\"second\"}}]}");
     in.response = other;
@@ -169,8 +169,8 @@ static void store_eval_rows_and_paging(void **state)
     assert_true(json_equal(json_object_get(r0, "expected"), want));
     json_decref(want);
     assert_true(json_is_true(json_object_get(r0, "cached")));
-    assert_true(json_is_true(json_object_get(
-        json_object_get(json_object_get(r0, "scores"), "exact_match"), "pass")));
+    assert_true(json_is_true(
+        json_object_get(json_object_get(json_object_get(r0, "scores"), "exact_match"), "pass")));
     assert_true(fabs(json_number_value(json_object_get(r0, "latency_ms")) - 12.5) < 1e-9);
     assert_string_equal(json_string_value(json_object_get(r0, "trace_id")),
                         "0123456789abcdef0123456789abcdef");
@@ -182,8 +182,8 @@ static void store_eval_rows_and_paging(void **state)
     rows = eval_store_rows(f->store, "e1", -1, 0, 1, &err); /* failed only: 1 and 3 */
     assert_int_equal(json_array_size(rows), 2);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, 0), "index")), 1);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(rows, 1), "error")), "boom");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "error")),
+                        "boom");
     json_decref(rows);
 }
 
@@ -196,9 +196,9 @@ static void store_status_and_list(void **state)
     insert_eval(f, "e3", "other/1", "other", 3000);
     int changed = -1;
     /* Only from "running": e1 is queued, nothing changes. */
-    assert_int_equal(eval_store_set_status(f->store, "e1", "interrupted", "running", 0, 0, "x",
-                                           &changed, &err),
-                     0);
+    assert_int_equal(
+        eval_store_set_status(f->store, "e1", "interrupted", "running", 0, 0, "x", &changed, &err),
+        0);
     assert_int_equal(changed, 0);
     assert_int_equal(
         eval_store_set_status(f->store, "e1", "running", NULL, 5000, 0, NULL, &changed, &err), 0);
@@ -400,15 +400,15 @@ static void target_prompt_is_pinned_and_rendered(void **state)
 static void summary_figures(void **state)
 {
     (void)state;
-    json_t *rows = J(
-        "[{\"index\":0,\"error\":null,\"passed\":true,\"cached\":false,\"latency_ms\":10,"
-        "\"cost_usd\":0.1,\"scores\":{\"em\":{\"value\":1,\"pass\":true}}},"
-        "{\"index\":1,\"error\":null,\"passed\":false,\"cached\":false,\"latency_ms\":30,"
-        "\"cost_usd\":0.3,\"scores\":{\"em\":{\"value\":0,\"pass\":false}}},"
-        "{\"index\":2,\"error\":null,\"passed\":true,\"cached\":true,\"latency_ms\":1,"
-        "\"cost_usd\":0,\"scores\":{\"em\":{\"value\":1,\"pass\":true}}},"
-        "{\"index\":3,\"error\":\"boom\",\"passed\":false,\"cached\":false,\"latency_ms\":0,"
-        "\"cost_usd\":0,\"scores\":{}}]");
+    json_t *rows =
+        J("[{\"index\":0,\"error\":null,\"passed\":true,\"cached\":false,\"latency_ms\":10,"
+          "\"cost_usd\":0.1,\"scores\":{\"em\":{\"value\":1,\"pass\":true}}},"
+          "{\"index\":1,\"error\":null,\"passed\":false,\"cached\":false,\"latency_ms\":30,"
+          "\"cost_usd\":0.3,\"scores\":{\"em\":{\"value\":0,\"pass\":false}}},"
+          "{\"index\":2,\"error\":null,\"passed\":true,\"cached\":true,\"latency_ms\":1,"
+          "\"cost_usd\":0,\"scores\":{\"em\":{\"value\":1,\"pass\":true}}},"
+          "{\"index\":3,\"error\":\"boom\",\"passed\":false,\"cached\":false,\"latency_ms\":0,"
+          "\"cost_usd\":0,\"scores\":{}}]");
     json_t *scorers = J("[{\"name\":\"em\"},{\"name\":\"unused\"}]");
     json_t *s = eval_summary(rows, scorers);
     json_t *em = json_object_get(s, "em");
@@ -443,7 +443,10 @@ static void summary_figures(void **state)
     json_decref(scorers);
 }
 
-#define T(prefix, fn) {.name = prefix #fn, .test_func = fn, .setup_func = setup}
+#define T(prefix, fn)                                                                              \
+    {                                                                                              \
+        .name = prefix #fn, .test_func = fn, .setup_func = setup                                   \
+    }
 #define STORE_TESTS(prefix)                                                                        \
     T(prefix, cache_get_put), T(prefix, store_eval_rows_and_paging),                               \
         T(prefix, store_status_and_list), T(prefix, target_validation),                            \

@@ -158,6 +158,7 @@ static void llm_judge_request_and_values(void **state)
     eval_score_clear(&out);
     assert_contains(req_message(&f, 1, 1), "## Expected answer\n{\"n\":3}");
     json_decref(obj);
+    sample.expected = NULL;
 
     /* prose around the JSON, a fence, a score written as a string, no reason */
     fake_reset(&f);

@@ -16,7 +16,7 @@ static void test_levenshtein(void **state)
     /* flaw -> lawn: distance 2 (-f, +n); 1 - 2/4 */
     assert_near(value_of(s, "flaw", "\"lawn\""), 0.5);
     assert_near(value_of(s, "same", "\"same\""), 1.0);
-    assert_near(value_of(s, "", "\"\""), 1.0);   /* both empty: identical */
+    assert_near(value_of(s, "", "\"\""), 1.0);    /* both empty: identical */
     assert_near(value_of(s, "abc", "\"\""), 0.0); /* 3 insertions over length 3 */
     /* code points, not bytes: café/cafe is 1 substitution over 4 characters (bytes: 5) */
     assert_near(value_of(s, "caf\xC3\xA9", "\"cafe\""), 0.75);
@@ -161,8 +161,10 @@ static void test_expected_required(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_levenshtein), cmocka_unit_test(test_token_f1),
-        cmocka_unit_test(test_bleu),        cmocka_unit_test(test_rouge),
+        cmocka_unit_test(test_levenshtein),
+        cmocka_unit_test(test_token_f1),
+        cmocka_unit_test(test_bleu),
+        cmocka_unit_test(test_rouge),
         cmocka_unit_test(test_expected_required),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
