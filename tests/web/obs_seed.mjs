@@ -1,15 +1,18 @@
 // obs_seed.mjs - seeds the server the Traces / Monitoring / Gateway / Datasets pages are tested
-// against: the fake LLM provider as upstream (build/fake_provider, started here), prices, two
-// gateway endpoints (one always failing; names start with obs- so other tests' data never
-// collides), an API key, gateway calls with users and a session,
-// an OTLP trace with a nested span tree, an alert rule that fires on the failing endpoint, a
-// dataset version with a split, and two evaluations to compare. Returns what the tests look for.
+// against: the fake LLM provider as upstream (build/fake_provider), prices, two gateway
+// endpoints (one always failing; names start with obs- so other tests' data never collides),
+// an API key, gateway calls with users and a session, an OTLP trace with a nested span tree, an
+// alert rule that fires on the failing endpoint, a dataset version with a split, and two
+// evaluations to compare. Returns what the tests look for.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BASE, call } from './lib.mjs';
 
-// Start the fake provider on a free port; resolves to {url, stop}.
+// The fake provider test_web_ui.c started (FAKE_PROVIDER_URL, its OpenAI base URL), else one
+// started here on a free port (running this file by hand); resolves to {url, stop}.
 export function startFake() {
+  if (process.env.FAKE_PROVIDER_URL)
+    return Promise.resolve({ url: process.env.FAKE_PROVIDER_URL.replace(/\/v1$/, ''), stop: () => {} });
   const bin = process.env.FAKE_PROVIDER_BIN || join(process.env.BUILD || 'build', 'fake_provider');
   const child = spawn(bin, ['--port', '0', '--threads', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
