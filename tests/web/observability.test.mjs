@@ -211,7 +211,9 @@ test('datasets: list, versions, schema and a paginated, split-filtered preview',
   const page = await newPage(browser);
   await open(page, '#/datasets');
   await page.getByRole('link', { name: 'obs-support-qa' }).click();
-  await page.getByRole('link', { name: 'v1' }).click();
+  // the list has "v1" links too: wait for the dataset's own versions table
+  await page.waitForFunction(() => location.hash === '#/datasets/obs-support-qa');
+  await page.getByRole('table', { name: 'versions' }).getByRole('link', { name: 'v1' }).click();
   await page.waitForFunction(() => location.hash === '#/datasets/obs-support-qa/1');
   const schema = page.getByRole('table', { name: 'schema' });
   await schema.waitFor();
@@ -262,6 +264,14 @@ test('evaluations: list with scores -> compare two -> regressions worst first; a
   assert.match(await regs.first().textContent(), /capital 0/);
   assert.match(await regs.first().textContent(), /nope/);
   await shot(page, 'evaluations-compare');
+  // Swap: the candidate becomes the baseline, the boxes follow, the losses become wins
+  await page.getByRole('button', { name: 'Swap' }).click();
+  await page.waitForFunction((a) => location.hash.includes('a=' + a), candidate.id);
+  await page.waitForFunction((id) => document.querySelector('input[name="a"]').value === id, candidate.id);
+  await page.waitForFunction(() => /exact_match\s*8\s*0\s*4/.test(
+    document.querySelector('table[aria-label="per-scorer comparison"] tbody tr')?.innerText || ''));
+  await page.getByText('No row scored worse on B than on A.').waitFor();
+  assert.equal(await rows(page, 'regressions').count(), 0);
 
   await open(page, '#/evaluations/' + baseline.id);
   const scores = page.getByRole('table', { name: 'scores' });

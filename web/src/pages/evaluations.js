@@ -4,7 +4,7 @@
 // pass rate, gates, the per-row table with a "failed only" filter, each row linked to its
 // trace), and the comparison of two (#/evaluations/compare?a=BASELINE&b=CANDIDATE: per-scorer
 // wins / losses / ties and the difference with its CI, then the regressions, worst first).
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { href, navigate, setQuery } from '../router.js';
 import { PagedTable, Empty, useApi, Loaded, fmtTime, fmtNum } from '../components.js';
@@ -181,6 +181,7 @@ function Comparison({ c }) {
 export function EvaluationComparePage({ query }) {
   const { a, b } = query;
   const [draft, setDraft] = useState({ a: a || '', b: b || '' });
+  useEffect(() => setDraft({ a: a || '', b: b || '' }), [a, b]); // the boxes follow the URL (Swap, back)
   const res = useApi(() => (a && b ? compareEvaluations(a, b) : Promise.resolve(null)), [a, b]);
   return html`<section class="evaluation-compare-page">
     <div class="crumbs"><a href=${href('/evaluations')}>Evaluations</a> /</div>
