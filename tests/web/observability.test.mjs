@@ -227,6 +227,11 @@ test('datasets: list, versions, schema and a paginated, split-filtered preview',
   assert.equal(lines.length, 45);
   assert.deepEqual(JSON.parse(lines[0]), { answer: 'answer 0', n: 0, question: 'question 0' });
   assert.equal(await rows(page, 'rows').count(), 20);
+  // slow row answers down: the label must describe the rows shown, never the page still loading
+  await page.route(/\/rows\?/, async (route) => {
+    await new Promise((r) => setTimeout(r, 300));
+    await route.continue();
+  });
   await page.getByRole('button', { name: 'Next →' }).click();
   await page.waitForFunction(() => location.hash.includes('offset=20'));
   await page.getByText('rows 21–40 of 45').waitFor();

@@ -83,14 +83,14 @@ function Preview({ name, version, columns, splits, query }) {
   const offset = Math.max(0, parseInt(query.offset || '0', 10) || 0);
   const split = query.split || '';
   const res = useApi(() => datasetRows(name, version, { offset, limit: PREVIEW, split: split || undefined }), [name, version, offset, split]);
-  const d = res.data;
+  const d = res.data; // the label below counts from the answer's offset, so it never describes stale rows
   return html`<div class="preview">
     <div class="row">
       <label>Split <select name="split" value=${split} onChange=${(e) => setQuery({ split: e.target.value, offset: null })}>
         <option value="">all rows</option>
         ${Object.keys(splits?.counts || {}).map((s) => html`<option value=${s}>${s}</option>`)}
       </select></label>
-      ${d ? html`<span class="muted">rows ${d.total ? offset + 1 : 0}–${Math.min(offset + PREVIEW, d.total)} of ${fmtNum(d.total)}</span>` : ''}
+      ${d ? html`<span class="muted">rows ${d.total ? d.offset + 1 : 0}–${Math.min(d.offset + d.rows.length, d.total)} of ${fmtNum(d.total)}</span>` : ''}
       <button type="button" disabled=${offset === 0} onClick=${() => setQuery({ offset: offset - PREVIEW > 0 ? String(offset - PREVIEW) : null })}>← Previous</button>
       <button type="button" disabled=${!d || offset + PREVIEW >= d.total} onClick=${() => setQuery({ offset: String(offset + PREVIEW) })}>Next →</button>
     </div>

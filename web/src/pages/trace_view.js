@@ -23,16 +23,27 @@ export function flattenTree(tree) {
   return out;
 }
 
+// A span's duration: its measured latency (sub-millisecond for fast calls) when it has one,
+// else end - start (whole milliseconds).
+function duration(span) {
+  if (span.latency_ms !== null && span.latency_ms !== undefined) return span.latency_ms;
+  if (span.start_ms === null || span.start_ms === undefined || span.end_ms === null || span.end_ms === undefined) return 0;
+  return Math.max(0, span.end_ms - span.start_ms);
+}
+
 // The timeline's range: the trace's, widened to every span's.
 function timeRange(trace, rows) {
   let lo = trace.start_ms ?? Infinity;
   let hi = trace.end_ms ?? -Infinity;
   for (const { span } of rows) {
-    if (span.start_ms !== null && span.start_ms !== undefined) lo = Math.min(lo, span.start_ms);
+    if (span.start_ms !== null && span.start_ms !== undefined) {
+      lo = Math.min(lo, span.start_ms);
+      hi = Math.max(hi, span.start_ms + duration(span));
+    }
     if (span.end_ms !== null && span.end_ms !== undefined) hi = Math.max(hi, span.end_ms);
   }
   if (!Number.isFinite(lo)) lo = 0;
-  if (!Number.isFinite(hi) || hi <= lo) hi = lo + 1;
+  if (!Number.isFinite(hi) || hi <= lo) hi = lo + 1; // a zero-length trace still gets an axis
   return [lo, hi];
 }
 
@@ -53,7 +64,7 @@ function Timeline({ trace, rows, selected, onSelect }) {
     </div>
     ${rows.map(({ span, depth }, i) => {
       const start = (span.start_ms ?? lo) - lo;
-      const dur = Math.max(0, (span.end_ms ?? span.start_ms ?? lo) - (span.start_ms ?? lo));
+      const dur = duration(span);
       const left = (start / total) * 100;
       const width = Math.max((dur / total) * 100, 0.4);
       const sel = span.span_id === selected;
@@ -87,7 +98,7 @@ function SpanDetails({ span }) {
       <dt>Span id</dt><dd class="mono">${span.span_id}</dd>
       <dt>Kind / type</dt><dd>${span.kind || '-'} / ${span.type || '-'}</dd>
       <dt>Started</dt><dd>${fmtTime(span.start_ms)}</dd>
-      <dt>Duration</dt><dd>${fmtMs(span.latency_ms ?? (span.end_ms - span.start_ms))}</dd>
+      <dt>Duration</dt><dd>${fmtMs(duration(span))}</dd>
       ${span.model ? html`<dt>Model</dt><dd>${span.model}</dd>` : ''}
       ${has(span.input_tokens) || has(span.output_tokens) ? html`<dt>Tokens in/out</dt><dd>${fmtTokens(span.input_tokens, span.output_tokens)}</dd>` : ''}
       ${has(span.cost_usd) ? html`<dt>Cost</dt><dd>${fmtCost(span.cost_usd)}</dd>` : ''}
