@@ -16,6 +16,7 @@ import { ModelsPage, ModelPage, ModelVersionPage } from './pages/models.js';
 import { PromptsPage, PromptPage } from './pages/prompts.js';
 import { PlaygroundPage } from './pages/playground.js';
 import { LineagePage } from './pages/lineage.js';
+import { OBS_ROUTES, OBS_NAV } from './pages/obs_routes.js';
 
 // [pattern, component]: first match wins.
 const ROUTES = [
@@ -31,6 +32,7 @@ const ROUTES = [
   ['/prompts/:name', PromptPage],
   ['/playground', PlaygroundPage],
   ['/lineage', LineagePage],
+  ...OBS_ROUTES,
 ];
 
 // [label, hash path, path prefixes that highlight it]
@@ -39,6 +41,7 @@ const NAV = [
   ['Models', '/models', ['/models']],
   ['Prompts', '/prompts', ['/prompts']],
   ['Playground', '/playground', ['/playground']],
+  ...OBS_NAV,
 ];
 
 function NotFound({ path }) {
