@@ -139,6 +139,16 @@ static int build_scorers(eval_run_t *r, const json_t *specs, err_t *err)
             return -1;
         }
         r->scorers[r->nscorers++] = s;
+        /* The evaluation's own figures share the metrics object (and the run's metric keys). */
+        static const char *const reserved[] = {"pass_rate",   "error_rate", "latency_p50",
+                                               "latency_p95", "cost",       "cost_total",
+                                               "rows",        NULL};
+        for (size_t j = 0; reserved[j]; j++)
+            if (strcmp(scorer_name(s), reserved[j]) == 0)
+                return err_invalid(err, prefix,
+                                   "scorer name '%s' is one of the evaluation's own figures: give "
+                                   "it another \"name\" (e.g. \"%s_check\")",
+                                   reserved[j], reserved[j]);
         for (size_t j = 0; j + 1 < r->nscorers; j++)
             if (strcmp(scorer_name(r->scorers[j]), scorer_name(s)) == 0)
                 return err_invalid(err, prefix,

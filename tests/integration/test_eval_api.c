@@ -499,6 +499,9 @@ static void test_bad_input_creates_nothing(void **state)
          "\"exact_match\"},{\"type\":\"exact_match\"}]}",
          400, "scorers[1]"},
         {"{\"dataset\":\"bad\",\"target\":{\"endpoint\":\"ok\"},\"scorers\":[{\"type\":"
+         "\"cost\",\"max\":0.01}]}",
+         400, "scorers[0]"},
+        {"{\"dataset\":\"bad\",\"target\":{\"endpoint\":\"ok\"},\"scorers\":[{\"type\":"
          "\"exact_match\"}],\"concurrency\":0}",
          400, "concurrency"},
         {"{\"dataset\":\"bad\",\"target\":{\"endpoint\":\"ok\"},\"scorers\":[{\"type\":"
