@@ -71,7 +71,7 @@ int runtime_start(app_t *app, err_t *err)
 
 void runtime_stop(app_t *app)
 {
-    evals_shutdown(app); /* evaluations under way call the gateway: they end first */
+    evals_shutdown(app);       /* evaluations under way call the gateway: they end first */
     scheduler_stop(scheduler); /* first: an evaluation under way ends before the store goes */
     scheduler = NULL;
     gateway_stop(app->gateway); /* calls still running end, and are traced, here */

@@ -41,16 +41,16 @@ typedef struct eval_llm {
 
 /* What one row produced: everything a scorer may look at. All borrowed for the call. */
 typedef struct eval_sample {
-    const json_t *row;      /* the dataset row (an object) */
-    const char *input;      /* the question/input as text: the row's "input" (or the rendered
-                               user message); "" when none */
-    const char *output;     /* the target's answer text; never NULL ("" when empty) */
-    const json_t *expected; /* the row's expected value (spec "field", default "expected"), or
-                               NULL when the row has none; a scorer that needs it and finds
-                               none reports an error for that row */
-    const json_t *context;  /* retrieved contexts for RAG scorers: the row's "context" (a
-                               string or an array of strings) or a pipeline's citations;
-                               NULL when none */
+    const json_t *row;           /* the dataset row (an object) */
+    const char *input;           /* the question/input as text: the row's "input" (or the rendered
+                                    user message); "" when none */
+    const char *output;          /* the target's answer text; never NULL ("" when empty) */
+    const json_t *expected;      /* the row's expected value (spec "field", default "expected"), or
+                                    NULL when the row has none; a scorer that needs it and finds
+                                    none reports an error for that row */
+    const json_t *context;       /* retrieved contexts for RAG scorers: the row's "context" (a
+                                    string or an array of strings) or a pipeline's citations;
+                                    NULL when none */
     const char *baseline_output; /* pairwise: the answer to compare against (the baseline
                                     target's answer for the same row); NULL when none */
     double latency_ms;           /* the target call's wall time */

@@ -23,8 +23,7 @@ typedef struct stats_interval {
 
 /* Mean of values[0..n) with a 95% percentile-bootstrap interval. n == 0: all NaN, n 0.
  * n == 1: the interval is the value itself. */
-stats_interval_t stats_bootstrap_mean(const double *values, size_t n, int resamples,
-                                      uint64_t seed);
+stats_interval_t stats_bootstrap_mean(const double *values, size_t n, int resamples, uint64_t seed);
 
 /* Paired difference b[i] - a[i] over n pairs: the mean difference and its bootstrap interval
  * (resampling pairs). */
