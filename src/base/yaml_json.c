@@ -2,6 +2,7 @@
 #include "base/yaml_json.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -73,26 +74,46 @@ static json_t *node_json(yaml_document_t *doc, yaml_node_t *node, int depth)
     }
 }
 
-json_t *yaml_to_json(const char *name, const char *text, size_t len, err_t *err)
+/* Load the document the parser is set up for and convert it; the parser is deleted. */
+static json_t *load(yaml_parser_t *parser, const char *name, const char *field, err_t *err)
 {
-    yaml_parser_t parser;
     yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        err_invalid(err, "file", "%s: YAML error at line %zu, column %zu: %s", name,
-                    parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                    parser.problem ? parser.problem : "malformed");
-        yaml_parser_delete(&parser);
+    if (!yaml_parser_load(parser, &doc)) {
+        err_invalid(err, field, "%s: YAML error at line %zu, column %zu: %s", name,
+                    parser->problem_mark.line + 1, parser->problem_mark.column + 1,
+                    parser->problem ? parser->problem : "malformed");
+        yaml_parser_delete(parser);
         return NULL;
     }
-    yaml_parser_delete(&parser);
+    yaml_parser_delete(parser);
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     json_t *out = root ? node_json(&doc, root, 0) : json_null();
     yaml_document_delete(&doc);
     if (!out)
-        err_invalid(err, "file",
-                    "%s: mapping keys must be plain values and nesting at most %d deep", name,
-                    YAML_JSON_MAX_DEPTH);
+        err_invalid(err, field, "%s: mapping keys must be plain values and nesting at most %d deep",
+                    name, YAML_JSON_MAX_DEPTH);
+    return out;
+}
+
+json_t *yaml_to_json(const char *name, const char *text, size_t len, err_t *err)
+{
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    return load(&parser, name, "file", err);
+}
+
+json_t *yaml_file_to_json(const char *path, const char *field, err_t *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        err_invalid(err, field, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    json_t *out = load(&parser, path, field, err);
+    fclose(f);
     return out;
 }

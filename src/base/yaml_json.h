@@ -1,4 +1,5 @@
-/* yaml_json.h - a YAML document as JSON, for files people write by hand (eval specs, ...).
+/* yaml_json.h - a YAML document as JSON, for files people write by hand (eval specs, the
+ * server's config file's endpoints, ...).
  *
  * libyaml loads the document as a node tree, converted node by node: mappings become objects
  * (keys must be scalars), sequences arrays, plain scalars null / true / false / integers /
@@ -16,5 +17,8 @@
  * Returns the document's root as JSON (an empty document is null), caller decrefs; NULL with
  * err (400, field "file") naming the line and column of a syntax error. */
 json_t *yaml_to_json(const char *name, const char *text, size_t len, err_t *err);
+
+/* The same for the file at path; errors name path and carry field (e.g. "config"). */
+json_t *yaml_file_to_json(const char *path, const char *field, err_t *err);
 
 #endif
