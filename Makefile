@@ -149,9 +149,9 @@ fuzz: deps
 	  tail -1 build/fuzz/$$name.log; done
 
 format:
-	clang-format -i $$(find src tests fuzz bench -name '*.[ch]')
+	clang-format -i $$(find src tests fuzz bench tools -name node_modules -prune -o -name '*.[ch]' -print)
 format-check:
-	clang-format --dry-run -Werror $$(find src tests fuzz bench -name '*.[ch]')
+	clang-format --dry-run -Werror $$(find src tests fuzz bench tools -name node_modules -prune -o -name '*.[ch]' -print)
 
 clean:
 	rm -rf build
