@@ -210,6 +210,23 @@ static int output_format(const flags_t *f, const char *command, int junit_ok)
     return -1;
 }
 
+/* The start every verb but `run` shares: its flags, its count of ids (what_ids says which, for
+ * the usage error), and the output format. The format, or -1 after printing why. */
+static int verb_start(int argc, char **argv, const char *verb, int ids, const char *what_ids,
+                      int junit_ok, flags_t *f)
+{
+    char command[32];
+    snprintf(command, sizeof command, "eval %s", verb);
+    int n = parse_flags(argc, argv, verb, f);
+    if (n < 0)
+        return -1;
+    if (n != ids) {
+        cli_usage_error(command, "%s", what_ids);
+        return -1;
+    }
+    return output_format(f, command, junit_ok);
+}
+
 /* Where the report goes: --output-file, else stdout. NULL after printing why. */
 static FILE *report_stream(const flags_t *f)
 {
@@ -449,12 +466,7 @@ done:
 static int run_resume(cli_t *cli, int argc, char **argv)
 {
     flags_t f;
-    int n = parse_flags(argc, argv, "resume", &f);
-    if (n < 0)
-        return CLI_USAGE;
-    if (n != 1)
-        return cli_usage_error("eval resume", "expects one evaluation id");
-    int format = output_format(&f, "eval resume", 1);
+    int format = verb_start(argc, argv, "resume", 1, "expects one evaluation id", 1, &f);
     if (format < 0)
         return CLI_USAGE;
     err_t err;
@@ -492,12 +504,7 @@ static int run_resume(cli_t *cli, int argc, char **argv)
 static int run_show(cli_t *cli, int argc, char **argv)
 {
     flags_t f;
-    int n = parse_flags(argc, argv, "show", &f);
-    if (n < 0)
-        return CLI_USAGE;
-    if (n != 1)
-        return cli_usage_error("eval show", "expects one evaluation id");
-    int format = output_format(&f, "eval show", 1);
+    int format = verb_start(argc, argv, "show", 1, "expects one evaluation id", 1, &f);
     if (format < 0)
         return CLI_USAGE;
     json_t *e = get_eval(cli, argv[0]);
@@ -552,12 +559,7 @@ static void print_next_page(const json_t *reply)
 static int run_list(cli_t *cli, int argc, char **argv)
 {
     flags_t f;
-    int n = parse_flags(argc, argv, "list", &f);
-    if (n < 0)
-        return CLI_USAGE;
-    if (n != 0)
-        return cli_usage_error("eval list", "takes no arguments");
-    int format = output_format(&f, "eval list", 0);
+    int format = verb_start(argc, argv, "list", 0, "takes no arguments", 0, &f);
     if (format < 0)
         return CLI_USAGE;
     buf_t t;
@@ -620,12 +622,7 @@ static const char *line_of(const json_t *v, size_t width, char *out, size_t size
 static int run_rows(cli_t *cli, int argc, char **argv)
 {
     flags_t f;
-    int n = parse_flags(argc, argv, "rows", &f);
-    if (n < 0)
-        return CLI_USAGE;
-    if (n != 1)
-        return cli_usage_error("eval rows", "expects one evaluation id");
-    int format = output_format(&f, "eval rows", 0);
+    int format = verb_start(argc, argv, "rows", 1, "expects one evaluation id", 0, &f);
     if (format < 0)
         return CLI_USAGE;
     buf_t t;
@@ -680,12 +677,8 @@ static int run_rows(cli_t *cli, int argc, char **argv)
 static int run_compare(cli_t *cli, int argc, char **argv)
 {
     flags_t f;
-    int n = parse_flags(argc, argv, "compare", &f);
-    if (n < 0)
-        return CLI_USAGE;
-    if (n != 2)
-        return cli_usage_error("eval compare", "expects two evaluation ids: BASELINE CANDIDATE");
-    int format = output_format(&f, "eval compare", 0);
+    int format = verb_start(argc, argv, "compare", 2,
+                            "expects two evaluation ids: BASELINE CANDIDATE", 0, &f);
     if (format < 0)
         return CLI_USAGE;
     long max_rows = 10;
@@ -724,11 +717,8 @@ static int run_compare(cli_t *cli, int argc, char **argv)
 static int run_cancel(cli_t *cli, int argc, char **argv)
 {
     flags_t f;
-    int n = parse_flags(argc, argv, "cancel", &f);
-    if (n < 0)
+    if (verb_start(argc, argv, "cancel", 1, "expects one evaluation id", 0, &f) < 0)
         return CLI_USAGE;
-    if (n != 1)
-        return cli_usage_error("eval cancel", "expects one evaluation id");
     buf_t t;
     eval_target(&t, argv[0], "/cancel");
     int rc = cli_call_and_print(cli, "POST", buf_str(&t), NULL);
