@@ -12,49 +12,16 @@
  *     the lineage edges; a promotion naming an evaluation of another version (400). */
 #include "integration/harness.h"
 
-#include <fcntl.h>
-
+#include "integration/cli_runner.h"
 #include "integration/fake_provider.h"
 
 static test_server_t server;
 static fake_provider_t fake;
 static char work_dir[256];
 
-typedef struct cli_out {
-    int status;
-    char *out, *err;
-} cli_out_t;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *data = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[4096];
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            data = realloc(data, cap);
-        }
-        memcpy(data + len, chunk, n);
-        len += n;
-    }
-    fclose(f);
-    if (!data)
-        data = calloc(1, 1);
-    data[len] = '\0';
-    return data;
-}
-
 static void write_file(const char *name, const char *text)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", work_dir, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    cli_write_file(work_dir, name, text);
 }
 
 static const char *work_path(const char *name, char *out, size_t size)
@@ -67,54 +34,7 @@ static int remote; /* 0 in-process, 1 against the server */
 
 static void run(cli_out_t *r, const char *const *args)
 {
-    char out_path[512], err_path[512], data_dir[512];
-    work_path("stdout", out_path, sizeof out_path);
-    work_path("stderr", err_path, sizeof err_path);
-    work_path("data", data_dir, sizeof data_dir);
-    const char *argv[80];
-    int n = 0;
-    argv[n++] = harness_bin();
-    if (remote) {
-        argv[n++] = "--server";
-        argv[n++] = server.url;
-    } else {
-        argv[n++] = "--data";
-        argv[n++] = data_dir;
-        if (harness_store()) {
-            argv[n++] = "--store";
-            argv[n++] = harness_store();
-        }
-    }
-    argv[n++] = "--log-level";
-    argv[n++] = "error";
-    for (const char *const *a = args; *a && n < 79; a++)
-        argv[n++] = *a;
-    argv[n] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0 || err < 0)
-            _exit(126);
-        dup2(in, STDIN_FILENO);
-        dup2(out, STDOUT_FILENO);
-        dup2(err, STDERR_FILENO);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r->out = slurp(out_path);
-    r->err = slurp(err_path);
-}
-
-static void out_free(cli_out_t *r)
-{
-    free(r->out);
-    free(r->err);
+    cli_run(r, work_dir, remote ? server.url : NULL, NULL, args);
 }
 
 #define RUN(r, status_expected, ...)                                                               \
@@ -132,7 +52,7 @@ static void out_free(cli_out_t *r)
     do {                                                                                           \
         cli_out_t r_;                                                                              \
         RUN(&r_, status_expected, __VA_ARGS__);                                                    \
-        out_free(&r_);                                                                             \
+        cli_out_free(&r_);                                                                         \
     } while (0)
 
 static json_t *parse_out(const cli_out_t *r)
@@ -239,14 +159,14 @@ static void gates_and_outputs(const char *p)
     assert_true(json_is_true(json_object_get(j, "gates_passed")));
     assert_int_equal(json_array_size(json_object_get(j, "gates")), 1);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     /* Gate fails: exit 1; JUnit: 1 gate + 3 rows, the gate and row c failing. */
     RUN(&r, 1, "eval", "run", "--dataset", ds, "--endpoint", ep, "--scorer", "exact_match",
         "--gate", "exact_match>=0.9,error_rate<=0", "--output", "junit", "--output-file",
         work_path("eval.xml", junit, sizeof junit), "--quiet");
-    out_free(&r);
-    char *xml = slurp(junit);
+    cli_out_free(&r);
+    char *xml = cli_slurp(junit);
     assert_int_equal(count_of(xml, "<testsuite "), 1);
     assert_int_equal(count_of(xml, "<testcase "), 5);
     assert_int_equal(count_of(xml, "<failure "), 2);
@@ -263,16 +183,16 @@ static void gates_and_outputs(const char *p)
     /* A bad gate is a usage error before anything starts; so is a bad scorer. */
     RUN(&r, 0, "eval", "list", "--output", "json");
     json_t *before = parse_out(&r);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 2, "eval", "run", "--dataset", ds, "--endpoint", ep, "--scorer", "exact_match",
         "--gate", "exact_match>>0.9");
     assert_non_null(strstr(r.err, "gate"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN_OK(2, "eval", "run", "--dataset", ds, "--endpoint", ep, "--scorer", "regex:=x");
     RUN_OK(2, "eval", "run", "--dataset", ds, "--scorer", "exact_match"); /* no target */
     RUN(&r, 0, "eval", "list", "--output", "json");
     json_t *after = parse_out(&r);
-    out_free(&r);
+    cli_out_free(&r);
     assert_int_equal(json_array_size(json_object_get(after, "evaluations")),
                      json_array_size(json_object_get(before, "evaluations")));
     json_decref(before);
@@ -296,7 +216,7 @@ static void ci_job_and_compare(const char *p)
     snprintf(base_id, sizeof base_id, "%s",
              json_string_value(json_object_get(single_eval(j), "id")));
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     RUN(&r, 1, "eval", "run", "--dataset", ds, "--prompt", cand, "--model", ep, "--scorer",
         "exact_match", "--baseline", base_id, "--gate", "exact_match>=baseline", "--output", "json",
@@ -310,14 +230,14 @@ static void ci_job_and_compare(const char *p)
     snprintf(cand_id, sizeof cand_id, "%s",
              json_string_value(json_object_get(single_eval(j), "id")));
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     /* The table says FAIL too. */
     RUN(&r, 1, "eval", "run", "--dataset", ds, "--prompt", cand, "--model", ep, "--scorer",
         "exact_match", "--baseline", base_id, "--gate", "exact_match>=baseline-0.01", "--quiet");
     assert_non_null(strstr(r.out, "FAIL"));
     assert_non_null(strstr(r.out, "exact_match>=baseline-0.01"));
-    out_free(&r);
+    cli_out_free(&r);
 
     /* YAML: two targets, the first (production) the baseline; the candidate (version 3) is as
      * good, so exact_match>=baseline passes. --limit from the flags overrides the file's. */
@@ -350,12 +270,12 @@ static void ci_job_and_compare(const char *p)
                         json_string_value(json_object_get(
                             json_object_get(json_array_get(list, 0), "evaluation"), "id")));
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     /* A bad YAML key is a usage error naming it. */
     write_file("bad.yaml", "dataset: x\nscorer: [exact_match]\n");
     RUN(&r, 2, "eval", "run", "-f", work_path("bad.yaml", file, sizeof file));
     assert_non_null(strstr(r.err, "unknown key 'scorer'"));
-    out_free(&r);
+    cli_out_free(&r);
 
     /* compare: the candidate lost rows a and b. */
     RUN(&r, 0, "eval", "compare", base_id, cand_id, "--output", "json");
@@ -366,30 +286,30 @@ static void ci_job_and_compare(const char *p)
     assert_int_equal(json_integer_value(json_object_get(s, "ties")), 1);
     assert_int_equal(json_array_size(json_object_get(j, "regressions")), 2);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, "eval", "compare", base_id, cand_id);
     assert_non_null(strstr(r.out, "2 rows got worse"));
     assert_non_null(strstr(r.out, "echo: Q: a"));
-    out_free(&r);
+    cli_out_free(&r);
 
     /* rows --failed, show, list. */
     RUN(&r, 0, "eval", "rows", cand_id, "--failed", "--output", "json");
     j = parse_out(&r);
     assert_int_equal(json_array_size(json_object_get(j, "rows")), 3);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, "eval", "rows", base_id, "--failed");
     assert_non_null(strstr(r.out, "NO"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, "eval", "show", base_id);
     assert_non_null(strstr(r.out, "exact_match"));
     assert_non_null(strstr(r.out, "production"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, "eval", "list", "--output", "json");
     j = parse_out(&r);
     assert_true(json_array_size(json_object_get(j, "evaluations")) >= 6);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN_OK(1, "eval", "show", "0123456789abcdef0123456789abcdef");
 }
 
@@ -398,7 +318,7 @@ static json_t *promotions(const char *name)
     cli_out_t r;
     RUN(&r, 0, "promotions", "list", "--name", name, "--json");
     json_t *j = parse_out(&r);
-    out_free(&r);
+    cli_out_free(&r);
     return j;
 }
 
@@ -416,14 +336,14 @@ static void prompt_promotion(const char *p)
         "ci");
     assert_non_null(strstr(r.out, "REJECTED"));
     assert_non_null(strstr(r.err, "failed exact_match>=baseline"));
-    out_free(&r);
+    cli_out_free(&r);
     char ref[200];
     snprintf(ref, sizeof ref, "%s@production", name);
     RUN(&r, 0, "prompts", "show", ref);
     json_t *j = parse_out(&r);
     assert_int_equal(json_integer_value(json_object_get(j, "version")), 1);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     /* Version 3 is as good: promoted, the alias moves (with its history). */
     RUN(&r, 0, "prompts", "promote", name, "--version", "3", "--alias", "production", "--require",
@@ -439,15 +359,15 @@ static void prompt_promotion(const char *p)
     snprintf(evaluation, sizeof evaluation, "%s",
              json_string_value(json_object_get(promo, "evaluation")));
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, "prompts", "show", ref);
     j = parse_out(&r);
     assert_int_equal(json_integer_value(json_object_get(j, "version")), 3);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, "prompts", "alias", "history", name, "production");
     assert_non_null(strstr(r.out, "\"changed_by\": \"ci\""));
-    out_free(&r);
+    cli_out_free(&r);
 
     /* The audit log: both attempts, newest first. */
     j = promotions(name);
@@ -461,24 +381,24 @@ static void prompt_promotion(const char *p)
     json_decref(j);
     RUN(&r, 0, "promotions", "list");
     assert_non_null(strstr(r.out, name));
-    out_free(&r);
+    cli_out_free(&r);
 
     /* Lineage: evaluation -> prompt_version, promoted_by / rejected_by. */
     snprintf(node, sizeof node, "prompt_version:%s/3", name);
     RUN(&r, 0, "lineage", "edges", node);
     assert_non_null(strstr(r.out, "promoted_by"));
     assert_non_null(strstr(r.out, evaluation));
-    out_free(&r);
+    cli_out_free(&r);
     snprintf(node, sizeof node, "prompt_version:%s/2", name);
     RUN(&r, 0, "lineage", "edges", node);
     assert_non_null(strstr(r.out, "rejected_by"));
-    out_free(&r);
+    cli_out_free(&r);
 
     /* The evidence must be an evaluation of the candidate: 400 naming "evaluation". */
     RUN(&r, 1, "prompts", "promote", name, "--version", "2", "--alias", "production", "--require",
         "exact_match>=0", "--evaluation", evaluation);
     assert_non_null(strstr(r.err, "did not evaluate"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN_OK(1, "prompts", "promote", name, "--version", "9", "--alias", "production", "--require",
            "exact_match>=0", "--evaluation", evaluation); /* no version 9: 404 */
     RUN_OK(2, "prompts", "promote", name, "--version", "2", "--alias", "production", "--require",
@@ -521,7 +441,7 @@ static void model_promotion(const char *p)
         "exact_match>=1", "-f", file);
     assert_non_null(strstr(r.out, "PROMOTED"));
     assert_non_null(strstr(r.out, "was unset"));
-    out_free(&r);
+    cli_out_free(&r);
     /* A relative gate: version 2 answers "bad"; the baseline is version 1's evaluation (found
      * through lineage, not run again). */
     RUN(&r, 1, "models", "promote", name, "--version", "2", "--alias", "production", "--require",
@@ -534,7 +454,7 @@ static void model_promotion(const char *p)
     snprintf(v1_eval, sizeof v1_eval, "%s",
              json_string_value(json_object_get(promo, "baseline_evaluation")));
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     /* Version 3 with an evaluation run beforehand, named with --evaluation. */
     snprintf(ref, sizeof ref, "%s/3", name);
     snprintf(yaml, sizeof yaml, "%s@latest", ds);
@@ -545,7 +465,7 @@ static void model_promotion(const char *p)
     snprintf(v3_eval, sizeof v3_eval, "%s",
              json_string_value(json_object_get(single_eval(j), "id")));
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, "models", "promote", name, "--version", "3", "--alias", "production", "--require",
         "exact_match>=baseline", "--evaluation", v3_eval, "--baseline", v1_eval, "--json");
     j = parse_out(&r);
@@ -553,10 +473,10 @@ static void model_promotion(const char *p)
     assert_string_equal(json_string_value(json_object_get(promo, "evaluation")), v3_eval);
     assert_string_equal(json_string_value(json_object_get(promo, "baseline_evaluation")), v1_eval);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, "models", "alias", "get", name, "production");
     assert_non_null(strstr(r.out, "\"version\": 3"));
-    out_free(&r);
+    cli_out_free(&r);
     j = promotions(name);
     assert_int_equal(json_array_size(json_object_get(j, "promotions")), 3);
     json_decref(j);
@@ -592,7 +512,7 @@ static void help_and_usage(void **state)
     cli_out_t r;
     RUN(&r, 0, "eval", "run", "--help");
     assert_non_null(strstr(r.out, "--gate"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN_OK(0, "models", "promote", "--help");
     RUN_OK(2, "eval", "run", "--dataset", "x@latest", "--endpoint", "e", "--scorer", "exact_match",
            "--output", "xml");

@@ -8,46 +8,14 @@
  * and delete, show and list, usage errors (exit 2) and --help. */
 #include "integration/harness.h"
 
-#include <fcntl.h>
+#include "integration/cli_runner.h"
 
 static test_server_t server;
 static char work_dir[256]; /* files the commands read, and their captured output */
 
-typedef struct cli_out {
-    int status;
-    char *out, *err;
-} cli_out_t;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *data = NULL;
-    size_t len = 0, cap = 0, n;
-    char chunk[4096];
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + n + 1 > cap) {
-            cap = (len + n + 1) * 2;
-            data = realloc(data, cap);
-        }
-        memcpy(data + len, chunk, n);
-        len += n;
-    }
-    fclose(f);
-    if (!data)
-        data = calloc(1, 1);
-    data[len] = '\0';
-    return data;
-}
-
 static void write_file(const char *name, const char *text)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", work_dir, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    cli_write_file(work_dir, name, text);
 }
 
 /* The mode the scenario runs in: 0 in-process, 1 against the server. */
@@ -56,56 +24,7 @@ static int remote;
 /* Run `llmops <mode flags> args...` (NULL-terminated) with stdin_text on standard input. */
 static void run(cli_out_t *r, const char *stdin_text, const char *const *args)
 {
-    char in_path[512], out_path[512], err_path[512], data_dir[512];
-    snprintf(in_path, sizeof in_path, "%s/stdin", work_dir);
-    snprintf(out_path, sizeof out_path, "%s/stdout", work_dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr", work_dir);
-    snprintf(data_dir, sizeof data_dir, "%s/data", work_dir);
-    write_file("stdin", stdin_text ? stdin_text : "");
-    const char *argv[64];
-    int n = 0;
-    argv[n++] = harness_bin();
-    if (remote) {
-        argv[n++] = "--server";
-        argv[n++] = server.url;
-    } else {
-        argv[n++] = "--data";
-        argv[n++] = data_dir;
-        if (harness_store()) {
-            argv[n++] = "--store";
-            argv[n++] = harness_store();
-        }
-    }
-    argv[n++] = "--log-level";
-    argv[n++] = "error";
-    for (const char *const *a = args; *a && n < 63; a++)
-        argv[n++] = *a;
-    argv[n] = NULL;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int in = open(in_path, O_RDONLY);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0 || err < 0)
-            _exit(126);
-        dup2(in, STDIN_FILENO);
-        dup2(out, STDOUT_FILENO);
-        dup2(err, STDERR_FILENO);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r->out = slurp(out_path);
-    r->err = slurp(err_path);
-}
-
-static void out_free(cli_out_t *r)
-{
-    free(r->out);
-    free(r->err);
+    cli_run(r, work_dir, remote ? server.url : NULL, stdin_text, args);
 }
 
 /* Run and expect an exit status (failing the test with both outputs otherwise). */
@@ -146,7 +65,7 @@ static void scenario(const char *name)
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "tags"), "team")),
                         "cli");
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     /* version 2 from --template, with an author */
     RUN(&r, 0, NULL, "prompts", "version", name, "--template",
@@ -155,7 +74,7 @@ static void scenario(const char *name)
     assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
     assert_string_equal(json_string_value(json_object_get(j, "author")), "bob");
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     /* version 3 from a messages file on stdin */
     RUN(&r, 0,
@@ -166,7 +85,7 @@ static void scenario(const char *name)
     assert_int_equal(json_integer_value(json_object_get(j, "version")), 3);
     assert_string_equal(json_string_value(json_object_get(j, "type")), "chat");
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     /* version 4: template on stdin, model config from a file */
     write_file("config.json", "{\"model\": \"m2\", \"max_tokens\": 64}");
@@ -180,42 +99,42 @@ static void scenario(const char *name)
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(j, "model_config"), "max_tokens")), 64);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     /* alias, then render by alias: the text itself on stdout */
     RUN(&r, 0, NULL, "prompts", "alias", "set", name, "production", "2");
-    out_free(&r);
+    cli_out_free(&r);
     snprintf(ref, sizeof ref, "%s@production", name);
     RUN(&r, 0, NULL, "prompts", "render", ref, "--var", "name=Ada", "--var", "question=why?");
     assert_string_equal(r.out, "Hi Ada!\nYou asked: why?\n");
     assert_string_equal(r.err, "");
-    out_free(&r);
+    cli_out_free(&r);
     /* strict: a missing variable fails with exit 1 and says which */
     RUN(&r, 1, NULL, "prompts", "render", ref, "--var", "name=Ada");
     assert_string_equal(r.out, "");
     assert_non_null(strstr(r.err, "'question' is undefined"));
     assert_non_null(strstr(r.err, "template_undefined"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, NULL, "prompts", "render", ref, "--var", "name=Ada", "--lenient");
     assert_string_equal(r.out, "Hi Ada!\nYou asked: \n");
-    out_free(&r);
+    cli_out_free(&r);
 
     /* by version, with --vars inline and from a file (chat: role blocks) */
     snprintf(ref, sizeof ref, "%s@1", name);
     RUN(&r, 0, NULL, "prompts", "render", ref, "--vars", "{\"name\": \"Bo\", \"question\": 42}");
     assert_string_equal(r.out, "Hello Bo!\nYou asked: 42\n");
-    out_free(&r);
+    cli_out_free(&r);
     write_file("vars.json", "{\"name\": \"Cy\", \"question\": \"ok?\"}");
     char at_vars[520];
     snprintf(at_vars, sizeof at_vars, "@%s/vars.json", work_dir);
     snprintf(ref, sizeof ref, "%s@3", name);
     RUN(&r, 0, NULL, "prompts", "render", ref, "--vars", at_vars, "--var", "question=over");
     assert_string_equal(r.out, "system: You greet Cy.\n\nuser: over\n");
-    out_free(&r);
+    cli_out_free(&r);
     /* the latest (4) by default */
     RUN(&r, 0, NULL, "prompts", "render", name, "--var", "name=Di");
     assert_string_equal(r.out, "Bye Di\n");
-    out_free(&r);
+    cli_out_free(&r);
 
     /* diff by number and alias */
     RUN(&r, 0, NULL, "prompts", "diff", name, "1", "production");
@@ -227,39 +146,39 @@ static void scenario(const char *name)
              "-  \"model\": \"m\",\n-  \"temperature\": 0.5\n-}\n",
              name, name, name, name);
     assert_string_equal(r.out, expected);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, NULL, "prompts", "diff", name, "production", "2");
     assert_string_equal(r.out, "");
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 1, NULL, "prompts", "diff", name, "1", "staging");
     assert_non_null(strstr(r.err, "no alias 'staging'"));
-    out_free(&r);
+    cli_out_free(&r);
 
     /* a syntax error: exit 1, line:column on stderr, nothing stored */
     RUN(&r, 1, NULL, "prompts", "version", name, "--template", "ok\n{% if x %}never closed");
     assert_non_null(strstr(r.err, "line 2:"));
     assert_non_null(strstr(r.err, "template_syntax"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, NULL, "prompts", "show", name);
     j = parse(&r);
     assert_int_equal(json_integer_value(json_object_get(j, "latest_version")), 4);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     /* move, roll back, history, delete */
     RUN(&r, 0, NULL, "prompts", "alias", "set", name, "production", "4", "--author", "eve");
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, NULL, "prompts", "alias", "rollback", name, "production");
     j = parse(&r);
     assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     snprintf(ref, sizeof ref, "%s@production", name);
     RUN(&r, 0, NULL, "prompts", "show", ref);
     j = parse(&r);
     assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, NULL, "prompts", "alias", "history", name, "production");
     j = parse(&r);
     json_t *h = json_object_get(j, "history");
@@ -267,12 +186,12 @@ static void scenario(const char *name)
     assert_string_equal(json_string_value(json_object_get(json_array_get(h, 1), "changed_by")),
                         "eve");
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, NULL, "prompts", "alias", "delete", name, "production");
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 1, NULL, "prompts", "show", ref);
     assert_non_null(strstr(r.err, "not_found"));
-    out_free(&r);
+    cli_out_free(&r);
 
     /* show a version, list, versions */
     snprintf(ref, sizeof ref, "%s@3", name);
@@ -280,52 +199,52 @@ static void scenario(const char *name)
     j = parse(&r);
     assert_string_equal(json_string_value(json_object_get(j, "type")), "chat");
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, NULL, "prompts", "list", "--query", name);
     j = parse(&r);
     assert_int_equal(json_array_size(json_object_get(j, "prompts")), 1);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, NULL, "prompts", "versions", name, "--limit", "2");
     j = parse(&r);
     assert_int_equal(json_array_size(json_object_get(j, "versions")), 2);
     assert_string_equal(json_string_value(json_object_get(j, "next_page_token")), "3");
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     /* usage errors exit 2 and change nothing */
     RUN(&r, 2, NULL, "prompts", "render");
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 2, NULL, "prompts", "version", name);
     assert_non_null(strstr(r.err, "--template"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 2, NULL, "prompts", "version", name, "--template", "a", "--template-file", file);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 2, NULL, "prompts", "alias", "set", name, "production", "two");
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 2, NULL, "prompts", "alias", "bogus", name, "production");
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 2, NULL, "prompts", "render", name, "--var", "novalue");
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 2, NULL, "prompts", "render", name, "--bogus");
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 1, NULL, "prompts", "version", name, "--template-file", "/nonexistent/file");
     assert_non_null(strstr(r.err, "cannot open"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 1, NULL, "prompts", "version", name, "--template", "x", "--model-config", "{bad");
     assert_non_null(strstr(r.err, "not valid JSON"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 0, NULL, "prompts", "show", name);
     j = parse(&r);
     assert_int_equal(json_integer_value(json_object_get(j, "latest_version")), 4);
     json_decref(j);
-    out_free(&r);
+    cli_out_free(&r);
 
     /* delete */
     RUN(&r, 0, NULL, "prompts", "delete", name);
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 1, NULL, "prompts", "show", name);
-    out_free(&r);
+    cli_out_free(&r);
 }
 
 static void in_process(void **state)
@@ -355,9 +274,9 @@ static void help_at_every_level(void **state)
     RUN(&r, 0, NULL, "prompts", "--help");
     assert_non_null(strstr(r.out, "render"));
     assert_non_null(strstr(r.out, "alias"));
-    out_free(&r);
+    cli_out_free(&r);
     RUN(&r, 2, NULL, "prompts");
-    out_free(&r);
+    cli_out_free(&r);
     const char *verbs[] = {"create", "list",   "show", "version", "versions",
                            "alias",  "render", "diff", "delete"};
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
@@ -365,11 +284,11 @@ static void help_at_every_level(void **state)
         char usage[64];
         snprintf(usage, sizeof usage, "Usage: llmops prompts %s", verbs[i]);
         assert_non_null(strstr(r.out, usage));
-        out_free(&r);
+        cli_out_free(&r);
     }
     RUN(&r, 0, NULL, "prompts", "alias", "rollback", "--help");
     assert_non_null(strstr(r.out, "rollback"));
-    out_free(&r);
+    cli_out_free(&r);
 }
 
 static int setup(void **state)
