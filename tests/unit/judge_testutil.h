@@ -160,4 +160,26 @@ static inline void assert_judge_request(const fake_llm_t *f, size_t i, const cha
             fail_msg("\"%s\" contains \"%s\"", h_, (needle));                                      \
     } while (0)
 
+/* Score a sample that must score (failing the test otherwise). */
+static inline eval_score_t score_ok(const eval_scorer_t *s, const eval_sample_t *sample)
+{
+    eval_score_t out;
+    err_t err = {0};
+    if (scorer_score(s, sample, &out, &err) != 0)
+        fail_msg("scorer_score: %s", err.message);
+    return out;
+}
+
+/* Score a sample that must fail; its error. */
+static inline err_t score_err(const eval_scorer_t *s, const eval_sample_t *sample)
+{
+    eval_score_t out;
+    err_t err = {0};
+    if (scorer_score(s, sample, &out, &err) == 0) {
+        eval_score_clear(&out);
+        fail_msg("scorer_score should fail");
+    }
+    return err;
+}
+
 #endif

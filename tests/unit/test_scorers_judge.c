@@ -7,27 +7,6 @@
 
 #include "eval/judge.h"
 
-/* Score one sample; the test fails when scoring fails. */
-static eval_score_t score_ok(const eval_scorer_t *s, const eval_sample_t *sample)
-{
-    eval_score_t out;
-    err_t err = {0};
-    if (scorer_score(s, sample, &out, &err) != 0)
-        fail_msg("scorer_score: %s", err.message);
-    return out;
-}
-
-static err_t score_err(const eval_scorer_t *s, const eval_sample_t *sample)
-{
-    eval_score_t out;
-    err_t err = {0};
-    if (scorer_score(s, sample, &out, &err) == 0) {
-        eval_score_clear(&out);
-        fail_msg("scorer_score should fail");
-    }
-    return err;
-}
-
 static void parse_answer_forms(void **state)
 {
     (void)state;
