@@ -16,7 +16,9 @@
 /* The alerts and retention thread; one server per process, so one scheduler. */
 static scheduler_t *scheduler;
 
-int runtime_start(app_t *app, err_t *err)
+/* The trace writer, the configuration snapshot and the gateway: what in-process callers of the
+ * gateway need (runtime_gateway), and the server's first half. */
+static int start_gateway(app_t *app, err_t *err)
 {
     /* The threads started here inherit this mask: SIGTERM and SIGINT must reach only the
      * server's sigwait(), which shuts down in order, never kill a worker thread's process. */
@@ -58,6 +60,14 @@ int runtime_start(app_t *app, err_t *err)
         runtime_stop(app);
         return -1;
     }
+    return 0;
+}
+
+int runtime_start(app_t *app, err_t *err)
+{
+    if (start_gateway(app, err) != 0)
+        return -1;
+    const config_t *cfg = &app->cfg;
     scheduler_opts_t sopts = {.alert_interval_ms = cfg->alert_interval_ms,
                               .retention_days = cfg->trace_retention_days,
                               .retention_interval_ms = cfg->retention_interval_ms};
@@ -88,11 +98,12 @@ struct gateway *runtime_gateway(app_t *app, err_t *err)
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     pthread_mutex_lock(&mu);
     if (!app->gateway) {
-        /* runtime_start blocks SIGINT/SIGTERM for the threads it starts, meant for the
+        /* Only the gateway's half: a CLI command does not evaluate alerts or prune traces.
+         * start_gateway blocks SIGINT/SIGTERM for the threads it starts, meant for the
          * server's sigwait(); a CLI command keeps its own mask. */
         sigset_t old;
         pthread_sigmask(SIG_SETMASK, NULL, &old);
-        if (runtime_start(app, err) == 0)
+        if (start_gateway(app, err) == 0)
             app->own_runtime = 1;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     }

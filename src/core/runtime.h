@@ -15,7 +15,8 @@ void runtime_stop(app_t *app);
 
 /* The gateway, for a service that calls it in-process (evaluations, the judge scorers, the
  * vector store's OpenAI-compatible embedder): app->gateway when this process runs one; in the
- * in-process CLI, the runtime is started here once (this thread keeps its signal mask, so
+ * in-process CLI, the runtime's gateway half (trace writer, configuration, gateway; not the
+ * alerts and retention scheduler) is started here once (this thread keeps its signal mask, so
  * Ctrl-C still stops the command) and app_close stops it. NULL with err when it cannot start. */
 struct gateway *runtime_gateway(app_t *app, err_t *err);
 
